@@ -1,0 +1,75 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { Duration, formatIssues } from '@hotline/shared';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The token secret the demo ships with. Production mode refuses to start with it. */
+export const DEMO_TOKEN_SECRET = 'demo-only-token-secret-change-me-in-production';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.string().default('development'),
+    /** @default 8080 */
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** @default "0.0.0.0" */
+    HOST: z.string().default('0.0.0.0'),
+    /** @default "redis://127.0.0.1:6379" */
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    /** Prefix of every Redis key and of the BullMQ queues. @default "hotline" */
+    HOTLINE_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('hotline'),
+    /** @default "topology/demo.json" */
+    HOTLINE_TOPOLOGY: z.string().default(path.join(PROJECT_ROOT, 'topology/demo.json')),
+    HOTLINE_TOKEN_SECRET: z.string().min(16).default(DEMO_TOKEN_SECRET),
+    /** @default "12h" */
+    HOTLINE_TOKEN_TTL: Duration.default(12 * 3_600_000),
+    /** @default "info" */
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Identifies this process in logs, presence and metrics. @default "<hostname>-<pid>" */
+    HOTLINE_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default(`${os.hostname()}-${process.pid}`),
+    /** Largest Socket.IO message accepted; larger ones close the connection. @default 2000000 */
+    HOTLINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(10_000).max(50_000_000).default(2_000_000),
+    /** A post counts as offline this long after its last console stopped refreshing. @default "30s" */
+    HOTLINE_PRESENCE_TTL: Duration.default(30_000),
+    /** How often each node refreshes presence and repairs escalation timers. @default "5s" */
+    HOTLINE_SWEEP_INTERVAL: Duration.default(5_000),
+    /** Run the escalation workers in this process. @default true */
+    HOTLINE_WORKERS: bool.default(true),
+    /** Escalation jobs processed at once per node. @default 50 */
+    HOTLINE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+    /** Folder of the built console; empty disables it. @default "console/dist" */
+    HOTLINE_CONSOLE_DIR: z.string().default(path.join(PROJECT_ROOT, 'console/dist')),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production') {
+      if (env.HOTLINE_TOKEN_SECRET === DEMO_TOKEN_SECRET || env.HOTLINE_TOKEN_SECRET.length < 32) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['HOTLINE_TOKEN_SECRET'],
+          message: 'production mode needs a secret of at least 32 characters that is not the demo secret',
+        });
+      }
+    }
+  });
+
+export type Config = z.output<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(`invalid configuration:\n  ${formatIssues(result.error.issues).join('\n  ')}`);
+  }
+  return result.data;
+}

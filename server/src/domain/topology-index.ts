@@ -1,0 +1,207 @@
+import type {
+  EscalationPolicy,
+  EscalationTarget,
+  Link,
+  Post,
+  PublicUser,
+  SessionUser,
+  Severity,
+  Topology,
+  TopologyUser,
+  VisibleTopology,
+} from '@hotline/shared';
+import type { Principal } from './principal.js';
+
+/**
+ * Lookups over the validated topology and the access rules that follow from it. Pure: no I/O.
+ */
+export class TopologyIndex {
+  readonly topology: Topology;
+  readonly #links = new Map<string, Link>();
+  readonly #posts = new Map<string, Post>();
+  readonly #users = new Map<string, TopologyUser>();
+  readonly #policies = new Map<string, EscalationPolicy>();
+  readonly #linksByPost = new Map<string, Link[]>();
+  readonly #readable = new Map<string, readonly string[]>();
+
+  constructor(topology: Topology) {
+    this.topology = topology;
+    for (const l of topology.links) this.#links.set(l.id, l);
+    for (const p of topology.posts) this.#posts.set(p.id, p);
+    for (const u of topology.users) this.#users.set(u.id, u);
+    for (const p of topology.escalationPolicies) this.#policies.set(p.id, p);
+    for (const l of topology.links) {
+      for (const postId of l.posts) {
+        const list = this.#linksByPost.get(postId) ?? [];
+        list.push(l);
+        this.#linksByPost.set(postId, list);
+      }
+    }
+  }
+
+  link(id: string): Link | undefined {
+    return this.#links.get(id);
+  }
+  post(id: string): Post | undefined {
+    return this.#posts.get(id);
+  }
+  user(id: string): TopologyUser | undefined {
+    return this.#users.get(id);
+  }
+  policy(id: string): EscalationPolicy | undefined {
+    return this.#policies.get(id);
+  }
+  get links(): readonly Link[] {
+    return this.topology.links;
+  }
+  linksOfPost(postId: string): readonly Link[] {
+    return this.#linksByPost.get(postId) ?? [];
+  }
+  /** The other end of a link. */
+  otherPost(link: Link, postId: string): string {
+    return link.posts[0] === postId ? link.posts[1] : link.posts[0];
+  }
+
+  principalFor(user: TopologyUser, token: { drill?: boolean | undefined; exp: number }): Principal {
+    return {
+      userId: user.id,
+      name: user.name,
+      role: user.role,
+      sideId: user.side ?? (user.post ? (this.#posts.get(user.post)?.side ?? null) : null),
+      postId: user.role === 'operator' ? (user.post ?? null) : null,
+      supervisor: user.supervisor === true,
+      sectors: new Set(user.sectors ?? []),
+      joint: user.joint === true,
+      drillOfficer: user.drillOfficer === true,
+      drillOnly: token.drill === true,
+      expiresAt: token.exp,
+    };
+  }
+
+  sessionUser(user: TopologyUser): SessionUser {
+    const p = this.principalFor(user, { exp: 0 });
+    return {
+      id: user.id,
+      name: user.name,
+      role: user.role,
+      side: p.sideId,
+      post: p.postId,
+      supervisor: p.supervisor,
+      sectors: [...p.sectors],
+      joint: p.joint,
+      drillOfficer: p.drillOfficer,
+    };
+  }
+
+  // --- access rules ----------------------------------------------------------------------------
+
+  /** A commander covers a post when it is in one of their sectors; the joint command covers all. */
+  covers(principal: Principal, postId: string): boolean {
+    if (principal.role !== 'commander') return false;
+    if (principal.joint) return true;
+    const post = this.#posts.get(postId);
+    return post !== undefined && principal.sectors.has(post.sector);
+  }
+
+  canRead(principal: Principal, link: Link): boolean {
+    switch (principal.role) {
+      case 'operator':
+        return principal.postId !== null && link.posts.includes(principal.postId);
+      case 'commander':
+        return this.covers(principal, link.posts[0]) || this.covers(principal, link.posts[1]);
+      case 'monitor':
+      case 'admin':
+        return true;
+    }
+  }
+
+  /** Only the operators of the two posts talk on a link. */
+  canSend(principal: Principal, link: Link): boolean {
+    return principal.role === 'operator' && principal.postId !== null && link.posts.includes(principal.postId);
+  }
+
+  /** Ids of every link the principal may read, cached per user. */
+  readableLinkIds(principal: Principal): readonly string[] {
+    const cached = this.#readable.get(principal.userId);
+    if (cached) return cached;
+    const ids = this.topology.links.filter((l) => this.canRead(principal, l)).map((l) => l.id);
+    this.#readable.set(principal.userId, ids);
+    return ids;
+  }
+
+  /**
+   * The post a principal acts for on a link: an operator's own post; for a commander, `preferred` when
+   * they cover it, else the end they cover. null when the principal cannot act for any end.
+   */
+  actingPost(principal: Principal, link: Link, preferred: string): string | null {
+    if (principal.role === 'operator') return principal.postId !== null && link.posts.includes(principal.postId) ? principal.postId : null;
+    if (principal.role !== 'commander') return null;
+    if (this.covers(principal, preferred)) return preferred;
+    const other = this.otherPost(link, preferred);
+    return this.covers(principal, other) ? other : null;
+  }
+
+  // --- escalation -------------------------------------------------------------------------------
+
+  policyFor(linkId: string, severity: Severity, drill: boolean): EscalationPolicy {
+    const sel = this.topology.policySelection;
+    const id = drill
+      ? sel.drill
+      : (sel.byLink?.[linkId] ?? sel.bySeverity?.[String(severity) as '1' | '2' | '3' | '4'] ?? sel.default);
+    return this.#policies.get(id)!;
+  }
+
+  /** The users an escalation level notifies, without duplicates, in topology order. */
+  escalationTargets(targets: readonly EscalationTarget[], raiserPostId: string, counterpartPostId: string): string[] {
+    const raiser = this.#posts.get(raiserPostId);
+    const counterpart = this.#posts.get(counterpartPostId);
+    const out = new Set<string>();
+    for (const u of this.topology.users) {
+      for (const t of targets) {
+        const hit =
+          (t === 'counterpart-supervisors' && u.role === 'operator' && u.supervisor === true && u.post === counterpartPostId) ||
+          (t === 'raiser-supervisors' && u.role === 'operator' && u.supervisor === true && u.post === raiserPostId) ||
+          (t === 'counterpart-commanders' && u.role === 'commander' && !u.joint && counterpart !== undefined && (u.sectors ?? []).includes(counterpart.sector)) ||
+          (t === 'raiser-commanders' && u.role === 'commander' && !u.joint && raiser !== undefined && (u.sectors ?? []).includes(raiser.sector)) ||
+          (t === 'joint-command' && u.role === 'commander' && u.joint === true);
+        if (hit) out.add(u.id);
+      }
+    }
+    return [...out];
+  }
+
+  // --- what the API shows -----------------------------------------------------------------------
+
+  visibleTopology(principal: Principal): VisibleTopology {
+    const t = this.topology;
+    const everything = principal.role === 'admin' || principal.role === 'monitor' || principal.joint;
+    const links = t.links.filter((l) => this.canRead(principal, l));
+    const postIds = new Set(links.flatMap((l) => l.posts));
+    if (principal.postId) postIds.add(principal.postId);
+    const posts = t.posts.filter((p) => everything || postIds.has(p.id));
+    const sectorIds = new Set(posts.map((p) => p.sector));
+    const users = t.users
+      .filter(
+        (u) =>
+          everything ||
+          u.id === principal.userId ||
+          (u.post !== undefined && postIds.has(u.post)) ||
+          u.joint === true ||
+          (u.sectors ?? []).some((s) => sectorIds.has(s)),
+      )
+      .filter((u) => principal.role === 'admin' || u.role !== 'admin' || u.id === principal.userId)
+      .map(({ passwordHash: _hidden, ...rest }): PublicUser => rest);
+    const visible: VisibleTopology = {
+      name: t.name,
+      sides: t.sides,
+      sectors: t.sectors.filter((s) => everything || sectorIds.has(s.id)),
+      posts,
+      links,
+      users,
+      phrases: t.phrases,
+      escalationPolicies: t.escalationPolicies,
+    };
+    if (t.map) visible.map = t.map;
+    return visible;
+  }
+}

@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { AppError, ErrorCode, HTTP_STATUS, LoginRequest, isAppError, type WireError } from '@hotline/shared';
+import type { Principal } from '../domain/principal.js';
+import type { Logger } from '../log.js';
+import type { AuthService } from '../service/auth-service.js';
+import type { HotlineService } from '../service/hotline-service.js';
+import type { PresenceService } from '../service/presence-service.js';
+import { validationError } from '../gateway/handle.js';
+
+export interface HttpDeps {
+  auth: AuthService;
+  hotline: HotlineService;
+  presence: PresenceService;
+  log: Logger;
+  /** Resolves when Redis and the workers answer; rejects with the reason otherwise. */
+  ready: () => Promise<void>;
+  consoleDir: string;
+  /** Extra routers mounted under /api by later rooms (alerts, reports, admin). */
+  extend?: (api: express.Router, requireAuth: (req: Request) => Principal) => void;
+}
+
+export function sendError(res: Response, error: WireError): void {
+  res.status(HTTP_STATUS[error.code]).json({ ok: false, error });
+}
+
+/** The principal of the request's bearer token, or UNAUTHENTICATED. */
+export function bearer(auth: AuthService) {
+  return (req: Request): Principal => {
+    const header = req.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, 'missing bearer token');
+    return auth.authenticate(token);
+  };
+}
+
+/** Express: the HTTP API, health, and the console's files. */
+export function createHttpApp(deps: HttpDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const requireAuth = bearer(deps.auth);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.ready();
+      res.json({ ok: true });
+    } catch (err) {
+      res.status(503).json({ ok: false, error: { code: ErrorCode.UNAVAILABLE, message: (err as Error).message } });
+    }
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: '64kb' }));
+
+  api.post('/auth/login', async (req, res) => {
+    const parsed = LoginRequest.safeParse(req.body);
+    if (!parsed.success) throw validationError(parsed.error.issues);
+    res.json(await deps.auth.login(parsed.data.username, parsed.data.password));
+  });
+  api.post('/auth/refresh', (req, res) => {
+    res.json(deps.auth.refresh(requireAuth(req)));
+  });
+  api.get('/me', (req, res) => {
+    const p = requireAuth(req);
+    res.json({ user: deps.auth.topo.sessionUser(deps.auth.topo.user(p.userId)!), expiresAt: p.expiresAt, drill: p.drillOnly });
+  });
+  api.get('/topology', (req, res) => {
+    res.json(deps.auth.topo.visibleTopology(requireAuth(req)));
+  });
+  api.get('/links', async (req, res) => {
+    res.json({ links: await deps.hotline.linkSummaries(requireAuth(req)) });
+  });
+  api.get('/presence', async (req, res) => {
+    res.json({ presence: await deps.presence.snapshotFor(requireAuth(req)) });
+  });
+  deps.extend?.(api, requireAuth);
+  api.use((_req, _res) => {
+    throw new AppError(ErrorCode.NOT_FOUND, 'no such API route');
+  });
+  app.use('/api', api);
+
+  if (deps.consoleDir && existsSync(path.join(deps.consoleDir, 'index.html'))) {
+    app.use(express.static(deps.consoleDir, { index: 'index.html', maxAge: '1h' }));
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
+      res.sendFile(path.join(deps.consoleDir, 'index.html'));
+    });
+  }
+
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    if (isAppError(err)) return sendError(res, err.toWire());
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.too.large') {
+      return res.status(413).json({ ok: false, error: { code: ErrorCode.VALIDATION_FAILED, message: 'request body too large' } });
+    }
+    if (e.type === 'entity.parse.failed' || e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') {
+      return sendError(res, { code: ErrorCode.VALIDATION_FAILED, message: 'request body is not valid JSON' });
+    }
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      return sendError(res, { code: ErrorCode.VALIDATION_FAILED, message: e.message ?? 'bad request' });
+    }
+    deps.log.error({ err, url: req.originalUrl }, 'unexpected error in HTTP handler');
+    return sendError(res, { code: ErrorCode.INTERNAL, message: 'internal error' });
+  });
+  return app;
+}

@@ -1,0 +1,128 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { TokenSigner } from './auth/tokens.js';
+import { TopologyIndex } from './domain/topology-index.js';
+import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
+import { registerHotlineEvents } from './gateway/hotline.js';
+import { createHttpApp } from './http/app.js';
+import { AuthService } from './service/auth-service.js';
+import { HotlineService } from './service/hotline-service.js';
+import { PresenceService } from './service/presence-service.js';
+import { Keys } from './store/keys.js';
+import { RedisLinkLog } from './store/link-log.js';
+import { RedisPresenceStore } from './store/presence.js';
+import { createRedis } from './store/redis.js';
+import { loadTopology } from './topology-file.js';
+
+export interface HotlineNode {
+  readonly url: string;
+  readonly port: number;
+  readonly httpServer: HttpServer;
+  /** Graceful stop: refuse new connections, let in-flight work finish, close workers and Redis. */
+  close(): Promise<void>;
+}
+
+/** Composes one server node: HTTP, Socket.IO, stores and services, all on one Redis. */
+export async function startNode(config: Config, log: Logger): Promise<HotlineNode> {
+  const topology = loadTopology(config.HOTLINE_TOPOLOGY);
+  const topo = new TopologyIndex(topology);
+  const keys = new Keys(config.HOTLINE_REDIS_PREFIX);
+  const redis = createRedis(config.REDIS_URL, log, `${config.HOTLINE_NODE_ID}:cmd`);
+  const pub = createRedis(config.REDIS_URL, log, `${config.HOTLINE_NODE_ID}:pub`);
+  const sub = createRedis(config.REDIS_URL, log, `${config.HOTLINE_NODE_ID}:sub`);
+  await Promise.all([redis.ping(), pub.ping(), sub.ping()]);
+
+  const tokens = new TokenSigner(config.HOTLINE_TOKEN_SECRET, config.HOTLINE_TOKEN_TTL);
+  const httpServer = createServer();
+  const gatewayLog = log.child({ room: 'gateway' });
+  const io = createIo({
+    httpServer,
+    pub,
+    sub,
+    topo,
+    tokens,
+    presence: new RedisPresenceStore(redis, keys, config.HOTLINE_PRESENCE_TTL),
+    nodeId: config.HOTLINE_NODE_ID,
+    maxPayloadBytes: config.HOTLINE_MAX_PAYLOAD_BYTES,
+    log: gatewayLog,
+  });
+  const broadcaster = new IoBroadcaster(io);
+  const linkLog = new RedisLinkLog(redis, keys);
+  const hotline = new HotlineService({ topo, log: linkLog, keys, broadcaster });
+  const presence = new PresenceService({
+    store: new RedisPresenceStore(redis, keys, config.HOTLINE_PRESENCE_TTL),
+    topo,
+    broadcaster,
+    log: log.child({ room: 'presence' }),
+  });
+  const auth = new AuthService(topo, tokens);
+
+  io.on('connection', (socket) => {
+    const principal = socket.data.principal;
+    const socketLog = gatewayLog.child({ socketId: socket.id, userId: principal.userId });
+    setUpSocket(socket, topo, socketLog);
+    registerHotlineEvents(socket, socketLog, hotline);
+    socket.on('disconnect', () => {
+      presence.disconnected(principal, socket.data.member).catch((err: unknown) => socketLog.warn({ err }, 'presence leave failed'));
+    });
+    presence
+      .connected(principal, socket.data.member)
+      .then(() => presence.snapshotFor(principal))
+      .then((states) => {
+        for (const state of states) socket.emit('presence', state);
+      })
+      .catch((err: unknown) => socketLog.warn({ err }, 'presence join failed'));
+  });
+
+  const app = createHttpApp({
+    auth,
+    hotline,
+    presence,
+    log: log.child({ room: 'http' }),
+    consoleDir: config.HOTLINE_CONSOLE_DIR,
+    ready: async () => {
+      await redis.ping();
+    },
+  });
+  httpServer.on('request', app);
+
+  let ticking = false;
+  const ticker = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    presence
+      .tick()
+      .catch((err: unknown) => log.warn({ err }, 'presence sweep failed'))
+      .finally(() => {
+        ticking = false;
+      });
+  }, Math.max(100, Math.min(config.HOTLINE_SWEEP_INTERVAL, config.HOTLINE_PRESENCE_TTL / 3)));
+  ticker.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    httpServer,
+    close() {
+      closing ??= (async () => {
+        clearInterval(ticker);
+        httpServer.close();
+        await presence.leaveAll().catch(() => undefined);
+        io.disconnectSockets(true);
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
+      })();
+      return closing;
+    },
+  };
+}

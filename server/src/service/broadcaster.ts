@@ -1,0 +1,13 @@
+import type { Entry, Escalation, Presence } from '@hotline/shared';
+
+/**
+ * Fan-out to consoles on every node. Best effort: a console that misses a push catches up by sync.
+ */
+export interface Broadcaster {
+  /** To every console that may read the link. */
+  entry(entry: Entry): void;
+  /** To one user's consoles. */
+  escalation(userId: string, escalation: Escalation): void;
+  /** To every console that may read one of the post's links. */
+  presence(presence: Presence, linkIds: readonly string[]): void;
+}

@@ -1,0 +1,194 @@
+import {
+  AppError,
+  ErrorCode,
+  canonicalize,
+  type Entry,
+  type HotlineReceiptRequest,
+  type Link,
+  type LinkHead,
+  type ReceiptResult,
+  type SendResult,
+  type SyncResult,
+  HotlineSendRequest,
+  SyncRequest,
+} from '@hotline/shared';
+import type { z } from 'zod';
+import type { Principal } from '../domain/principal.js';
+import type { TopologyIndex } from '../domain/topology-index.js';
+import type { Keys } from '../store/keys.js';
+import { sha256Hex, toLinkHead, type LinkLog, type PostReceiptState } from '../store/link-log.js';
+import type { Broadcaster } from './broadcaster.js';
+
+export function contentDigest(content: unknown): string {
+  return sha256Hex(canonicalize(content)).slice(0, 32);
+}
+
+/** Resolves a link the principal may read, or throws NOT_FOUND / FORBIDDEN. */
+export function readableLink(topo: TopologyIndex, principal: Principal, linkId: string): Link {
+  const link = topo.link(linkId);
+  if (!link) throw new AppError(ErrorCode.NOT_FOUND, `unknown link "${linkId}"`);
+  if (!topo.canRead(principal, link)) throw new AppError(ErrorCode.FORBIDDEN, `link "${linkId}" is not yours`);
+  return link;
+}
+
+/** Hotline messages, receipts and sync: the use cases on top of the link log. */
+export class HotlineService {
+  readonly #topo: TopologyIndex;
+  readonly #log: LinkLog;
+  readonly #keys: Keys;
+  readonly #broadcast: Broadcaster;
+
+  constructor(deps: { topo: TopologyIndex; log: LinkLog; keys: Keys; broadcaster: Broadcaster }) {
+    this.#topo = deps.topo;
+    this.#log = deps.log;
+    this.#keys = deps.keys;
+    this.#broadcast = deps.broadcaster;
+  }
+
+  #writableLink(principal: Principal, linkId: string): Link {
+    const link = readableLink(this.#topo, principal, linkId);
+    if (!this.#topo.canSend(principal, link)) {
+      throw new AppError(ErrorCode.FORBIDDEN, `${principal.role}s cannot write on a hotline`);
+    }
+    return link;
+  }
+
+  /**
+   * Appends a message. Idempotent per (user, clientMsgId): a retry returns the stored entry (and pushes
+   * it again, in case the first push died with its node); the same id with other content is CONFLICT.
+   */
+  async send(principal: Principal, req: z.output<typeof HotlineSendRequest>): Promise<SendResult> {
+    const link = this.#writableLink(principal, req.linkId);
+    if (principal.drillOnly && !req.drill) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'a drill token sends exercise traffic only (drill: true)');
+    }
+    const postId = principal.postId!;
+    const digest = contentDigest({ text: req.text, precedence: req.precedence, drill: req.drill });
+    const outcome = await this.#log.append(link.id, [], () => ({
+      write: true,
+      draft: {
+        linkId: link.id,
+        type: 'message',
+        actor: { userId: principal.userId, role: principal.role, postId },
+        drill: req.drill,
+        payload: { clientMsgId: req.clientMsgId, text: req.text, precedence: req.precedence },
+      },
+      idempotency: { key: `m:${principal.userId}:${req.clientMsgId}`, digest },
+      project: (entry) => [{ op: 'ZADD', key: this.#keys.messagesBy(link.id, postId), score: entry.seq, member: String(entry.seq) }],
+      result: (entry) => entry,
+    }));
+    if (outcome.kind === 'duplicate') {
+      const entry = await this.#duplicate(link.id, outcome.seq, outcome.digest, digest, 'clientMsgId');
+      this.#broadcast.entry(entry);
+      return { entry, duplicate: true };
+    }
+    if (outcome.kind !== 'appended') throw new AppError(ErrorCode.INTERNAL, 'message not appended');
+    this.#broadcast.entry(outcome.entry);
+    return { entry: outcome.entry, duplicate: false };
+  }
+
+  /** The stored entry of an idempotency key, or CONFLICT when it was used for other content. */
+  async #duplicate(linkId: string, seq: number, storedDigest: string, digest: string, idName: string): Promise<Entry> {
+    if (storedDigest !== digest) {
+      throw new AppError(ErrorCode.CONFLICT, `${idName} was already used for different content`, { details: { seq } });
+    }
+    const entry = await this.#log.get(linkId, seq);
+    if (!entry) throw new AppError(ErrorCode.INTERNAL, `entry ${seq} of ${linkId} is missing`);
+    return entry;
+  }
+
+  /**
+   * Records that the caller's post has delivered or read the link up to `uptoSeq`, as a receipt entry
+   * quoting the hash of the entry at uptoSeq. Cursors only move forward: an older receipt writes nothing.
+   * Reading implies delivery.
+   */
+  async receipt(principal: Principal, kind: 'delivered' | 'read', req: HotlineReceiptRequest): Promise<ReceiptResult> {
+    const link = this.#writableLink(principal, req.linkId);
+    const postId = principal.postId!;
+    const target = await this.#log.get(link.id, req.uptoSeq);
+    if (!target) throw new AppError(ErrorCode.NOT_FOUND, `link "${link.id}" has no entry ${req.uptoSeq}`);
+    const cursors = this.#keys.cursors(link.id);
+    const outcome = await this.#log.append<ReceiptResult>(
+      link.id,
+      [
+        { key: cursors, field: `delivered:${postId}` },
+        { key: cursors, field: `read:${postId}` },
+      ],
+      ({ values }) => {
+        const delivered = Number(values[0] ?? 0);
+        const read = Number(values[1] ?? 0);
+        const current = kind === 'read' ? read : Math.max(delivered, read);
+        if (req.uptoSeq <= current) return { write: false, result: { entry: null, uptoSeq: current } };
+        return {
+          write: true,
+          draft: {
+            linkId: link.id,
+            type: 'receipt',
+            actor: { userId: principal.userId, role: principal.role, postId },
+            drill: principal.drillOnly,
+            payload: { kind, postId, uptoSeq: req.uptoSeq, uptoHash: target.hash },
+          },
+          project: () => {
+            const ops: { op: 'HSET'; key: string; field: string; value: string }[] = [
+              { op: 'HSET', key: cursors, field: `${kind}:${postId}`, value: String(req.uptoSeq) },
+            ];
+            if (kind === 'read' && delivered < req.uptoSeq) {
+              ops.push({ op: 'HSET', key: cursors, field: `delivered:${postId}`, value: String(req.uptoSeq) });
+            }
+            return ops;
+          },
+          result: (entry) => ({ entry, uptoSeq: req.uptoSeq }),
+        };
+      },
+    );
+    if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate receipt');
+    if (outcome.kind === 'appended') this.#broadcast.entry(outcome.entry);
+    return outcome.result;
+  }
+
+  /**
+   * Everything after each cursor, in seq order per link, at most `limit` entries in all. `hasMore` says
+   * to call again with the new cursors. Also returns each link's head, so a client can tell a gap or a
+   * rewritten log from a quiet one.
+   */
+  async sync(principal: Principal, req: z.output<typeof SyncRequest>): Promise<SyncResult> {
+    const linkIds = Object.keys(req.cursors);
+    for (const id of linkIds) readableLink(this.#topo, principal, id);
+    const heads = await this.#log.heads(linkIds);
+    const entries: Entry[] = [];
+    let hasMore = false;
+    let remaining = req.limit;
+    for (const id of linkIds) {
+      const cursor = req.cursors[id]!;
+      const head = heads.get(id)!;
+      if (head.seq <= cursor) continue;
+      if (remaining === 0) {
+        hasMore = true;
+        break;
+      }
+      const page = await this.#log.range(id, cursor, Math.min(remaining, head.seq - cursor));
+      entries.push(...page);
+      remaining -= page.length;
+      const last = page.length > 0 ? page[page.length - 1]!.seq : cursor;
+      if (last < head.seq) hasMore = true;
+    }
+    return {
+      entries,
+      hasMore,
+      heads: Object.fromEntries([...heads].map(([id, head]) => [id, toLinkHead(head)])),
+    };
+  }
+
+  /** Per link the caller may read: head, and each post's delivered/read cursors and unread message count. */
+  async linkSummaries(principal: Principal): Promise<LinkSummary[]> {
+    const links = this.#topo.readableLinkIds(principal).map((id) => this.#topo.link(id)!);
+    const [heads, receipts] = await Promise.all([this.#log.heads(links.map((l) => l.id)), this.#log.receiptState(links)]);
+    return links.map((l) => ({ linkId: l.id, head: toLinkHead(heads.get(l.id)!), posts: receipts.get(l.id)! }));
+  }
+}
+
+export interface LinkSummary {
+  linkId: string;
+  head: LinkHead;
+  posts: Record<string, PostReceiptState>;
+}

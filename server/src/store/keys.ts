@@ -1,0 +1,67 @@
+/**
+ * Every Redis key the service uses, built in one place. Keys of one link share the hash tag
+ * `{link:<id>}` so that every Lua script touches a single slot on Redis Cluster.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  #link(kind: string, linkId: string): string {
+    return `${this.prefix}:${kind}:{link:${linkId}}`;
+  }
+
+  /** Stream of entries, id `<seq>-0`, one field `e` holding the entry JSON. */
+  log(linkId: string): string {
+    return this.#link('log', linkId);
+  }
+  /** Hash: seq, hash, ts of the last entry. */
+  head(linkId: string): string {
+    return this.#link('head', linkId);
+  }
+  /** Hash: idempotency key → "<seq>|<content digest>". */
+  idem(linkId: string): string {
+    return this.#link('idem', linkId);
+  }
+  /** Hash: "delivered:<postId>" and "read:<postId>" → seq. */
+  cursors(linkId: string): string {
+    return this.#link('cursors', linkId);
+  }
+  /** Sorted set of the seqs of messages sent by one post on a link (for unread counts). */
+  messagesBy(linkId: string, postId: string): string {
+    return `${this.prefix}:msgs:{link:${linkId}}:${postId}`;
+  }
+  /** Hash: alertId → alert JSON (the projection of the alert.* entries). */
+  alerts(linkId: string): string {
+    return this.#link('alerts', linkId);
+  }
+  /** Sorted set: alertId scored by raise time, of alerts still open or acknowledged. */
+  activeAlerts(linkId: string): string {
+    return this.#link('alerts-active', linkId);
+  }
+  /** Sorted set: every alertId of the link scored by raise time. */
+  alertsByTime(linkId: string): string {
+    return this.#link('alerts-time', linkId);
+  }
+
+  /** Sorted set: "<nodeId>/<socketId>" of a post's connected operator consoles, scored by expiry. */
+  presence(postId: string): string {
+    return `${this.prefix}:presence:{post:${postId}}`;
+  }
+  /** String "<0|1>:<since ms>": the last announced presence of a post. */
+  presenceState(postId: string): string {
+    return `${this.prefix}:presence-state:{post:${postId}}`;
+  }
+
+  /** Sorted set: inbox position → "<alertId>#<step>", scored by position. */
+  inbox(userId: string): string {
+    return `${this.prefix}:inbox:{user:${userId}}`;
+  }
+  /** Hash: "<alertId>#<step>" → escalation JSON; "#next" the last position; "#read" the read position. */
+  inboxData(userId: string): string {
+    return `${this.prefix}:inbox-data:{user:${userId}}`;
+  }
+
+  /** BullMQ prefix; the braces keep every queue key in one slot on Redis Cluster. */
+  get bullPrefix(): string {
+    return `{${this.prefix}:bull}`;
+  }
+}

@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  AppError,
+  ErrorCode,
+  GENESIS_HASH,
+  entryHashInput,
+  type Entry,
+  type EntryDraft,
+  type Link,
+  type LinkHead,
+} from '@hotline/shared';
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis.js';
+
+const APPEND_LUA = readFileSync(new URL('./lua/appendEntry-3.lua', import.meta.url), 'utf8');
+
+export function sha256Hex(input: string): string {
+  return createHash('sha256').update(input, 'utf8').digest('hex');
+}
+
+/** Computes seq-independent parts of an entry into a full entry with its hash. */
+export function sealEntry(draft: EntryDraft, head: Head, now: number): Entry {
+  const seq = head.seq + 1;
+  const unsealed = { ...draft, seq, ts: Math.max(now, head.ts), prevHash: head.hash } as Omit<Entry, 'hash'>;
+  return { ...unsealed, hash: sha256Hex(entryHashInput(unsealed)) } as Entry;
+}
+
+export interface Head {
+  seq: number;
+  hash: string;
+  /** ts of the head entry (0 for an empty log) */
+  ts: number;
+}
+
+export const EMPTY_HEAD: Head = { seq: 0, hash: GENESIS_HASH, ts: 0 };
+
+/** A write to a projection key, applied in the same atomic step as the append. */
+export type ProjectionOp =
+  | { op: 'HSET'; key: string; field: string; value: string }
+  | { op: 'HDEL'; key: string; field: string }
+  | { op: 'ZADD'; key: string; score: number; member: string }
+  | { op: 'ZREM'; key: string; member: string };
+
+/** A read of one hash field, taken in the same snapshot as the head. */
+export interface FieldRead {
+  key: string;
+  field: string;
+}
+
+export interface Snapshot {
+  head: Head;
+  /** Values of the requested reads, in order (null when absent). */
+  values: (string | null)[];
+}
+
+export type AppendPlan<R> =
+  /** Nothing to write: answer with `result`. */
+  | { write: false; result: R }
+  | {
+      write: true;
+      draft: EntryDraft;
+      /** Idempotency: a second append with the same key writes nothing and reports the first. */
+      idempotency?: { key: string; digest: string };
+      /** Projection writes, given the sealed entry. */
+      project?: (entry: Entry) => ProjectionOp[];
+      result: (entry: Entry) => R;
+    };
+
+export type AppendOutcome<R> =
+  | { kind: 'appended'; entry: Entry; result: R }
+  | { kind: 'unchanged'; result: R }
+  /** The idempotency key was used before, by the entry at `seq`, for content with `digest`. */
+  | { kind: 'duplicate'; seq: number; digest: string };
+
+/**
+ * One append-only, totally ordered, hash-chained log per link.
+ */
+export interface LinkLog {
+  /**
+   * Appends one entry decided by `plan` on a consistent snapshot (the head and the requested reads).
+   * The entry gets the next gapless seq, a server timestamp never earlier than its predecessor's, and
+   * prevHash/hash. The append, the idempotency record and the projection writes happen atomically or not
+   * at all; if another writer got in first, `plan` runs again on the new snapshot.
+   */
+  append<R>(linkId: string, reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>>;
+  /** The entry at `seq`, or null. */
+  get(linkId: string, seq: number): Promise<Entry | null>;
+  /** Entries with seq in (afterSeq, ...] in seq order, at most `limit`. */
+  range(linkId: string, afterSeq: number, limit: number): Promise<Entry[]>;
+  /** The current head of each link (seq 0 and the genesis hash for an empty log). */
+  heads(linkIds: readonly string[]): Promise<Map<string, Head>>;
+  /** Per link, per post: how far it has delivered and read, and how many counterpart messages it has not read. */
+  receiptState(links: readonly Link[]): Promise<Map<string, Record<string, PostReceiptState>>>;
+}
+
+export interface PostReceiptState {
+  delivered: number;
+  read: number;
+  unread: number;
+}
+
+type AppendReply = [1, string] | [0, string, string, string] | [2, string];
+
+/** Redis implementation: a stream per link, a head hash, and a compare-and-set Lua script. */
+export class RedisLinkLog implements LinkLog {
+  readonly #redis: RedisClient;
+  readonly #keys: Keys;
+  /** Last head this node saw per link: lets most appends take one round trip. */
+  readonly #heads = new Map<string, Head>();
+  readonly #now: () => number;
+  /** Appends that found the head moved and retried (for metrics and benchmarks). */
+  races = 0;
+
+  constructor(redis: RedisClient, keys: Keys, options: { now?: () => number } = {}) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#now = options.now ?? Date.now;
+    if (!('appendEntry' in redis)) redis.defineCommand('appendEntry', { lua: APPEND_LUA });
+  }
+
+  async append<R>(linkId: string, reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>> {
+    const k = this.#keys;
+    let head: Head | undefined = reads.length === 0 ? this.#heads.get(linkId) : undefined;
+    let values: (string | null)[] = [];
+    for (let attempt = 0; attempt < 200; attempt++) {
+      if (head === undefined) {
+        ({ head, values } = await this.#snapshot(linkId, reads));
+      }
+      const decided = plan({ head, values });
+      if (!decided.write) return { kind: 'unchanged', result: decided.result };
+
+      const entry = sealEntry(decided.draft, head, this.#now());
+      const ops = decided.project?.(entry) ?? [];
+      const keys = [k.head(linkId), k.log(linkId), k.idem(linkId)];
+      const keyIndex = new Map<string, number>();
+      const opArgs: (string | number)[] = [];
+      for (const op of ops) {
+        let index = keyIndex.get(op.key);
+        if (index === undefined) {
+          keys.push(op.key);
+          index = keys.length; // Lua is 1-based
+          keyIndex.set(op.key, index);
+        }
+        switch (op.op) {
+          case 'HSET':
+            opArgs.push('HSET', index, op.field, op.value);
+            break;
+          case 'HDEL':
+            opArgs.push('HDEL', index, op.field, '');
+            break;
+          case 'ZADD':
+            opArgs.push('ZADD', index, op.score, op.member);
+            break;
+          case 'ZREM':
+            opArgs.push('ZREM', index, op.member, '');
+            break;
+        }
+      }
+      const reply = (await (this.#redis as unknown as AppendCommand).appendEntry(
+        keys.length,
+        ...keys,
+        String(head.seq),
+        head.hash,
+        String(entry.seq),
+        JSON.stringify(entry),
+        entry.hash,
+        String(entry.ts),
+        decided.idempotency?.key ?? '',
+        decided.idempotency?.digest ?? '',
+        String(ops.length),
+        ...opArgs,
+      )) as AppendReply;
+
+      if (reply[0] === 1) {
+        this.#heads.set(linkId, { seq: entry.seq, hash: entry.hash, ts: entry.ts });
+        return { kind: 'appended', entry, result: decided.result(entry) };
+      }
+      if (reply[0] === 2) {
+        const value = reply[1];
+        const bar = value.indexOf('|');
+        return { kind: 'duplicate', seq: Number(value.slice(0, bar)), digest: value.slice(bar + 1) };
+      }
+      // Lost a race: another writer appended first.
+      this.races++;
+      const moved: Head = { seq: Number(reply[1]), hash: reply[2], ts: Number(reply[3]) };
+      this.#heads.set(linkId, moved);
+      if (reads.length === 0) {
+        head = moved;
+      } else {
+        head = undefined; // re-read the projections with the head
+        if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+    throw new AppError(ErrorCode.UNAVAILABLE, `link ${linkId} is too busy, try again`);
+  }
+
+  async #snapshot(linkId: string, reads: FieldRead[]): Promise<Snapshot> {
+    const tx = this.#redis.multi().hmget(this.#keys.head(linkId), 'seq', 'hash', 'ts');
+    for (const r of reads) tx.hget(r.key, r.field);
+    const results = await tx.exec();
+    if (!results) throw new AppError(ErrorCode.UNAVAILABLE, 'snapshot aborted');
+    const out: unknown[] = results.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+    const [seq, hash, ts] = out[0] as (string | null)[];
+    const head: Head = seq ? { seq: Number(seq), hash: hash!, ts: Number(ts ?? 0) } : EMPTY_HEAD;
+    this.#heads.set(linkId, head);
+    return { head, values: out.slice(1) as (string | null)[] };
+  }
+
+  async get(linkId: string, seq: number): Promise<Entry | null> {
+    const rows = await this.#redis.xrange(this.#keys.log(linkId), `${seq}-0`, `${seq}-0`);
+    const row = rows[0];
+    return row ? parseRow(row) : null;
+  }
+
+  async range(linkId: string, afterSeq: number, limit: number): Promise<Entry[]> {
+    const rows = await this.#redis.xrange(this.#keys.log(linkId), `(${afterSeq}-0`, '+', 'COUNT', limit);
+    return rows.map(parseRow);
+  }
+
+  async heads(linkIds: readonly string[]): Promise<Map<string, Head>> {
+    const pipeline = this.#redis.pipeline();
+    for (const id of linkIds) pipeline.hmget(this.#keys.head(id), 'seq', 'hash', 'ts');
+    const results = (await pipeline.exec()) ?? [];
+    const heads = new Map<string, Head>();
+    linkIds.forEach((id, i) => {
+      const [err, value] = results[i] ?? [new Error('missing reply'), null];
+      if (err) throw err;
+      const [seq, hash, ts] = value as (string | null)[];
+      heads.set(id, seq ? { seq: Number(seq), hash: hash!, ts: Number(ts ?? 0) } : EMPTY_HEAD);
+    });
+    return heads;
+  }
+
+  async receiptState(links: readonly Link[]): Promise<Map<string, Record<string, PostReceiptState>>> {
+    const cursorsPipe = this.#redis.pipeline();
+    for (const l of links) cursorsPipe.hgetall(this.#keys.cursors(l.id));
+    const cursorReplies = (await cursorsPipe.exec()) ?? [];
+    const cursors = links.map((_, i) => (cursorReplies[i]?.[1] ?? {}) as Record<string, string>);
+    const countPipe = this.#redis.pipeline();
+    links.forEach((l, i) => {
+      for (const postId of l.posts) {
+        const other = l.posts[0] === postId ? l.posts[1] : l.posts[0];
+        countPipe.zcount(this.#keys.messagesBy(l.id, other), `(${Number(cursors[i]![`read:${postId}`] ?? 0)}`, '+inf');
+      }
+    });
+    const counts = (await countPipe.exec()) ?? [];
+    const out = new Map<string, Record<string, PostReceiptState>>();
+    let c = 0;
+    links.forEach((l, i) => {
+      const state: Record<string, PostReceiptState> = {};
+      for (const postId of l.posts) {
+        const read = Number(cursors[i]![`read:${postId}`] ?? 0);
+        state[postId] = {
+          delivered: Math.max(read, Number(cursors[i]![`delivered:${postId}`] ?? 0)),
+          read,
+          unread: Number(counts[c++]?.[1] ?? 0),
+        };
+      }
+      out.set(l.id, state);
+    });
+    return out;
+  }
+}
+
+interface AppendCommand {
+  appendEntry(...args: (string | number)[]): Promise<unknown>;
+}
+
+function parseRow(row: [string, string[]]): Entry {
+  const fields = row[1];
+  const i = fields.indexOf('e');
+  return JSON.parse(fields[i + 1]!) as Entry;
+}
+
+export function toLinkHead(head: Head): LinkHead {
+  return { seq: head.seq, hash: head.hash };
+}

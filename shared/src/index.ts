@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './canonical.js';
+export * from './topology.js';
+export * from './protocol.js';
+export * from './chain.js';

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
+
+export interface RedisProcess {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  /** A command connection for assertions (closed by stop()). */
+  client(): Redis;
+  /** Starts it again on the same port and data folder (after kill/stop). */
+  start(): Promise<void>;
+  /** SIGKILL: nothing flushed beyond what AOF already wrote. */
+  kill(): Promise<void>;
+  /** Graceful SHUTDOWN (no RDB save). */
+  shutdown(): Promise<void>;
+  /** Stops and deletes the data folder. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * A private redis-server on a free port with its own data folder. `aof: true` turns on
+ * appendonly with fsync on every write, for durability tests.
+ */
+export async function startRedis(options: { aof?: boolean; extraArgs?: string[] } = {}): Promise<RedisProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hotline-redis-'));
+  let child: ChildProcess | undefined;
+  const clients: Redis[] = [];
+
+  const start = async () => {
+    const args = [
+      '--port', String(port),
+      '--bind', '127.0.0.1',
+      '--dir', dir,
+      '--save', '',
+      '--appendonly', options.aof ? 'yes' : 'no',
+      '--appendfsync', 'always',
+      '--daemonize', 'no',
+      '--logfile', path.join(dir, 'redis.log'),
+      ...(options.extraArgs ?? []),
+    ];
+    child = spawn('redis-server', args, { stdio: 'ignore' });
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await waitFor(
+        async () => {
+          if (probe.status !== 'ready') {
+            probe.disconnect();
+            await probe.connect();
+          }
+          // While loading the AOF, Redis answers LOADING errors: wait until it serves.
+          return (await probe.ping()) === 'PONG';
+        },
+        { timeout: 15_000, message: `redis-server on ${port} did not start` },
+      );
+    } finally {
+      probe.disconnect();
+    }
+  };
+
+  const waitExit = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise((resolve) => c.once('exit', resolve));
+  };
+
+  await start();
+  const proc: RedisProcess = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    client() {
+      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 3 });
+      c.on('error', () => undefined);
+      clients.push(c);
+      return c;
+    },
+    start,
+    async kill() {
+      child?.kill('SIGKILL');
+      await waitExit();
+    },
+    async shutdown() {
+      child?.kill('SIGTERM');
+      await waitExit();
+    },
+    async stop() {
+      for (const c of clients) c.disconnect();
+      child?.kill('SIGKILL');
+      await waitExit();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    [Symbol.asyncDispose]() {
+      return proc.stop();
+    },
+  };
+  return proc;
+}

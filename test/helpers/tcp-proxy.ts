@@ -1,0 +1,80 @@
+import net from 'node:net';
+import { freePort } from './ports.js';
+
+/**
+ * A TCP proxy standing in for a load balancer or a network path: spreads connections over backends
+ * (skipping dead ones), and can cut every connection and refuse new ones until restored.
+ */
+export interface TcpProxy {
+  readonly port: number;
+  readonly url: string;
+  setBackends(ports: number[]): void;
+  /** Drops every open connection and refuses new ones (the network is down). */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startProxy(backends: number[]): Promise<TcpProxy> {
+  const port = await freePort();
+  let targets = [...backends];
+  let next = 0;
+  let down = false;
+  const open = new Set<net.Socket>();
+
+  const connectTo = (client: net.Socket, tries: number) => {
+    if (tries >= targets.length || targets.length === 0) {
+      client.destroy();
+      return;
+    }
+    const target = targets[next++ % targets.length]!;
+    const upstream = net.connect(target, '127.0.0.1');
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      open.add(upstream);
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    });
+    upstream.once('error', () => {
+      open.delete(upstream);
+      if (!connected) connectTo(client, tries + 1);
+      else client.destroy();
+    });
+    upstream.once('close', () => {
+      open.delete(upstream);
+      client.destroy();
+    });
+  };
+
+  const server = net.createServer({ pauseOnConnect: true }, (client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    open.add(client);
+    client.on('error', () => undefined);
+    client.once('close', () => open.delete(client));
+    connectTo(client, 0);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    setBackends(ports) {
+      targets = [...ports];
+    },
+    cut() {
+      down = true;
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+    restore() {
+      down = false;
+    },
+    close() {
+      for (const s of open) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
