@@ -13,16 +13,20 @@ const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** A duration: a number of milliseconds, or a string such as "250ms", "1.5s", "10m", "12h". */
-export const Duration = z.union([
+const DURATION_HINT = 'must be a duration such as "250ms", "1.5s", "10m" or "12h" (or a number of milliseconds)';
+export const Duration = z.union(
+  [
   z.number().nonnegative().finite(),
   z
     .string()
-    .regex(DURATION_RE, 'must be a duration such as "250ms", "1.5s", "10m" or "12h"')
+    .regex(DURATION_RE, DURATION_HINT)
     .transform((s) => {
       const m = DURATION_RE.exec(s)!;
       return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
     }),
-]);
+  ],
+  { error: DURATION_HINT },
+);
 
 export const Role = z.enum(['operator', 'commander', 'monitor', 'admin']);
 export type Role = z.infer<typeof Role>;

@@ -14,6 +14,8 @@ async function client(node: number, userId: string, options: Parameters<typeof c
   return c;
 }
 
+const json = (res: Response): Promise<any> => res.json();
+
 const messages = (c: TestClient, linkId: string) => c.entries.filter((e) => e.linkId === linkId && e.type === 'message');
 
 beforeAll(async () => {
@@ -226,20 +228,20 @@ describe('refusals: the right code, nothing written, the server still serving', 
     const post = (body: string) => fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const bad = await post(JSON.stringify({ username: 'op-a1', password: 'wrong' }));
     expect(bad.status).toBe(401);
-    expect((await bad.json()).error.code).toBe('UNAUTHENTICATED');
+    expect((await json(bad)).error.code).toBe('UNAUTHENTICATED');
     const malformed = await post('{not json');
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error.code).toBe('VALIDATION_FAILED');
+    expect((await json(malformed)).error.code).toBe('VALIDATION_FAILED');
     const wrongTypes = await post(JSON.stringify({ username: 5 }));
-    expect((await wrongTypes.json()).error.code).toBe('VALIDATION_FAILED');
+    expect((await json(wrongTypes)).error.code).toBe('VALIDATION_FAILED');
     const huge = await post(JSON.stringify({ username: 'x'.repeat(200_000), password: 'y' }));
     expect(huge.status).toBe(413);
     const topo = await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${tokenFor('admin', 'admin')}` } });
-    const body = await topo.json();
+    const body = await json(topo);
     expect(body.links).toHaveLength(4);
     expect(body.users.length).toBe(cluster.topology.users.length);
     expect(JSON.stringify(body)).not.toContain('scrypt');
-    const opTopo = await (await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${tokenFor('op-a3', 'operator')}` } })).json();
+    const opTopo = await json(await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${tokenFor('op-a3', 'operator')}` } }));
     expect(opTopo.links.map((l: { id: string }) => l.id)).toEqual(['l3']);
     const anon = await fetch(`${url}/api/topology`);
     expect(anon.status).toBe(401);

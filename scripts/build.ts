@@ -1,0 +1,36 @@
+/**
+ * Builds the web console into console/dist (TypeScript bundled by esbuild, static files copied).
+ *   npm run build
+ */
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function buildConsole(options: { quiet?: boolean } = {}): Promise<boolean> {
+  const src = path.join(ROOT, 'console/src');
+  const entry = path.join(src, 'main.ts');
+  if (!existsSync(entry)) return false;
+  const out = path.join(ROOT, 'console/dist');
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    outfile: path.join(out, 'app.js'),
+    sourcemap: true,
+    minify: true,
+    logLevel: options.quiet ? 'error' : 'info',
+  });
+  const statics = path.join(ROOT, 'console/static');
+  if (existsSync(statics)) cpSync(statics, out, { recursive: true });
+  return true;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const built = await buildConsole();
+  process.stdout.write(built ? 'console built into console/dist\n' : 'no console sources\n');
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { TopologySchema, type AlertState } from '@hotline/shared';
+import { decideTransition } from '../../server/src/domain/alert-machine.js';
+import { planStep, totalSteps } from '../../server/src/domain/escalation-plan.js';
+import { TopologyIndex } from '../../server/src/domain/topology-index.js';
+import { TokenSigner } from '../../server/src/auth/tokens.js';
+import { hashPassword, verifyPassword } from '../../server/src/auth/passwords.js';
+import { makeTopology } from '../helpers/topology.js';
+
+describe('alert state machine', () => {
+  const table: [AlertState, 'ack' | 'resolve' | 'cancel', string][] = [
+    ['open', 'ack', 'apply:acknowledged'],
+    ['acknowledged', 'ack', 'repeat'],
+    ['resolved', 'ack', 'repeat'],
+    ['cancelled', 'ack', 'conflict'],
+    ['open', 'resolve', 'conflict'],
+    ['acknowledged', 'resolve', 'apply:resolved'],
+    ['resolved', 'resolve', 'repeat'],
+    ['cancelled', 'resolve', 'conflict'],
+    ['open', 'cancel', 'apply:cancelled'],
+    ['acknowledged', 'cancel', 'conflict'],
+    ['resolved', 'cancel', 'conflict'],
+    ['cancelled', 'cancel', 'repeat'],
+  ];
+  it.each(table)('%s + %s → %s', (state, action, expected) => {
+    const d = decideTransition(state, action);
+    expect(d.kind === 'apply' ? `apply:${d.to}` : d.kind).toBe(expected);
+  });
+});
+
+describe('escalation plan', () => {
+  const policy = {
+    id: 'p',
+    name: 'p',
+    onCounterpartOffline: 'wait' as const,
+    levels: [
+      { delay: 100, targets: ['counterpart-supervisors' as const] },
+      { delay: 300, targets: ['joint-command' as const] },
+    ],
+    repeat: { every: 50, times: 2 },
+  };
+  it('counts level delays from the raise, then repeats the last level', () => {
+    expect(totalSteps(policy)).toBe(4);
+    expect([1, 2, 3, 4].map((s) => planStep(policy, 1000, s))).toEqual([
+      { step: 1, level: 1, repeat: false, dueAt: 1100 },
+      { step: 2, level: 2, repeat: false, dueAt: 1300 },
+      { step: 3, level: 2, repeat: true, dueAt: 1350 },
+      { step: 4, level: 2, repeat: true, dueAt: 1400 },
+    ]);
+    expect(planStep(policy, 1000, 5)).toBeNull();
+    expect(planStep(policy, 1000, 0)).toBeNull();
+  });
+  it('fires the first step at the raise when asked to escalate at once', () => {
+    expect(planStep(policy, 1000, 1, true)?.dueAt).toBe(1000);
+    expect(planStep(policy, 1000, 2, true)?.dueAt).toBe(1300);
+  });
+});
+
+describe('access rules', async () => {
+  const topo = new TopologyIndex(TopologySchema.parse((await makeTopology()).topology));
+  const who = (id: string) => topo.principalFor(topo.user(id)!, { exp: Date.now() + 60_000 });
+  it('operators read and write only their post’s links; commanders read their sectors; monitors read all', () => {
+    expect(topo.readableLinkIds(who('op-a1'))).toEqual(['l1', 'l4']);
+    expect(topo.canSend(who('op-a1'), topo.link('l2')!)).toBe(false);
+    expect(topo.readableLinkIds(who('cmd-sb1'))).toEqual(['l1', 'l2', 'l4']);
+    expect(topo.canSend(who('cmd-sb1'), topo.link('l1')!)).toBe(false);
+    expect(topo.readableLinkIds(who('monitor'))).toEqual(['l1', 'l2', 'l3', 'l4']);
+    expect(topo.canSend(who('monitor'), topo.link('l1')!)).toBe(false);
+    expect(topo.readableLinkIds(who('joint'))).toEqual(['l1', 'l2', 'l3', 'l4']);
+  });
+  it('resolves escalation targets', () => {
+    expect(topo.escalationTargets(['counterpart-supervisors'], 'a1', 'b1')).toEqual(['sup-b1']);
+    expect(topo.escalationTargets(['counterpart-commanders', 'raiser-commanders', 'joint-command'], 'a1', 'b1')).toEqual([
+      'cmd-sa1',
+      'cmd-sb1',
+      'joint',
+    ]);
+  });
+  it('picks a policy by drill, link and severity', () => {
+    expect(topo.policyFor('l1', 2, false).id).toBe('fast');
+    expect(topo.policyFor('l1', 4, false).id).toBe('urgent');
+    expect(topo.policyFor('l1', 4, true).id).toBe('drill');
+  });
+});
+
+describe('tokens and passwords', () => {
+  it('verifies its own tokens and refuses forged, expired and malformed ones', () => {
+    const signer = new TokenSigner('s'.repeat(32), 1000);
+    const { token } = signer.issue({ id: 'op-a1', role: 'operator' }, { now: 10_000 });
+    expect(signer.verify(token, 10_500)).toMatchObject({ ok: true, claims: { sub: 'op-a1', role: 'operator' } });
+    expect(signer.verify(token, 11_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(new TokenSigner('t'.repeat(32), 1000).verify(token, 10_500)).toEqual({ ok: false, reason: 'signature' });
+    expect(signer.verify('v1.abc', 0)).toEqual({ ok: false, reason: 'malformed' });
+    expect(signer.verify(42, 0)).toEqual({ ok: false, reason: 'malformed' });
+  });
+  it('hashes passwords with scrypt and checks them', async () => {
+    const hash = await hashPassword('correct horse', { N: 1024, r: 8, p: 1 });
+    expect(hash).toMatch(/^scrypt\$1024\$8\$1\$/);
+    expect(await verifyPassword('correct horse', hash)).toBe(true);
+    expect(await verifyPassword('wrong', hash)).toBe(false);
+    expect(await verifyPassword('x', 'garbage')).toBe(false);
+  });
+});
