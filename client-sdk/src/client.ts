@@ -8,6 +8,7 @@ import {
   type ClientToServerEvents,
   type Entry,
   type Escalation,
+  type InboxResult,
   type LoginResponse,
   type Precedence,
   type Presence,
@@ -138,6 +139,9 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   readonly #pendingRead = new Map<string, number>();
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #links: string[] = [];
+  /** Inbox positions already delivered as `escalation` events, and the highest position below which all are. */
+  readonly #inboxSeen = new Set<number>();
+  #inboxContiguous = 0;
 
   /** Logs in with username and password. */
   static login(url: string, username: string, password: string): Promise<LoginResponse> {
@@ -261,6 +265,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
         .then(() => {
           this.#flushReceipts();
           void this.#flush();
+          void this.catchUpInbox().catch(() => undefined);
         })
         .catch(() => undefined);
     });
@@ -288,7 +293,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     });
     socket.on('entry', (entry) => this.#tracker.accept(entry));
     socket.on('presence', (p) => this.emit('presence', p));
-    socket.on('escalation', (e) => this.emit('escalation', e));
+    socket.on('escalation', (e) => this.#deliverEscalation(e));
     return socket;
   }
 
@@ -368,6 +373,30 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
       this.#gapTimer = undefined;
       if (this.#tracker.hasGaps() && this.#status === 'connected') void this.sync().catch(() => undefined);
     }, 250);
+  }
+
+  // --- escalation inbox -------------------------------------------------------------------------
+
+  #deliverEscalation(escalation: Escalation): void {
+    if (this.#inboxSeen.has(escalation.position) || escalation.position <= this.#inboxContiguous) return;
+    this.#inboxSeen.add(escalation.position);
+    while (this.#inboxSeen.has(this.#inboxContiguous + 1)) this.#inboxSeen.delete(++this.#inboxContiguous);
+    this.emit('escalation', escalation);
+  }
+
+  /** Fetches escalations that reached this user while disconnected; each is emitted once. */
+  async catchUpInbox(): Promise<InboxResult> {
+    let result: InboxResult;
+    do {
+      result = await this.api<InboxResult>(`/api/inbox?after=${this.#inboxContiguous}&limit=500`);
+      for (const e of result.escalations) this.#deliverEscalation(e);
+    } while (result.escalations.length === 500);
+    return result;
+  }
+
+  /** Marks the inbox read up to a position. */
+  markInboxRead(uptoPosition: number): Promise<InboxResult> {
+    return this.request('inbox:read', { uptoPosition });
   }
 
   // --- outbox -----------------------------------------------------------------------------------

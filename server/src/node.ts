@@ -6,6 +6,15 @@ import { TokenSigner } from './auth/tokens.js';
 import { TopologyIndex } from './domain/topology-index.js';
 import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
 import { registerHotlineEvents } from './gateway/hotline.js';
+import { registerAlertEvents } from './gateway/alerts.js';
+import { alertRoutes } from './http/alerts.js';
+import { EscalationScheduler } from './escalation/queue.js';
+import { startEscalationWorker } from './escalation/worker.js';
+import { AlertService } from './service/alert-service.js';
+import { EscalationService } from './service/escalation-service.js';
+import { RedisAlertStore } from './store/alert-store.js';
+import { RedisInboxStore } from './store/inbox.js';
+import type { Worker } from 'bullmq';
 import { createHttpApp } from './http/app.js';
 import { AuthService } from './service/auth-service.js';
 import { HotlineService } from './service/hotline-service.js';
@@ -59,11 +68,46 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   });
   const auth = new AuthService(topo, tokens);
 
+  // Escalation timers: BullMQ needs connections that retry forever (maxRetriesPerRequest: null).
+  const bullRedis = createRedis(config.REDIS_URL, log, `${config.HOTLINE_NODE_ID}:bull`, { maxRetriesPerRequest: null });
+  const escalationLog = log.child({ room: 'escalation' });
+  const scheduler = new EscalationScheduler(bullRedis, keys.bullPrefix, escalationLog);
+  const alertStore = new RedisAlertStore(redis, keys);
+  const escalations = new EscalationService({
+    topo,
+    log: linkLog,
+    alerts: alertStore,
+    inbox: new RedisInboxStore(redis, keys),
+    scheduler,
+    broadcaster,
+    logger: escalationLog,
+  });
+  const alerts = new AlertService({
+    topo,
+    log: linkLog,
+    alerts: alertStore,
+    scheduler,
+    presence,
+    broadcaster,
+    logger: log.child({ room: 'alerts' }),
+  });
+  let worker: Worker | undefined;
+  if (config.HOTLINE_WORKERS) {
+    worker = startEscalationWorker({
+      connection: bullRedis,
+      prefix: keys.bullPrefix,
+      concurrency: config.HOTLINE_WORKER_CONCURRENCY,
+      service: escalations,
+      log: escalationLog,
+    });
+  }
+
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
     const socketLog = gatewayLog.child({ socketId: socket.id, userId: principal.userId });
     setUpSocket(socket, topo, socketLog);
     registerHotlineEvents(socket, socketLog, hotline);
+    registerAlertEvents(socket, socketLog, alerts, escalations);
     socket.on('disconnect', () => {
       presence.disconnected(principal, socket.data.member).catch((err: unknown) => socketLog.warn({ err }, 'presence leave failed'));
     });
@@ -84,20 +128,25 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     consoleDir: config.HOTLINE_CONSOLE_DIR,
     ready: async () => {
       await redis.ping();
+      if (worker && !worker.isRunning()) throw new Error('escalation worker is not running');
     },
+    extend: (api, requireAuth) => alertRoutes(api, requireAuth, alerts, escalations),
   });
   httpServer.on('request', app);
 
+  // Periodic work on every node: presence refresh and sweep, and repair of lost escalation timers.
   let ticking = false;
   const ticker = setInterval(() => {
     if (ticking) return;
     ticking = true;
-    presence
-      .tick()
-      .catch((err: unknown) => log.warn({ err }, 'presence sweep failed'))
-      .finally(() => {
-        ticking = false;
-      });
+    Promise.all([
+      presence.tick().catch((err: unknown) => log.warn({ err }, 'presence sweep failed')),
+      config.HOTLINE_WORKERS
+        ? escalations.repair(Math.max(2000, config.HOTLINE_SWEEP_INTERVAL)).catch((err: unknown) => log.warn({ err }, 'timer repair failed'))
+        : undefined,
+    ]).finally(() => {
+      ticking = false;
+    });
   }, Math.max(100, Math.min(config.HOTLINE_SWEEP_INTERVAL, config.HOTLINE_PRESENCE_TTL / 3)));
   ticker.unref();
 
@@ -120,7 +169,9 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
         await presence.leaveAll().catch(() => undefined);
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));
-        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
+        await worker?.close();
+        await scheduler.close();
+        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), bullRedis.quit()]);
       })();
       return closing;
     },

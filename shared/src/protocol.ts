@@ -216,6 +216,8 @@ export const Alert = z.object({
   occurredAt: Timestamp.optional(),
   drill: z.boolean(),
   policyId: Id,
+  /** Whether a console of the counterpart post was online at the raise. */
+  counterpartOnline: z.boolean(),
   state: AlertState,
   /** Escalation steps fired so far (0: none). */
   step: z.number().int().min(0),

@@ -37,6 +37,10 @@ export class Keys {
   activeAlerts(linkId: string): string {
     return this.#link('alerts-active', linkId);
   }
+  /** Sorted set: alertId of open alerts scored by the time their next escalation is due. */
+  alertsDue(linkId: string): string {
+    return this.#link('alerts-due', linkId);
+  }
   /** Sorted set: every alertId of the link scored by raise time. */
   alertsByTime(linkId: string): string {
     return this.#link('alerts-time', linkId);

@@ -19,10 +19,17 @@ export function sha256Hex(input: string): string {
   return createHash('sha256').update(input, 'utf8').digest('hex');
 }
 
-/** Computes seq-independent parts of an entry into a full entry with its hash. */
-export function sealEntry(draft: EntryDraft, head: Head, now: number): Entry {
-  const seq = head.seq + 1;
-  const unsealed = { ...draft, seq, ts: Math.max(now, head.ts), prevHash: head.hash } as Omit<Entry, 'hash'>;
+/** What the store assigns to an entry: its place in the log and its time. */
+export interface EntrySlot {
+  seq: number;
+  ts: number;
+}
+
+/** Places a draft after `head`: next seq, a ts never earlier than the head's, prevHash and hash. */
+export function sealEntry(draft: EntryDraft | ((slot: EntrySlot) => EntryDraft), head: Head, now: number): Entry {
+  const slot = { seq: head.seq + 1, ts: Math.max(now, head.ts) };
+  const body = typeof draft === 'function' ? draft(slot) : draft;
+  const unsealed = { ...body, seq: slot.seq, ts: slot.ts, prevHash: head.hash } as Omit<Entry, 'hash'>;
   return { ...unsealed, hash: sha256Hex(entryHashInput(unsealed)) } as Entry;
 }
 
@@ -59,7 +66,8 @@ export type AppendPlan<R> =
   | { write: false; result: R }
   | {
       write: true;
-      draft: EntryDraft;
+      /** The entry to append; a function when it depends on its seq or time (an alert id, a due time). */
+      draft: EntryDraft | ((slot: EntrySlot) => EntryDraft);
       /** Idempotency: a second append with the same key writes nothing and reports the first. */
       idempotency?: { key: string; digest: string };
       /** Projection writes, given the sealed entry. */
@@ -111,6 +119,8 @@ export class RedisLinkLog implements LinkLog {
   readonly #now: () => number;
   /** Appends that found the head moved and retried (for metrics and benchmarks). */
   races = 0;
+  /** Tail of the queue of appends per link on this node. */
+  readonly #queues = new Map<string, Promise<void>>();
 
   constructor(redis: RedisClient, keys: Keys, options: { now?: () => number } = {}) {
     this.#redis = redis;
@@ -119,7 +129,24 @@ export class RedisLinkLog implements LinkLog {
     if (!('appendEntry' in redis)) redis.defineCommand('appendEntry', { lua: APPEND_LUA });
   }
 
-  async append<R>(linkId: string, reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>> {
+  append<R>(linkId: string, reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>> {
+    // Appends to one link from this node go one at a time: concurrent ones would only race each other
+    // on the head (each loser costing a round trip), while one at a time each takes a single round trip
+    // on the cached head. Races remain possible between nodes, and are retried.
+    const previous = this.#queues.get(linkId) ?? Promise.resolve();
+    const run = previous.then(() => this.#append(linkId, reads, plan));
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(linkId, tail);
+    void tail.then(() => {
+      if (this.#queues.get(linkId) === tail) this.#queues.delete(linkId);
+    });
+    return run;
+  }
+
+  async #append<R>(linkId: string, reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>> {
     const k = this.#keys;
     let head: Head | undefined = reads.length === 0 ? this.#heads.get(linkId) : undefined;
     let values: (string | null)[] = [];

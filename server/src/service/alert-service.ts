@@ -1,0 +1,327 @@
+import {
+  AppError,
+  ErrorCode,
+  makeAlertId,
+  parseAlertId,
+  type Alert,
+  type AlertCommentRequest,
+  type AlertResult,
+  type Entry,
+  type EntryDraft,
+  type Link,
+  AlertActionRequest,
+  AlertQuery,
+  AlertRaiseRequest,
+  AlertResolveRequest,
+} from '@hotline/shared';
+import type { z } from 'zod';
+import { decideTransition, type AlertAction } from '../domain/alert-machine.js';
+import { planStep } from '../domain/escalation-plan.js';
+import type { Principal } from '../domain/principal.js';
+import type { TopologyIndex } from '../domain/topology-index.js';
+import type { EscalationScheduler } from '../escalation/queue.js';
+import type { Logger } from '../log.js';
+import type { AlertStore } from '../store/alert-store.js';
+import type { LinkLog } from '../store/link-log.js';
+import type { Broadcaster } from './broadcaster.js';
+import { contentDigest, readableLink } from './hotline-service.js';
+import type { PresenceService } from './presence-service.js';
+
+const ENTRY_OF_ACTION = { ack: 'alert.acknowledged', resolve: 'alert.resolved', cancel: 'alert.cancelled' } as const;
+
+/** Incident alerts: raise, acknowledge, comment, resolve, cancel; each an entry in the link log. */
+export class AlertService {
+  readonly #topo: TopologyIndex;
+  readonly #log: LinkLog;
+  readonly #alerts: AlertStore;
+  readonly #scheduler: EscalationScheduler;
+  readonly #presence: PresenceService;
+  readonly #broadcast: Broadcaster;
+  readonly #logger: Logger;
+
+  constructor(deps: {
+    topo: TopologyIndex;
+    log: LinkLog;
+    alerts: AlertStore;
+    scheduler: EscalationScheduler;
+    presence: PresenceService;
+    broadcaster: Broadcaster;
+    logger: Logger;
+  }) {
+    this.#topo = deps.topo;
+    this.#log = deps.log;
+    this.#alerts = deps.alerts;
+    this.#scheduler = deps.scheduler;
+    this.#presence = deps.presence;
+    this.#broadcast = deps.broadcaster;
+    this.#logger = deps.logger;
+  }
+
+  /**
+   * Raises an alert from the caller's post. Idempotent per (user, clientAlertId): a retry returns the
+   * alert as it is now (and makes sure its timer exists); other content under the same id is CONFLICT.
+   * The first escalation timer is scheduled after the append; if this node dies in between, the
+   * repair sweep of any node schedules it from the projection.
+   */
+  async raise(principal: Principal, req: z.output<typeof AlertRaiseRequest>): Promise<AlertResult> {
+    const link = readableLink(this.#topo, principal, req.linkId);
+    if (!this.#topo.canSend(principal, link)) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'only the operators of the two posts raise alerts on a link');
+    }
+    if (principal.drillOnly && !req.drill) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'a drill token raises exercise alerts only (drill: true)');
+    }
+    const raiserPostId = principal.postId!;
+    const counterpartPostId = this.#topo.otherPost(link, raiserPostId);
+    const policy = this.#topo.policyFor(link.id, req.severity, req.drill);
+    const counterpartOnline = await this.#presence.onlineNow(counterpartPostId);
+    const immediate = !counterpartOnline && policy.onCounterpartOffline === 'escalate-now';
+    const digest = contentDigest({
+      kind: req.kind,
+      severity: req.severity,
+      description: req.description,
+      location: req.location,
+      occurredAt: req.occurredAt,
+      drill: req.drill,
+    });
+    const actor = { userId: principal.userId, role: principal.role, postId: raiserPostId };
+
+    let alert: Alert | undefined;
+    const outcome = await this.#log.append(link.id, [], () => ({
+      write: true,
+      draft: ({ seq, ts }): EntryDraft => {
+        const alertId = makeAlertId(link.id, seq);
+        const nextEscalationAt = planStep(policy, ts, 1, immediate)?.dueAt ?? null;
+        alert = {
+          alertId,
+          linkId: link.id,
+          raisedSeq: seq,
+          raisedBy: actor,
+          raisedAt: ts,
+          raiserPostId,
+          counterpartPostId,
+          kind: req.kind,
+          severity: req.severity,
+          description: req.description,
+          ...(req.location ? { location: req.location } : {}),
+          ...(req.occurredAt !== undefined ? { occurredAt: req.occurredAt } : {}),
+          drill: req.drill,
+          policyId: policy.id,
+          counterpartOnline,
+          state: 'open',
+          step: 0,
+          nextEscalationAt,
+          updatedSeq: seq,
+        };
+        return {
+          linkId: link.id,
+          type: 'alert.raised',
+          actor,
+          drill: req.drill,
+          payload: {
+            alertId,
+            clientAlertId: req.clientAlertId,
+            kind: req.kind,
+            severity: req.severity,
+            description: req.description,
+            ...(req.location ? { location: req.location } : {}),
+            ...(req.occurredAt !== undefined ? { occurredAt: req.occurredAt } : {}),
+            policyId: policy.id,
+            counterpartOnline,
+            nextEscalationAt,
+          },
+        };
+      },
+      idempotency: { key: `a:${principal.userId}:${req.clientAlertId}`, digest },
+      project: () => this.#alerts.write(alert!, { raised: true }),
+      result: (entry) => entry,
+    }));
+
+    if (outcome.kind === 'duplicate') {
+      if (outcome.digest !== digest) {
+        throw new AppError(ErrorCode.CONFLICT, 'clientAlertId was already used for a different alert', { details: { seq: outcome.seq } });
+      }
+      const entry = await this.#log.get(link.id, outcome.seq);
+      const current = await this.#alerts.get(link.id, makeAlertId(link.id, outcome.seq));
+      if (!entry || !current) throw new AppError(ErrorCode.INTERNAL, 'stored alert is missing');
+      this.#broadcast.entry(entry);
+      await this.#ensureTimer(current);
+      return { alert: current, entry };
+    }
+    if (outcome.kind !== 'appended' || !alert) throw new AppError(ErrorCode.INTERNAL, 'alert not appended');
+    this.#broadcast.entry(outcome.entry);
+    await this.#ensureTimer(alert, true);
+    this.#logger.info({ alertId: alert.alertId, linkId: link.id, severity: alert.severity, drill: alert.drill, immediate }, 'alert raised');
+    return { alert, entry: outcome.entry };
+  }
+
+  /** Schedules the alert's next escalation step if it is open and has one. */
+  async #ensureTimer(alert: Alert, fresh = false): Promise<void> {
+    if (alert.state !== 'open' || alert.nextEscalationAt === null) return;
+    const data = { alertId: alert.alertId, linkId: alert.linkId, step: alert.step + 1 };
+    try {
+      if (fresh) await this.#scheduler.schedule(data, alert.nextEscalationAt);
+      else await this.#scheduler.ensure(data, alert.nextEscalationAt);
+    } catch (err) {
+      // The alert is stored; the repair sweep will schedule the timer from the projection.
+      this.#logger.error({ err, alertId: alert.alertId }, 'could not schedule escalation; the sweep will retry');
+    }
+  }
+
+  /** The link of an alert id the caller may read. */
+  #linkOf(principal: Principal, alertId: string): Link {
+    const parsed = parseAlertId(alertId);
+    if (!parsed) throw new AppError(ErrorCode.VALIDATION_FAILED, 'malformed alertId');
+    return readableLink(this.#topo, principal, parsed.linkId);
+  }
+
+  /** Who may take `action` on `alert`, acting for which post; FORBIDDEN otherwise. */
+  #actingPost(principal: Principal, link: Link, alert: Alert, action: AlertAction | 'comment'): string {
+    if (principal.drillOnly && !alert.drill) throw new AppError(ErrorCode.FORBIDDEN, 'a drill token acts on exercise alerts only');
+    if (principal.role === 'monitor' || principal.role === 'admin') {
+      throw new AppError(ErrorCode.FORBIDDEN, `${principal.role}s do not act on alerts`);
+    }
+    switch (action) {
+      case 'ack': {
+        const post = this.#topo.actingPost(principal, link, alert.counterpartPostId);
+        if (post !== alert.counterpartPostId) {
+          throw new AppError(
+            ErrorCode.FORBIDDEN,
+            principal.postId === alert.raiserPostId
+              ? 'the raising post cannot acknowledge its own alert'
+              : 'only the counterpart post or a commander covering it acknowledges',
+          );
+        }
+        return post;
+      }
+      case 'cancel': {
+        const post = this.#topo.actingPost(principal, link, alert.raiserPostId);
+        if (post !== alert.raiserPostId) throw new AppError(ErrorCode.FORBIDDEN, 'only the raising post cancels its alert');
+        return post;
+      }
+      case 'resolve':
+      case 'comment': {
+        const post = this.#topo.actingPost(principal, link, principal.postId ?? alert.counterpartPostId);
+        if (!post) throw new AppError(ErrorCode.FORBIDDEN, 'not in scope of this alert');
+        return post;
+      }
+    }
+  }
+
+  /**
+   * Applies ack, resolve or cancel. Not allowed from the current state: CONFLICT with `details.state`.
+   * Already there: the current alert, nothing written. Acknowledging also removes the pending timer,
+   * though what stops an escalation is the worker's atomic check of the state.
+   */
+  async transition(
+    principal: Principal,
+    action: AlertAction,
+    req: z.output<typeof AlertActionRequest> | z.output<typeof AlertResolveRequest>,
+  ): Promise<AlertResult> {
+    const link = this.#linkOf(principal, req.alertId);
+    let next: Alert | undefined;
+    const outcome = await this.#log.append<AlertResult>(link.id, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
+      const alert = values[0] ? (JSON.parse(values[0]) as Alert) : null;
+      if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${req.alertId}`);
+      const postId = this.#actingPost(principal, link, alert, action);
+      const decision = decideTransition(alert.state, action);
+      if (decision.kind === 'repeat') return { write: false, result: { alert, entry: null } };
+      if (decision.kind === 'conflict') {
+        throw new AppError(ErrorCode.CONFLICT, `cannot ${action} an alert that is ${alert.state}`, { details: { state: alert.state, alert } });
+      }
+      const actor = { userId: principal.userId, role: principal.role, postId };
+      return {
+        write: true,
+        draft: ({ seq, ts }): EntryDraft => {
+          next = { ...alert, state: decision.to, updatedSeq: seq, nextEscalationAt: null };
+          if (action === 'ack') Object.assign(next, { acknowledgedAt: ts, acknowledgedBy: actor });
+          if (action === 'resolve') Object.assign(next, { resolvedAt: ts, resolvedBy: actor, resolution: req.text });
+          if (action === 'cancel') Object.assign(next, { cancelledAt: ts, cancelledBy: actor });
+          return {
+            linkId: link.id,
+            type: ENTRY_OF_ACTION[action],
+            actor,
+            drill: alert.drill,
+            payload: req.text === undefined ? { alertId: alert.alertId } : { alertId: alert.alertId, text: req.text },
+          };
+        },
+        project: () => this.#alerts.write(next!),
+        result: (entry) => ({ alert: next!, entry }),
+      };
+    });
+    if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate');
+    if (outcome.kind === 'appended') {
+      this.#broadcast.entry(outcome.entry);
+      if (action === 'ack' || action === 'cancel') {
+        const previous = outcome.result.alert;
+        await this.#scheduler.unschedule(previous.alertId, previous.step + 1);
+      }
+    }
+    return outcome.result;
+  }
+
+  /** Adds a comment, in any state. Idempotent per (user, clientCommentId). */
+  async comment(principal: Principal, req: AlertCommentRequest): Promise<AlertResult> {
+    const link = this.#linkOf(principal, req.alertId);
+    const digest = contentDigest({ text: req.text });
+    let current: Alert | undefined;
+    const outcome = await this.#log.append<Entry>(link.id, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
+      const alert = values[0] ? (JSON.parse(values[0]) as Alert) : null;
+      if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${req.alertId}`);
+      current = alert;
+      const postId = this.#actingPost(principal, link, alert, 'comment');
+      return {
+        write: true,
+        draft: {
+          linkId: link.id,
+          type: 'alert.commented',
+          actor: { userId: principal.userId, role: principal.role, postId },
+          drill: alert.drill,
+          payload: { alertId: alert.alertId, text: req.text, clientCommentId: req.clientCommentId },
+        },
+        idempotency: { key: `c:${principal.userId}:${req.clientCommentId}`, digest },
+        result: (entry) => entry,
+      };
+    });
+    if (outcome.kind === 'duplicate') {
+      if (outcome.digest !== digest) throw new AppError(ErrorCode.CONFLICT, 'clientCommentId was already used for other text');
+      const entry = await this.#log.get(link.id, outcome.seq);
+      const alert = await this.#alerts.get(link.id, req.alertId);
+      if (!entry || !alert) throw new AppError(ErrorCode.INTERNAL, 'stored comment is missing');
+      return { alert, entry };
+    }
+    if (outcome.kind !== 'appended') throw new AppError(ErrorCode.INTERNAL, 'comment not appended');
+    this.#broadcast.entry(outcome.entry);
+    return { alert: current!, entry: outcome.entry };
+  }
+
+  /** Alerts in the caller's scope, newest first, filtered. */
+  async list(principal: Principal, query: z.output<typeof AlertQuery>): Promise<Alert[]> {
+    let linkIds = this.#topo.readableLinkIds(principal);
+    if (query.link) {
+      readableLink(this.#topo, principal, query.link);
+      linkIds = [query.link];
+    }
+    if (query.sector) {
+      const posts = new Set(this.#topo.topology.posts.filter((p) => p.sector === query.sector).map((p) => p.id));
+      linkIds = linkIds.filter((id) => this.#topo.link(id)!.posts.some((p) => posts.has(p)));
+    }
+    const activeOnly = query.state === 'open' || query.state === 'acknowledged';
+    const perLink = await Promise.all(
+      linkIds.map((id) => this.#alerts.list(id, { ...(query.since !== undefined ? { since: query.since } : {}), activeOnly, limit: query.limit })),
+    );
+    return perLink
+      .flat()
+      .filter((a) => (query.state === undefined || a.state === query.state) && (query.drill === undefined || a.drill === query.drill))
+      .sort((a, b) => b.raisedAt - a.raisedAt || a.alertId.localeCompare(b.alertId))
+      .slice(0, query.limit);
+  }
+
+  /** One alert the caller may read. */
+  async get(principal: Principal, alertId: string): Promise<Alert> {
+    const link = this.#linkOf(principal, alertId);
+    const alert = await this.#alerts.get(link.id, alertId);
+    if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${alertId}`);
+    return alert;
+  }
+}
