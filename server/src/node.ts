@@ -8,6 +8,7 @@ import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
 import { registerHotlineEvents } from './gateway/hotline.js';
 import { registerAlertEvents } from './gateway/alerts.js';
 import { alertRoutes } from './http/alerts.js';
+import { drillRoutes } from './http/drill.js';
 import { EscalationScheduler } from './escalation/queue.js';
 import { startEscalationWorker } from './escalation/worker.js';
 import { AlertService } from './service/alert-service.js';
@@ -130,7 +131,10 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       await redis.ping();
       if (worker && !worker.isRunning()) throw new Error('escalation worker is not running');
     },
-    extend: (api, requireAuth) => alertRoutes(api, requireAuth, alerts, escalations),
+    extend: (api, requireAuth) => {
+      alertRoutes(api, requireAuth, alerts, escalations);
+      drillRoutes(api, requireAuth, topo, tokens);
+    },
   });
   httpServer.on('request', app);
 

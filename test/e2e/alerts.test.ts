@@ -401,3 +401,34 @@ describe('escalation timers across nodes and restarts', () => {
     monitor.close();
   });
 });
+
+describe('drill tokens', () => {
+  let cluster: TestCluster;
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('are issued only to a drill officer, only for operators and commanders, and carry the drill mark', async () => {
+    cluster = await startCluster({ nodes: 1 });
+    const url = cluster.nodes[0]!.url;
+    const post = (token: string, body: unknown) =>
+      fetch(`${url}/api/drill/tokens`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refused = await post(tokenFor('op-a1', 'operator'), {});
+    expect(refused.status).toBe(403);
+    const badUser = await post(tokenFor('admin', 'admin'), { users: ['monitor'] });
+    expect(badUser.status).toBe(403);
+    const ok = (await (await post(tokenFor('admin', 'admin'), { users: ['op-a1', 'cmd-sb1'], ttl: '10m' })).json()) as {
+      tokens: Record<string, { token: string; role: string }>;
+    };
+    expect(Object.keys(ok.tokens)).toEqual(['op-a1', 'cmd-sb1']);
+    const drillOnly = await post(tokenFor('admin', 'admin', { drill: true }), {});
+    expect(drillOnly.status).toBe(403);
+    const socket = rawSocket(url, ok.tokens['op-a1']!.token);
+    await nextEvent(socket, 'connect');
+    const real = await emitAck(socket, 'hotline:send', { linkId: 'l1', clientMsgId: 'drill-msg-01', text: 'real?' });
+    expect(real.error.code).toBe('FORBIDDEN');
+    const drill = await emitAck(socket, 'hotline:send', { linkId: 'l1', clientMsgId: 'drill-msg-02', text: 'exercise', drill: true });
+    expect(drill.entry.drill).toBe(true);
+    socket.close();
+  });
+});
