@@ -1,6 +1,9 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import {
+  CLIENT_EVENT_SCHEMAS,
   ErrorCode,
+  isSignedAct,
+  type Checkpoint,
   type Ack,
   type AckFn,
   type AlertRaiseRequest,
@@ -22,6 +25,8 @@ import { HotlineError } from './errors.js';
 import { newClientId } from './ids.js';
 import { LinkTracker } from './link-tracker.js';
 import { MemoryStorage, type ClientStorage } from './storage.js';
+import { RecordGuard } from './record-guard.js';
+import { ActionSigner } from './signer.js';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
@@ -49,6 +54,10 @@ export interface HotlineClientOptions {
   token: string;
   /** The logged-in user, if known (from login); fetched from /api/me otherwise. */
   user?: SessionUser;
+  /** When the token expires (from login); fetched from /api/me otherwise. */
+  expiresAt?: number;
+  /** Sign every action with this client's own key (registered on each connect). @default true */
+  signing?: boolean;
   /** Links to follow. @default every link the user may read */
   links?: string[];
   /** Keeps the outbox across restarts (localStorage in browsers). @default in memory */
@@ -139,6 +148,12 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   readonly #pendingRead = new Map<string, number>();
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #links: string[] = [];
+  #expiresAt: number | undefined;
+  #signer: ActionSigner | undefined;
+  #signerValidUntil = 0;
+  readonly #guard: RecordGuard;
+  /** Hash of each alert's alert.raised entry, which acknowledgements quote. */
+  readonly #raisedHashes = new Map<string, string>();
   /** Inbox positions already delivered as `escalation` events, and the highest position below which all are. */
   readonly #inboxSeen = new Set<number>();
   #inboxContiguous = 0;
@@ -157,6 +172,8 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     this.#storage = options.storage ?? new MemoryStorage();
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5000;
     this.#outbox = this.#loadOutbox();
+    this.#expiresAt = options.expiresAt;
+    this.#guard = new RecordGuard(this.#storage, (linkId, seq, detail) => this.emit('fork', { linkId, seq, detail }));
     this.#tracker = new LinkTracker({
       deliver: (entry) => this.#onDeliver(entry),
       gap: (linkId, expectedSeq, gotSeq) => {
@@ -203,8 +220,19 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   }
 
   /** Replaces the token (after a new login); takes effect at the next connection. */
-  setToken(token: string): void {
+  setToken(token: string, expiresAt?: number): void {
     this.#token = token;
+    this.#expiresAt = expiresAt;
+  }
+
+  /** The id of this client's current signing key, once registered. */
+  get keyId(): string | undefined {
+    return this.#signer?.keyId;
+  }
+
+  /** The latest server checkpoint this client holds for a link. */
+  checkpoint(linkId: string): Checkpoint | undefined {
+    return this.#guard.checkpoint(linkId);
   }
 
   /** Fetches what the user may see of the topology. */
@@ -223,7 +251,12 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
    */
   async connect(): Promise<void> {
     this.#closed = false;
-    if (!this.#user) this.#user = (await apiFetch<{ user: SessionUser }>(this.url, '/api/me', { token: this.#token })).user;
+    if (!this.#user || this.#expiresAt === undefined) {
+      const me = await apiFetch<{ user: SessionUser; expiresAt: number }>(this.url, '/api/me', { token: this.#token });
+      this.#user = me.user;
+      this.#expiresAt = me.expiresAt;
+    }
+    if (!this.#guard.hasServerKey) this.#guard.setServerKey(await apiFetch<{ keyId: string; publicKey: string }>(this.url, '/api/server-key'));
     if (this.#options.links) this.#links = [...this.#options.links];
     else this.#links = (await this.topology()).links.map((l) => l.id);
     for (const id of this.#links) this.#tracker.follow(id);
@@ -261,7 +294,8 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     });
     socket.on('connect', () => {
       this.#setStatus('connected');
-      this.sync()
+      this.#registerKey()
+        .then(() => this.sync())
         .then(() => {
           this.#flushReceipts();
           void this.#flush();
@@ -294,6 +328,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     socket.on('entry', (entry) => this.#tracker.accept(entry));
     socket.on('presence', (p) => this.emit('presence', p));
     socket.on('escalation', (e) => this.#deliverEscalation(e));
+    socket.on('checkpoint', (cp) => void this.#guard.accept(cp));
     return socket;
   }
 
@@ -324,6 +359,9 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   async request<E extends keyof ClientToServerEvents>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>> {
     const socket = this.#socket;
     if (!socket?.connected) throw new HotlineError({ code: ErrorCode.DISCONNECTED, message: 'not connected' });
+    if (this.#options.signing !== false && isSignedAct(event) && (payload as { sig?: unknown }).sig === undefined) {
+      payload = await this.#signed(event, payload);
+    }
     let ack: Ack<ResultOf<E>>;
     try {
       ack = (await (socket.timeout(this.#ackTimeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<unknown> }).emitWithAck(
@@ -336,6 +374,40 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     if (!ack.ok) throw new HotlineError(ack.error);
     const { ok: _ok, ...result } = ack as { ok: true } & ResultOf<E>;
     return result as unknown as ResultOf<E>;
+  }
+
+  /** Completes what a signed action quotes (hashes it acknowledges) and signs it. */
+  async #signed<E extends keyof ClientToServerEvents>(event: E & string, payload: RequestOf<E>): Promise<RequestOf<E>> {
+    if (!this.#signer) await this.#registerKey();
+    // Sign exactly what the server will see: the payload with the schema's defaults applied.
+    const parsed = CLIENT_EVENT_SCHEMAS[event].safeParse(payload);
+    const fields = { ...((parsed.success ? parsed.data : payload) as Record<string, unknown>) };
+    if ((event === 'hotline:read' || event === 'hotline:delivered') && fields.uptoHash === undefined) {
+      const hash = this.#guard.hashAt(String(fields.linkId), Number(fields.uptoSeq));
+      if (hash) fields.uptoHash = hash;
+    }
+    if (event === 'alert:ack' && fields.quotedHash === undefined) {
+      const alertId = String(fields.alertId);
+      fields.quotedHash =
+        this.#raisedHashes.get(alertId) ?? (await this.api<{ alert: { raisedHash: string } }>(`/api/alerts/${encodeURIComponent(alertId)}`)).alert.raisedHash;
+    }
+    if (!isSignedAct(event) || !this.#signer || !this.#user) return fields as RequestOf<E>;
+    fields.sig = await this.#signer.sign(event, this.#user.id, fields);
+    return fields as RequestOf<E>;
+  }
+
+  /** Registers this client's signing key (a new one when the current one is about to expire). */
+  async #registerKey(): Promise<void> {
+    if (this.#options.signing === false || !this.#user) return;
+    const validUntil = this.#expiresAt ?? Date.now() + 3_600_000;
+    if (!this.#signer || this.#signerValidUntil < Date.now() + 60_000 || this.#signerValidUntil > validUntil) {
+      this.#signer = await ActionSigner.generate();
+      this.#signerValidUntil = validUntil;
+    }
+    const signer = this.#signer;
+    const sig = await signer.sign('key:register', this.#user.id, { keyId: signer.keyId, publicKey: signer.publicKey, validUntil: this.#signerValidUntil });
+    const result = await this.request('key:register', { publicKey: signer.publicKey, validUntil: this.#signerValidUntil, sig });
+    this.#signerValidUntil = result.validUntil;
   }
 
   /** Fetches everything after the current cursors, page by page; entries go out as `entry` events. */
@@ -356,6 +428,8 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
             const page = await this.request('sync', { cursors, limit: 1000 });
             for (const entry of page.entries) this.#tracker.accept(entry);
             this.#tracker.checkHeads(page.heads);
+            this.#guard.heads(page.heads);
+            for (const cp of Object.values(page.checkpoints ?? {})) await this.#guard.accept(cp);
             hasMore = page.hasMore;
           }
         } while (this.#syncAgain);
@@ -378,6 +452,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   // --- escalation inbox -------------------------------------------------------------------------
 
   #deliverEscalation(escalation: Escalation): void {
+    this.#raisedHashes.set(escalation.alertId, escalation.alert.raisedHash);
     if (this.#inboxSeen.has(escalation.position) || escalation.position <= this.#inboxContiguous) return;
     this.#inboxSeen.add(escalation.position);
     while (this.#inboxSeen.has(this.#inboxContiguous + 1)) this.#inboxSeen.delete(++this.#inboxContiguous);
@@ -525,6 +600,9 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   // --- receipts ---------------------------------------------------------------------------------
 
   #onDeliver(entry: Entry): void {
+    this.#guard.entry(entry);
+    if (entry.type === 'alert.raised') this.#raisedHashes.set(entry.payload.alertId, entry.hash);
+    if (this.#pendingRead.has(entry.linkId)) this.#scheduleReceipts(50);
     const me = this.#user;
     if (
       entry.type === 'message' &&
@@ -553,8 +631,10 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
       [this.#pendingDelivered, 'hotline:delivered'],
     ] as const) {
       for (const [linkId, uptoSeq] of map) {
+        const uptoHash = this.#guard.hashAt(linkId, uptoSeq);
+        if (!uptoHash) continue; // not delivered here yet: sent once it is
         map.delete(linkId);
-        this.request(event, { linkId, uptoSeq }).catch((err: HotlineError) => {
+        this.request(event, { linkId, uptoSeq, uptoHash }).catch((err: HotlineError) => {
           // Keep it for the next connection if it could not be delivered; drop it if refused.
           if (err.retryable && (map.get(linkId) ?? 0) < uptoSeq) map.set(linkId, uptoSeq);
         });

@@ -43,10 +43,20 @@ const EnvSchema = z
     HOTLINE_WORKERS: bool.default(true),
     /** Escalation jobs processed at once per node. @default 50 */
     HOTLINE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+    /** Signed actions: "required" refuses unsigned ones; "optional" accepts them (for old clients). @default "required" */
+    HOTLINE_SIGNATURES: z.enum(['required', 'optional']).default('required'),
+    /** The server's checkpoint signing key, ECDSA P-256 PKCS#8 PEM (or its base64). Required in production;
+     * otherwise one is created and shared through Redis. */
+    HOTLINE_SERVER_KEY: z.string().optional(),
+    /** How often the head of each busy link is signed. @default "30s" */
+    HOTLINE_CHECKPOINT_INTERVAL: Duration.default(30_000),
     /** Folder of the built console; empty disables it. @default "console/dist" */
     HOTLINE_CONSOLE_DIR: z.string().default(path.join(PROJECT_ROOT, 'console/dist')),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.HOTLINE_SERVER_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['HOTLINE_SERVER_KEY'], message: 'production mode needs the server checkpoint key (ECDSA P-256 PKCS#8 PEM)' });
+    }
     if (env.NODE_ENV === 'production') {
       if (env.HOTLINE_TOKEN_SECRET === DEMO_TOKEN_SECRET || env.HOTLINE_TOKEN_SECRET.length < 32) {
         ctx.addIssue({

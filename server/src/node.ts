@@ -1,25 +1,31 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { TokenSigner } from './auth/tokens.js';
 import { TopologyIndex } from './domain/topology-index.js';
-import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
-import { registerHotlineEvents } from './gateway/hotline.js';
-import { registerAlertEvents } from './gateway/alerts.js';
-import { alertRoutes } from './http/alerts.js';
-import { drillRoutes } from './http/drill.js';
 import { EscalationScheduler } from './escalation/queue.js';
 import { startEscalationWorker } from './escalation/worker.js';
-import { AlertService } from './service/alert-service.js';
-import { EscalationService } from './service/escalation-service.js';
-import { RedisAlertStore } from './store/alert-store.js';
-import { RedisInboxStore } from './store/inbox.js';
-import type { Worker } from 'bullmq';
+import { registerAlertEvents } from './gateway/alerts.js';
+import { registerHotlineEvents } from './gateway/hotline.js';
+import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
+import { registerKeyEvents } from './gateway/keys.js';
+import { alertRoutes } from './http/alerts.js';
 import { createHttpApp } from './http/app.js';
+import { drillRoutes } from './http/drill.js';
+import { recordRoutes } from './http/records.js';
+import { AlertService } from './service/alert-service.js';
 import { AuthService } from './service/auth-service.js';
+import { CheckpointService, loadServerKey } from './service/checkpoint-service.js';
+import { EscalationService } from './service/escalation-service.js';
+import { ExportService } from './service/export-service.js';
 import { HotlineService } from './service/hotline-service.js';
 import { PresenceService } from './service/presence-service.js';
+import { SignatureService } from './service/signature-service.js';
+import { RedisAlertStore } from './store/alert-store.js';
+import { RedisInboxStore } from './store/inbox.js';
+import { RedisKeyRegistry } from './store/key-registry.js';
 import { Keys } from './store/keys.js';
 import { RedisLinkLog } from './store/link-log.js';
 import { RedisPresenceStore } from './store/presence.js';
@@ -39,41 +45,60 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const topology = loadTopology(config.HOTLINE_TOPOLOGY);
   const topo = new TopologyIndex(topology);
   const keys = new Keys(config.HOTLINE_REDIS_PREFIX);
-  const redis = createRedis(config.REDIS_URL, log, `${config.HOTLINE_NODE_ID}:cmd`);
-  const pub = createRedis(config.REDIS_URL, log, `${config.HOTLINE_NODE_ID}:pub`);
-  const sub = createRedis(config.REDIS_URL, log, `${config.HOTLINE_NODE_ID}:sub`);
-  await Promise.all([redis.ping(), pub.ping(), sub.ping()]);
+  const node = config.HOTLINE_NODE_ID;
+  const redis = createRedis(config.REDIS_URL, log, `${node}:cmd`);
+  const pub = createRedis(config.REDIS_URL, log, `${node}:pub`);
+  const sub = createRedis(config.REDIS_URL, log, `${node}:sub`);
+  // BullMQ needs a connection that retries forever (maxRetriesPerRequest: null).
+  const bullRedis = createRedis(config.REDIS_URL, log, `${node}:bull`, { maxRetriesPerRequest: null });
+  await Promise.all([redis.ping(), pub.ping(), sub.ping(), bullRedis.ping()]);
 
   const tokens = new TokenSigner(config.HOTLINE_TOKEN_SECRET, config.HOTLINE_TOKEN_TTL);
   const httpServer = createServer();
   const gatewayLog = log.child({ room: 'gateway' });
+  const presenceStore = new RedisPresenceStore(redis, keys, config.HOTLINE_PRESENCE_TTL);
   const io = createIo({
     httpServer,
     pub,
     sub,
     topo,
     tokens,
-    presence: new RedisPresenceStore(redis, keys, config.HOTLINE_PRESENCE_TTL),
-    nodeId: config.HOTLINE_NODE_ID,
+    presence: presenceStore,
+    nodeId: node,
     maxPayloadBytes: config.HOTLINE_MAX_PAYLOAD_BYTES,
     log: gatewayLog,
   });
   const broadcaster = new IoBroadcaster(io);
+
+  // Stores
   const linkLog = new RedisLinkLog(redis, keys);
-  const hotline = new HotlineService({ topo, log: linkLog, keys, broadcaster });
-  const presence = new PresenceService({
-    store: new RedisPresenceStore(redis, keys, config.HOTLINE_PRESENCE_TTL),
+  const alertStore = new RedisAlertStore(redis, keys);
+
+  // Services
+  const serverKey = await loadServerKey(redis, keys, config.HOTLINE_SERVER_KEY);
+  const checkpoints = new CheckpointService({
+    redis,
+    keys,
+    log: linkLog,
     topo,
     broadcaster,
-    log: log.child({ room: 'presence' }),
+    logger: log.child({ room: 'checkpoints' }),
+    privateKey: serverKey.privateKey,
+    serverKey: serverKey.info,
+    nodeId: node,
   });
+  const signatures = new SignatureService({
+    registry: new RedisKeyRegistry(redis, keys),
+    log: linkLog,
+    keys,
+    broadcaster,
+    required: config.HOTLINE_SIGNATURES === 'required',
+  });
+  const hotline = new HotlineService({ topo, log: linkLog, keys, broadcaster, signatures, checkpoints });
+  const presence = new PresenceService({ store: presenceStore, topo, broadcaster, log: log.child({ room: 'presence' }) });
   const auth = new AuthService(topo, tokens);
-
-  // Escalation timers: BullMQ needs connections that retry forever (maxRetriesPerRequest: null).
-  const bullRedis = createRedis(config.REDIS_URL, log, `${config.HOTLINE_NODE_ID}:bull`, { maxRetriesPerRequest: null });
   const escalationLog = log.child({ room: 'escalation' });
   const scheduler = new EscalationScheduler(bullRedis, keys.bullPrefix, escalationLog);
-  const alertStore = new RedisAlertStore(redis, keys);
   const escalations = new EscalationService({
     topo,
     log: linkLog,
@@ -90,8 +115,11 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     scheduler,
     presence,
     broadcaster,
+    signatures,
     logger: log.child({ room: 'alerts' }),
   });
+  const exporter = new ExportService({ topo, log: linkLog, keys, redis, checkpoints });
+
   let worker: Worker | undefined;
   if (config.HOTLINE_WORKERS) {
     worker = startEscalationWorker({
@@ -109,6 +137,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     setUpSocket(socket, topo, socketLog);
     registerHotlineEvents(socket, socketLog, hotline);
     registerAlertEvents(socket, socketLog, alerts, escalations);
+    registerKeyEvents(socket, socketLog, signatures);
     socket.on('disconnect', () => {
       presence.disconnected(principal, socket.data.member).catch((err: unknown) => socketLog.warn({ err }, 'presence leave failed'));
     });
@@ -134,25 +163,34 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     extend: (api, requireAuth) => {
       alertRoutes(api, requireAuth, alerts, escalations);
       drillRoutes(api, requireAuth, topo, tokens);
+      recordRoutes(api, requireAuth, exporter, checkpoints);
     },
   });
   httpServer.on('request', app);
 
-  // Periodic work on every node: presence refresh and sweep, and repair of lost escalation timers.
-  let ticking = false;
-  const ticker = setInterval(() => {
-    if (ticking) return;
-    ticking = true;
-    Promise.all([
-      presence.tick().catch((err: unknown) => log.warn({ err }, 'presence sweep failed')),
-      config.HOTLINE_WORKERS
-        ? escalations.repair(Math.max(2000, config.HOTLINE_SWEEP_INTERVAL)).catch((err: unknown) => log.warn({ err }, 'timer repair failed'))
-        : undefined,
-    ]).finally(() => {
-      ticking = false;
-    });
-  }, Math.max(100, Math.min(config.HOTLINE_SWEEP_INTERVAL, config.HOTLINE_PRESENCE_TTL / 3)));
-  ticker.unref();
+  // Periodic work on every node: presence refresh and sweep, repair of lost escalation timers, and
+  // (on the node that wins each round) checkpoints.
+  const every = (ms: number, name: string, task: () => Promise<unknown>) => {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      task()
+        .catch((err: unknown) => log.warn({ err, task: name }, 'periodic task failed'))
+        .finally(() => {
+          running = false;
+        });
+    }, ms);
+    timer.unref();
+    return timer;
+  };
+  const timers = [
+    every(Math.max(100, Math.min(config.HOTLINE_SWEEP_INTERVAL, config.HOTLINE_PRESENCE_TTL / 3)), 'presence', () => presence.tick()),
+    every(Math.max(100, config.HOTLINE_CHECKPOINT_INTERVAL), 'checkpoints', () => checkpoints.tick(config.HOTLINE_CHECKPOINT_INTERVAL)),
+  ];
+  if (config.HOTLINE_WORKERS) {
+    timers.push(every(Math.max(100, config.HOTLINE_SWEEP_INTERVAL), 'timer-repair', () => escalations.repair(Math.max(2000, config.HOTLINE_SWEEP_INTERVAL))));
+  }
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -168,7 +206,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     httpServer,
     close() {
       closing ??= (async () => {
-        clearInterval(ticker);
+        for (const t of timers) clearInterval(t);
         httpServer.close();
         await presence.leaveAll().catch(() => undefined);
         io.disconnectSockets(true);

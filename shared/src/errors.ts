@@ -14,6 +14,11 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The caller's role, post or sectors do not allow this on this link or alert. */
   FORBIDDEN: 'FORBIDDEN',
+  /** The action carries no signature, and this server requires signed actions. Register a key and sign. */
+  SIGNATURE_REQUIRED: 'SIGNATURE_REQUIRED',
+  /** The signature does not verify, or its key is unknown, another user's, or outside its validity.
+   * `details.reason`: bad-signature | unknown-key | key-expired | not-your-key. */
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
 
   // --- input ---
   /** The payload does not match the shared schema (wrong types, missing fields, too large). */
@@ -58,6 +63,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   DISCONNECTED: 503,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  SIGNATURE_REQUIRED: 401,
+  BAD_SIGNATURE: 401,
   VALIDATION_FAILED: 400,
   NOT_FOUND: 404,
   CONFLICT: 409,

@@ -3,3 +3,4 @@ export * from './canonical.js';
 export * from './topology.js';
 export * from './protocol.js';
 export * from './chain.js';
+export * from './signing.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WireError } from './errors.js';
+import { Checkpoint, KeyId, Sig } from './signing.js';
 import { Id, LatLon, Role, Severity } from './topology.js';
 
 /**
@@ -117,8 +118,9 @@ export const MessagePayload = z.object({
 });
 
 export const ReceiptPayload = z.object({
-  /** delivered: reached a console of the post; read: seen by an operator of the post. */
-  kind: z.enum(['delivered', 'read']),
+  /** delivered: reached a console of the post; read: seen by an operator of the post; ack: a flash or
+   * immediate message acknowledged by the counterpart (uptoSeq is that message). */
+  kind: z.enum(['delivered', 'read', 'ack']),
   /** The post whose consoles delivered or read. */
   postId: Id,
   uptoSeq: Seq,
@@ -145,6 +147,20 @@ export const AlertTransitionPayload = z.object({
   alertId: AlertId,
   /** Free text: an acknowledgement note, a comment, a resolution, or a reason for cancelling. */
   text: z.string().optional(),
+  /** Acknowledgements: the hash of the alert.raised entry acknowledged. */
+  quotedHash: Hash.optional(),
+  /** Comments: their idempotency key. */
+  clientCommentId: ClientId.optional(),
+});
+
+export const KeyRegisteredPayload = z.object({
+  keyId: KeyId,
+  alg: z.literal('ES256'),
+  /** base64url SPKI of the ECDSA P-256 public key */
+  publicKey: z.string(),
+  /** The key signs for its user from validFrom to validUntil (ms since the epoch). */
+  validFrom: Timestamp,
+  validUntil: Timestamp,
 });
 
 export const AlertEscalatedPayload = z.object({
@@ -173,6 +189,8 @@ const entryBase = {
   drill: z.boolean(),
   prevHash: Hash,
   hash: Hash,
+  /** The acting client's signature of the action (see shared/src/signing.ts); absent on server entries. */
+  sig: Sig.optional(),
 };
 
 export const Entry = z.discriminatedUnion('type', [
@@ -184,6 +202,7 @@ export const Entry = z.discriminatedUnion('type', [
   z.object({ ...entryBase, type: z.literal('alert.resolved'), payload: AlertTransitionPayload }),
   z.object({ ...entryBase, type: z.literal('alert.cancelled'), payload: AlertTransitionPayload }),
   z.object({ ...entryBase, type: z.literal('alert.escalated'), payload: AlertEscalatedPayload }),
+  z.object({ ...entryBase, type: z.literal('key.registered'), payload: KeyRegisteredPayload }),
 ]);
 export type Entry = z.infer<typeof Entry>;
 export type EntryType = Entry['type'];
@@ -206,6 +225,8 @@ export const Alert = z.object({
   raisedSeq: Seq,
   raisedBy: Actor,
   raisedAt: Timestamp,
+  /** hash of the alert.raised entry, which acknowledgements quote */
+  raisedHash: Hash,
   /** The post that raised it; the counterpart is the other end of the link. */
   raiserPostId: Id,
   counterpartPostId: Id,
@@ -244,12 +265,16 @@ export const HotlineSendRequest = z.strictObject({
   text: text(LIMITS.MESSAGE_TEXT_MAX),
   precedence: Precedence.default('routine'),
   drill: z.boolean().default(false),
+  sig: Sig.optional(),
 });
 export type HotlineSendRequest = z.input<typeof HotlineSendRequest>;
 
 export const HotlineReceiptRequest = z.strictObject({
   linkId: LinkId,
   uptoSeq: Seq,
+  /** The hash of the entry at uptoSeq as the client holds it; must match the log. */
+  uptoHash: Hash.optional(),
+  sig: Sig.optional(),
 });
 export type HotlineReceiptRequest = z.input<typeof HotlineReceiptRequest>;
 
@@ -271,12 +296,16 @@ export const AlertRaiseRequest = z.strictObject({
   location: Location.optional(),
   occurredAt: Timestamp.optional(),
   drill: z.boolean().default(false),
+  sig: Sig.optional(),
 });
 export type AlertRaiseRequest = z.input<typeof AlertRaiseRequest>;
 
 export const AlertActionRequest = z.strictObject({
   alertId: AlertId,
   text: text(LIMITS.ALERT_TEXT_MAX).optional(),
+  /** Acknowledgements: the hash of the alert.raised entry, as the client holds it. */
+  quotedHash: Hash.optional(),
+  sig: Sig.optional(),
 });
 export type AlertActionRequest = z.input<typeof AlertActionRequest>;
 
@@ -285,13 +314,25 @@ export const AlertCommentRequest = z.strictObject({
   /** Idempotency key of the comment. */
   clientCommentId: ClientId,
   text: text(LIMITS.ALERT_TEXT_MAX),
+  sig: Sig.optional(),
 });
 export type AlertCommentRequest = z.input<typeof AlertCommentRequest>;
 
 export const AlertResolveRequest = z.strictObject({
   alertId: AlertId,
   text: text(LIMITS.ALERT_TEXT_MAX),
+  sig: Sig.optional(),
 });
+
+export const KeyRegisterRequest = z.strictObject({
+  /** base64url SPKI of an ECDSA P-256 public key */
+  publicKey: z.string().regex(/^[A-Za-z0-9_-]{80,200}$/, 'must be a base64url SPKI public key'),
+  /** Until when the key signs (at most the token's expiry). */
+  validUntil: Timestamp,
+  /** Proof of possession: the key's own signature of the registration. */
+  sig: Sig,
+});
+export type KeyRegisterRequest = z.input<typeof KeyRegisterRequest>;
 export type AlertResolveRequest = z.input<typeof AlertResolveRequest>;
 
 export const InboxReadRequest = z.strictObject({
@@ -353,6 +394,13 @@ export interface SyncResult {
   /** More entries remain after this page for at least one link: call again with the new cursors. */
   hasMore: boolean;
   heads: Record<string, LinkHead>;
+  /** The latest server checkpoint of each link that has one. */
+  checkpoints: Record<string, Checkpoint>;
+}
+export interface KeyRegisterResult {
+  keyId: string;
+  validFrom: number;
+  validUntil: number;
 }
 export interface AlertResult {
   alert: Alert;
@@ -377,6 +425,7 @@ export interface ClientToServerEvents {
   'alert:resolve': (req: AlertResolveRequest, ack: AckFn<AlertResult>) => void;
   'alert:cancel': (req: AlertActionRequest, ack: AckFn<AlertResult>) => void;
   'inbox:read': (req: InboxReadRequest, ack: AckFn<InboxResult>) => void;
+  'key:register': (req: KeyRegisterRequest, ack: AckFn<KeyRegisterResult>) => void;
 }
 
 /** Socket.IO server-to-client events. */
@@ -387,6 +436,8 @@ export interface ServerToClientEvents {
   escalation: (escalation: Escalation) => void;
   /** A post came online or went offline; sent for every post whose links the user may read. */
   presence: (presence: Presence) => void;
+  /** The server signed the head of a link the user may read. */
+  checkpoint: (checkpoint: Checkpoint) => void;
 }
 
 /** Names of the client-to-server events, for validation tables and tests. */
@@ -401,6 +452,7 @@ export const CLIENT_EVENTS = [
   'alert:resolve',
   'alert:cancel',
   'inbox:read',
+  'key:register',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 /** The schema of each client-to-server payload: the server validates with these, the SDK types with them. */
@@ -415,6 +467,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   'alert:resolve': AlertResolveRequest,
   'alert:cancel': AlertActionRequest,
   'inbox:read': InboxReadRequest,
+  'key:register': KeyRegisterRequest,
 } as const satisfies Record<(typeof CLIENT_EVENTS)[number], z.ZodType>;
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry } from '@hotline/shared';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { connectClient, emitAck, rawSocket, tokenFor, type TestClient } from '../helpers/clients.js';
+import { connectClient, emitAck, rawSigner, rawSocket, tokenFor, type TestClient } from '../helpers/clients.js';
 import { readLog, verifiedLog } from '../helpers/log.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 
@@ -208,7 +208,12 @@ describe('refusals: the right code, nothing written, the server still serving', 
     expect(op.connected && monitor.connected).toBe(true);
     const sync = await emitAck(monitor, 'sync', { cursors: { l1: 0, l2: 0 } });
     expect(sync.ok).toBe(true);
-    const good = await emitAck(op, 'hotline:send', { ...ok, clientMsgId: 'good-after-bad-1' });
+    // Unsigned, the same good message is refused; signed, it goes through.
+    const unsigned = await emitAck(op, 'hotline:send', { ...ok, clientMsgId: 'good-after-bad-1', precedence: 'routine', drill: false });
+    expect(unsigned.error.code).toBe('SIGNATURE_REQUIRED');
+    expect(await heads()).toEqual(before);
+    const { sign } = await rawSigner(op, 'op-a1');
+    const good = await emitAck(op, 'hotline:send', await sign('hotline:send', { ...ok, clientMsgId: 'good-after-bad-1', precedence: 'routine', drill: false }));
     expect(good.ok).toBe(true);
     for (const s of [op, monitor, commander]) s.close();
   });

@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Entry } from '@hotline/shared';
+import type { Entry, Sig, SignedAct } from '@hotline/shared';
 import { HotlineClient, type HotlineClientOptions } from '../../client-sdk/src/index.js';
+import { ActionSigner } from '../../client-sdk/src/signer.js';
 import { TokenSigner } from '../../server/src/auth/tokens.js';
 import { TEST_SECRET } from './server.js';
 import { TEST_PASSWORD } from './topology.js';
@@ -24,7 +25,7 @@ export async function connectClient(url: string, userId: string, options: Partia
     url,
     token: session.token,
     user: session.user,
-    ackTimeoutMs: 3000,
+    ackTimeoutMs: 10_000,
     healthCheckMs: 0,
     socket: { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500 },
     ...options,
@@ -43,4 +44,20 @@ export function rawSocket(url: string, token: string | undefined): Socket {
 /** Emits with an ack and resolves with whatever the server acked. */
 export function emitAck(socket: Socket, event: string, ...args: unknown[]): Promise<any> {
   return socket.timeout(5000).emitWithAck(event, ...args);
+}
+
+/** Registers a fresh signing key for `userId` over a raw socket; returns a function that signs payloads. */
+export async function rawSigner(socket: Socket, userId: string, validUntil = Date.now() + 3_000_000) {
+  const signer = await ActionSigner.generate();
+  const sig = await signer.sign('key:register', userId, { keyId: signer.keyId, publicKey: signer.publicKey, validUntil });
+  const ack = await emitAck(socket, 'key:register', { publicKey: signer.publicKey, validUntil, sig });
+  if (!ack.ok) throw new Error(`key:register failed: ${JSON.stringify(ack.error)}`);
+  return {
+    signer,
+    /** The payload with its signature added. */
+    sign: async <P extends Record<string, unknown>>(act: SignedAct, payload: P): Promise<P & { sig: Sig }> => ({
+      ...payload,
+      sig: await signer.sign(act, userId, payload),
+    }),
+  };
 }

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import { CLIENT_EVENTS, ErrorCode, type Entry, type Escalation, type Presence } from '@hotline/shared';
+import { CLIENT_EVENTS, ErrorCode, type Checkpoint, type Entry, type Escalation, type Presence } from '@hotline/shared';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Logger } from '../log.js';
 import type { RedisClient } from '../store/redis.js';
@@ -98,5 +98,8 @@ export class IoBroadcaster implements Broadcaster {
   }
   presence(presence: Presence, linkIds: readonly string[]): void {
     if (linkIds.length > 0) this.io.to(linkIds.map(rooms.link)).emit('presence', presence);
+  }
+  checkpoint(checkpoint: Checkpoint): void {
+    this.io.to(rooms.link(checkpoint.linkId)).emit('checkpoint', checkpoint);
   }
 }

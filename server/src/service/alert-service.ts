@@ -26,8 +26,10 @@ import type { LinkLog } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
 import { contentDigest, readableLink } from './hotline-service.js';
 import type { PresenceService } from './presence-service.js';
+import type { SignatureService } from './signature-service.js';
 
 const ENTRY_OF_ACTION = { ack: 'alert.acknowledged', resolve: 'alert.resolved', cancel: 'alert.cancelled' } as const;
+const ENTRY_ACT = { ack: 'alert:ack', resolve: 'alert:resolve', cancel: 'alert:cancel' } as const;
 
 /** Incident alerts: raise, acknowledge, comment, resolve, cancel; each an entry in the link log. */
 export class AlertService {
@@ -38,8 +40,10 @@ export class AlertService {
   readonly #presence: PresenceService;
   readonly #broadcast: Broadcaster;
   readonly #logger: Logger;
+  readonly #sigs: SignatureService;
 
   constructor(deps: {
+    signatures: SignatureService;
     topo: TopologyIndex;
     log: LinkLog;
     alerts: AlertStore;
@@ -55,6 +59,7 @@ export class AlertService {
     this.#presence = deps.presence;
     this.#broadcast = deps.broadcaster;
     this.#logger = deps.logger;
+    this.#sigs = deps.signatures;
   }
 
   /**
@@ -85,9 +90,10 @@ export class AlertService {
       drill: req.drill,
     });
     const actor = { userId: principal.userId, role: principal.role, postId: raiserPostId };
+    const signing = await this.#sigs.check(principal, 'alert:raise', req, req.sig);
 
     let alert: Alert | undefined;
-    const outcome = await this.#log.append(link.id, [], () => ({
+    const outcome = await this.#sigs.append(link.id, signing, actor, [], () => ({
       write: true,
       draft: ({ seq, ts }): EntryDraft => {
         const alertId = makeAlertId(link.id, seq);
@@ -98,6 +104,7 @@ export class AlertService {
           raisedSeq: seq,
           raisedBy: actor,
           raisedAt: ts,
+          raisedHash: '', // set from the sealed entry below
           raiserPostId,
           counterpartPostId,
           kind: req.kind,
@@ -133,7 +140,10 @@ export class AlertService {
         };
       },
       idempotency: { key: `a:${principal.userId}:${req.clientAlertId}`, digest },
-      project: () => this.#alerts.write(alert!, { raised: true }),
+      project: (entry) => {
+        alert!.raisedHash = entry.hash;
+        return this.#alerts.write(alert!, { raised: true });
+      },
       result: (entry) => entry,
     }));
 
@@ -219,11 +229,20 @@ export class AlertService {
     req: z.output<typeof AlertActionRequest> | z.output<typeof AlertResolveRequest>,
   ): Promise<AlertResult> {
     const link = this.#linkOf(principal, req.alertId);
+    const quotedHash = 'quotedHash' in req ? req.quotedHash : undefined;
+    if (req.sig && action === 'ack' && quotedHash === undefined) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'a signed acknowledgement quotes the hash of the alert.raised entry');
+    }
+    const signing = await this.#sigs.check(principal, ENTRY_ACT[action], req, req.sig);
+    const keyActor = { userId: principal.userId, role: principal.role, postId: principal.postId };
     let next: Alert | undefined;
-    const outcome = await this.#log.append<AlertResult>(link.id, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
+    const outcome = await this.#sigs.append<AlertResult>(link.id, signing, keyActor, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
       const alert = values[0] ? (JSON.parse(values[0]) as Alert) : null;
       if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${req.alertId}`);
       const postId = this.#actingPost(principal, link, alert, action);
+      if (action === 'ack' && quotedHash !== undefined && quotedHash !== alert.raisedHash) {
+        throw new AppError(ErrorCode.CONFLICT, 'quotedHash is not the hash of this alert', { details: { raisedHash: alert.raisedHash } });
+      }
       const decision = decideTransition(alert.state, action);
       if (decision.kind === 'repeat') return { write: false, result: { alert, entry: null } };
       if (decision.kind === 'conflict') {
@@ -242,7 +261,11 @@ export class AlertService {
             type: ENTRY_OF_ACTION[action],
             actor,
             drill: alert.drill,
-            payload: req.text === undefined ? { alertId: alert.alertId } : { alertId: alert.alertId, text: req.text },
+            payload: {
+              alertId: alert.alertId,
+              ...(req.text === undefined ? {} : { text: req.text }),
+              ...(action === 'ack' ? { quotedHash: alert.raisedHash } : {}),
+            },
           };
         },
         project: () => this.#alerts.write(next!),
@@ -264,8 +287,10 @@ export class AlertService {
   async comment(principal: Principal, req: AlertCommentRequest): Promise<AlertResult> {
     const link = this.#linkOf(principal, req.alertId);
     const digest = contentDigest({ text: req.text });
+    const signing = await this.#sigs.check(principal, 'alert:comment', req, req.sig);
+    const keyActor = { userId: principal.userId, role: principal.role, postId: principal.postId };
     let current: Alert | undefined;
-    const outcome = await this.#log.append<Entry>(link.id, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
+    const outcome = await this.#sigs.append<Entry>(link.id, signing, keyActor, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
       const alert = values[0] ? (JSON.parse(values[0]) as Alert) : null;
       if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${req.alertId}`);
       current = alert;

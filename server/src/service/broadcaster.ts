@@ -1,4 +1,4 @@
-import type { Entry, Escalation, Presence } from '@hotline/shared';
+import type { Checkpoint, Entry, Escalation, Presence } from '@hotline/shared';
 
 /**
  * Fan-out to consoles on every node. Best effort: a console that misses a push catches up by sync.
@@ -10,4 +10,6 @@ export interface Broadcaster {
   escalation(userId: string, escalation: Escalation): void;
   /** To every console that may read one of the post's links. */
   presence(presence: Presence, linkIds: readonly string[]): void;
+  /** To every console that may read the link. */
+  checkpoint(checkpoint: Checkpoint): void;
 }

@@ -18,6 +18,8 @@ import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Keys } from '../store/keys.js';
 import { sha256Hex, toLinkHead, type LinkLog, type PostReceiptState } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
+import type { CheckpointService } from './checkpoint-service.js';
+import type { SignatureService } from './signature-service.js';
 
 export function contentDigest(content: unknown): string {
   return sha256Hex(canonicalize(content)).slice(0, 32);
@@ -37,12 +39,23 @@ export class HotlineService {
   readonly #log: LinkLog;
   readonly #keys: Keys;
   readonly #broadcast: Broadcaster;
+  readonly #sigs: SignatureService;
+  readonly #checkpoints: CheckpointService;
 
-  constructor(deps: { topo: TopologyIndex; log: LinkLog; keys: Keys; broadcaster: Broadcaster }) {
+  constructor(deps: {
+    topo: TopologyIndex;
+    log: LinkLog;
+    keys: Keys;
+    broadcaster: Broadcaster;
+    signatures: SignatureService;
+    checkpoints: CheckpointService;
+  }) {
     this.#topo = deps.topo;
     this.#log = deps.log;
     this.#keys = deps.keys;
     this.#broadcast = deps.broadcaster;
+    this.#sigs = deps.signatures;
+    this.#checkpoints = deps.checkpoints;
   }
 
   #writableLink(principal: Principal, linkId: string): Link {
@@ -64,12 +77,14 @@ export class HotlineService {
     }
     const postId = principal.postId!;
     const digest = contentDigest({ text: req.text, precedence: req.precedence, drill: req.drill });
-    const outcome = await this.#log.append(link.id, [], () => ({
+    const signing = await this.#sigs.check(principal, 'hotline:send', req, req.sig);
+    const actor = { userId: principal.userId, role: principal.role, postId };
+    const outcome = await this.#sigs.append(link.id, signing, actor, [], () => ({
       write: true,
       draft: {
         linkId: link.id,
         type: 'message',
-        actor: { userId: principal.userId, role: principal.role, postId },
+        actor,
         drill: req.drill,
         payload: { clientMsgId: req.clientMsgId, text: req.text, precedence: req.precedence },
       },
@@ -107,9 +122,19 @@ export class HotlineService {
     const postId = principal.postId!;
     const target = await this.#log.get(link.id, req.uptoSeq);
     if (!target) throw new AppError(ErrorCode.NOT_FOUND, `link "${link.id}" has no entry ${req.uptoSeq}`);
+    if (req.uptoHash !== undefined && req.uptoHash !== target.hash) {
+      throw new AppError(ErrorCode.CONFLICT, `entry ${req.uptoSeq} has another hash than the one quoted`, { details: { hash: target.hash } });
+    }
+    if (req.sig && req.uptoHash === undefined) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'a signed receipt quotes uptoHash');
+    }
+    const signing = await this.#sigs.check(principal, kind === 'read' ? 'hotline:read' : 'hotline:delivered', req, req.sig);
+    const actor = { userId: principal.userId, role: principal.role, postId };
     const cursors = this.#keys.cursors(link.id);
-    const outcome = await this.#log.append<ReceiptResult>(
+    const outcome = await this.#sigs.append<ReceiptResult>(
       link.id,
+      signing,
+      actor,
       [
         { key: cursors, field: `delivered:${postId}` },
         { key: cursors, field: `read:${postId}` },
@@ -124,7 +149,7 @@ export class HotlineService {
           draft: {
             linkId: link.id,
             type: 'receipt',
-            actor: { userId: principal.userId, role: principal.role, postId },
+            actor,
             drill: principal.drillOnly,
             payload: { kind, postId, uptoSeq: req.uptoSeq, uptoHash: target.hash },
           },
@@ -154,7 +179,7 @@ export class HotlineService {
   async sync(principal: Principal, req: z.output<typeof SyncRequest>): Promise<SyncResult> {
     const linkIds = Object.keys(req.cursors);
     for (const id of linkIds) readableLink(this.#topo, principal, id);
-    const heads = await this.#log.heads(linkIds);
+    const [heads, checkpoints] = await Promise.all([this.#log.heads(linkIds), this.#checkpoints.latest(linkIds)]);
     const entries: Entry[] = [];
     let hasMore = false;
     let remaining = req.limit;
@@ -176,6 +201,7 @@ export class HotlineService {
       entries,
       hasMore,
       heads: Object.fromEntries([...heads].map(([id, head]) => [id, toLinkHead(head)])),
+      checkpoints,
     };
   }
 

@@ -64,6 +64,31 @@ export class Keys {
     return `${this.prefix}:inbox-data:{user:${userId}}`;
   }
 
+  /** Hash: keyId → registered key JSON, per user. */
+  userKeys(userId: string): string {
+    return `${this.prefix}:keys:{user:${userId}}`;
+  }
+  /** Hash: keyId → seq of its key.registered entry in this link's log. */
+  linkKeys(linkId: string): string {
+    return this.#link('link-keys', linkId);
+  }
+  /** Sorted set: checkpoint JSON scored by seq. */
+  checkpoints(linkId: string): string {
+    return this.#link('checkpoints', linkId);
+  }
+  /** String: the latest checkpoint JSON of a link. */
+  lastCheckpoint(linkId: string): string {
+    return this.#link('checkpoint', linkId);
+  }
+  /** String: the server's checkpoint signing key (PKCS#8 PEM), when not given by configuration. */
+  serverKey(): string {
+    return `${this.prefix}:server-key`;
+  }
+  /** String lock: the node that takes checkpoints this round. */
+  checkpointLock(): string {
+    return `${this.prefix}:checkpoint-lock`;
+  }
+
   /** BullMQ prefix; the braces keep every queue key in one slot on Redis Cluster. */
   get bullPrefix(): string {
     return `{${this.prefix}:bull}`;

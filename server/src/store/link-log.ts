@@ -68,15 +68,17 @@ export type AppendPlan<R> =
       write: true;
       /** The entry to append; a function when it depends on its seq or time (an alert id, a due time). */
       draft: EntryDraft | ((slot: EntrySlot) => EntryDraft);
+      /** Entries appended just before it in the same step (a signing key new on this link). */
+      prelude?: EntryDraft[];
       /** Idempotency: a second append with the same key writes nothing and reports the first. */
       idempotency?: { key: string; digest: string };
-      /** Projection writes, given the sealed entry. */
-      project?: (entry: Entry) => ProjectionOp[];
+      /** Projection writes, given the sealed entry (and the sealed prelude entries). */
+      project?: (entry: Entry, prelude: Entry[]) => ProjectionOp[];
       result: (entry: Entry) => R;
     };
 
 export type AppendOutcome<R> =
-  | { kind: 'appended'; entry: Entry; result: R }
+  | { kind: 'appended'; entry: Entry; prelude: Entry[]; result: R }
   | { kind: 'unchanged'; result: R }
   /** The idempotency key was used before, by the entry at `seq`, for content with `digest`. */
   | { kind: 'duplicate'; seq: number; digest: string };
@@ -157,8 +159,16 @@ export class RedisLinkLog implements LinkLog {
       const decided = plan({ head, values });
       if (!decided.write) return { kind: 'unchanged', result: decided.result };
 
-      const entry = sealEntry(decided.draft, head, this.#now());
-      const ops = decided.project?.(entry) ?? [];
+      const now = this.#now();
+      const prelude: Entry[] = [];
+      let base = head;
+      for (const d of decided.prelude ?? []) {
+        const sealed = sealEntry(d, base, now);
+        prelude.push(sealed);
+        base = { seq: sealed.seq, hash: sealed.hash, ts: sealed.ts };
+      }
+      const entry = sealEntry(decided.draft, base, now);
+      const ops = decided.project?.(entry, prelude) ?? [];
       const keys = [k.head(linkId), k.log(linkId), k.idem(linkId)];
       const keyIndex = new Map<string, number>();
       const opArgs: (string | number)[] = [];
@@ -184,24 +194,24 @@ export class RedisLinkLog implements LinkLog {
             break;
         }
       }
+      const entryArgs: string[] = [];
+      for (const e of [...prelude, entry]) entryArgs.push(String(e.seq), JSON.stringify(e), e.hash, String(e.ts));
       const reply = (await (this.#redis as unknown as AppendCommand).appendEntry(
         keys.length,
         ...keys,
         String(head.seq),
         head.hash,
-        String(entry.seq),
-        JSON.stringify(entry),
-        entry.hash,
-        String(entry.ts),
         decided.idempotency?.key ?? '',
         decided.idempotency?.digest ?? '',
+        String(prelude.length + 1),
+        ...entryArgs,
         String(ops.length),
         ...opArgs,
       )) as AppendReply;
 
       if (reply[0] === 1) {
         this.#heads.set(linkId, { seq: entry.seq, hash: entry.hash, ts: entry.ts });
-        return { kind: 'appended', entry, result: decided.result(entry) };
+        return { kind: 'appended', entry, prelude, result: decided.result(entry) };
       }
       if (reply[0] === 2) {
         const value = reply[1];

@@ -1,8 +1,10 @@
 --[[
-  Append one entry to a link log, with its projections, in one atomic step.
+  Append entries to a link log, with their projections, in one atomic step.
 
   The hash chain is computed in the node (Redis Lua has no SHA-256), so the append is a
   compare-and-set on the head: it applies only if the head is still the one the node built on.
+  Usually one entry; a signed action whose key is new on this link comes with its key.registered
+  entry just before it, in the same step.
 
   KEYS[1]  head   hash {seq, hash, ts}
   KEYS[2]  log    stream, entry id "<seq>-0", field "e"
@@ -11,31 +13,30 @@
 
   ARGV[1]  expected head seq (string, "0" for an empty log)
   ARGV[2]  expected head hash
-  ARGV[3]  new seq (string)
-  ARGV[4]  entry JSON
-  ARGV[5]  entry hash
-  ARGV[6]  entry ts
-  ARGV[7]  idempotency field, or "" for none
-  ARGV[8]  content digest stored with the idempotency field
-  ARGV[9]  number of projection ops; then 4 ARGV per op: name, key index, arg1, arg2
+  ARGV[3]  idempotency field, or "" for none (recorded against the last entry)
+  ARGV[4]  content digest stored with the idempotency field
+  ARGV[5]  number of entries n; then 4 ARGV per entry: seq, JSON, hash, ts (in order)
+  then     number of projection ops m; then 4 ARGV per op: name, key index, arg1, arg2
            HSET key field value | HDEL key field - | ZADD key score member | ZREM key member -
 
   Returns
-    {1, seq}                       appended
+    {1, lastSeq}                   appended
     {0, seq, hash, ts}             head moved: rebuild on this head and retry
     {2, "<seq>|<digest>"}          idempotency key already used: nothing written
 ]]
-local n = tonumber(ARGV[9])
+local n = tonumber(ARGV[5])
+local opBase = 6 + n * 4
+local m = tonumber(ARGV[opBase])
 local ops = {HSET = true, HDEL = true, ZADD = true, ZREM = true}
-for j = 0, n - 1 do
-  local name = ARGV[10 + j * 4]
-  local index = tonumber(ARGV[11 + j * 4])
+for j = 0, m - 1 do
+  local name = ARGV[opBase + 1 + j * 4]
+  local index = tonumber(ARGV[opBase + 2 + j * 4])
   if not ops[name] or not index or not KEYS[index] or index < 4 then
     return redis.error_reply('ERR appendEntry: bad projection op ' .. tostring(name))
   end
 end
 
-local idemField = ARGV[7]
+local idemField = ARGV[3]
 if idemField ~= '' then
   local existing = redis.call('HGET', KEYS[3], idemField)
   if existing then
@@ -50,14 +51,19 @@ if seq ~= ARGV[1] or hash ~= ARGV[2] then
   return {0, seq, hash, head[3] or '0'}
 end
 
-redis.call('XADD', KEYS[2], ARGV[3] .. '-0', 'e', ARGV[4])
-redis.call('HSET', KEYS[1], 'seq', ARGV[3], 'hash', ARGV[5], 'ts', ARGV[6])
+local last = 0
+for j = 0, n - 1 do
+  local b = 6 + j * 4
+  redis.call('XADD', KEYS[2], ARGV[b] .. '-0', 'e', ARGV[b + 1])
+  last = b
+end
+redis.call('HSET', KEYS[1], 'seq', ARGV[last], 'hash', ARGV[last + 2], 'ts', ARGV[last + 3])
 if idemField ~= '' then
-  redis.call('HSET', KEYS[3], idemField, ARGV[3] .. '|' .. ARGV[8])
+  redis.call('HSET', KEYS[3], idemField, ARGV[last] .. '|' .. ARGV[4])
 end
 
-local i = 10
-for _ = 1, n do
+local i = opBase + 1
+for _ = 1, m do
   local op = ARGV[i]
   local key = KEYS[tonumber(ARGV[i + 1])]
   if op == 'HSET' then
@@ -72,4 +78,4 @@ for _ = 1, n do
   i = i + 4
 end
 
-return {1, ARGV[3]}
+return {1, ARGV[last]}

@@ -1,0 +1,49 @@
+import { fromBase64Url, hex, signingInput, toBase64Url, type Sig, type SignedAct } from '@hotline/shared';
+
+type PrivateKeyHandle = Parameters<typeof globalThis.crypto.subtle.sign>[1];
+const ECDSA = { name: 'ECDSA', hash: 'SHA-256' } as const;
+const encoder = new TextEncoder();
+
+/**
+ * This client's own signing key: ECDSA P-256 through WebCrypto (browsers and Node alike). The private
+ * key never leaves WebCrypto (not extractable).
+ */
+export class ActionSigner {
+  private constructor(
+    readonly keyId: string,
+    /** base64url SPKI */
+    readonly publicKey: string,
+    readonly privateKey: PrivateKeyHandle,
+  ) {}
+
+  static async generate(): Promise<ActionSigner> {
+    const subtle = globalThis.crypto.subtle;
+    const pair = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as {
+      publicKey: Parameters<typeof subtle.exportKey>[1];
+      privateKey: PrivateKeyHandle;
+    };
+    const spki = new Uint8Array(await subtle.exportKey('spki', pair.publicKey));
+    const digest = new Uint8Array(await subtle.digest('SHA-256', spki));
+    return new ActionSigner(hex(digest.subarray(0, 16)), toBase64Url(spki), pair.privateKey);
+  }
+
+  async signInput(input: string): Promise<Sig> {
+    const signature = new Uint8Array(await globalThis.crypto.subtle.sign(ECDSA, this.privateKey, encoder.encode(input)));
+    return { keyId: this.keyId, value: toBase64Url(signature) };
+  }
+
+  sign(act: SignedAct, userId: string, fields: Record<string, unknown>): Promise<Sig> {
+    return this.signInput(signingInput(act, userId, fields));
+  }
+}
+
+/** Verifies an ECDSA P-256 signature (base64url) over a string with a base64url SPKI public key. */
+export async function verifyP256(publicKey: string, input: string, signature: string): Promise<boolean> {
+  try {
+    const subtle = globalThis.crypto.subtle;
+    const key = await subtle.importKey('spki', fromBase64Url(publicKey), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    return await subtle.verify(ECDSA, key, fromBase64Url(signature), encoder.encode(input));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,101 @@
+import { AppError, ErrorCode, type Entry } from '@hotline/shared';
+import type { Principal } from '../domain/principal.js';
+import type { TopologyIndex } from '../domain/topology-index.js';
+import type { Keys } from '../store/keys.js';
+import type { LinkLog } from '../store/link-log.js';
+import type { RedisClient } from '../store/redis.js';
+import type { CheckpointService } from './checkpoint-service.js';
+import { readableLink } from './hotline-service.js';
+
+export const EXPORT_FORMAT = 'hotline-export/1';
+
+export interface ExportRange {
+  fromSeq?: number | undefined;
+  toSeq?: number | undefined;
+  /** ms since the epoch, inclusive */
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+/**
+ * Streams a link's record as line-delimited JSON (docs/record.md): a header with the server key, the
+ * anchor before the range, the keys registered before it, every entry in the range, the checkpoints
+ * inside it, and an end line with the counts. Enough for the offline verifier, with no server.
+ */
+export class ExportService {
+  constructor(
+    readonly deps: { topo: TopologyIndex; log: LinkLog; keys: Keys; redis: RedisClient; checkpoints: CheckpointService },
+  ) {}
+
+  /** Monitors, admins and commanders in scope export; operators do not. */
+  authorize(principal: Principal, linkId: string) {
+    const link = readableLink(this.deps.topo, principal, linkId);
+    if (principal.role === 'operator') throw new AppError(ErrorCode.FORBIDDEN, 'operators do not export the record');
+    return link;
+  }
+
+  /** First seq whose entry ts is >= ts (ts never decreases along a log), or head+1. */
+  async #seqAtOrAfter(linkId: string, ts: number, headSeq: number): Promise<number> {
+    let lo = 1;
+    let hi = headSeq + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const entry = await this.deps.log.get(linkId, mid);
+      if (!entry || entry.ts < ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  async *lines(principal: Principal, linkId: string, range: ExportRange): AsyncGenerator<string> {
+    const link = this.authorize(principal, linkId);
+    const { log, topo, checkpoints, redis, keys } = this.deps;
+    const head = (await log.heads([link.id])).get(link.id)!;
+    let fromSeq = Math.max(1, range.fromSeq ?? 1);
+    let toSeq = Math.min(head.seq, range.toSeq ?? head.seq);
+    if (range.from !== undefined) fromSeq = Math.max(fromSeq, await this.#seqAtOrAfter(link.id, range.from, head.seq));
+    if (range.to !== undefined) toSeq = Math.min(toSeq, (await this.#seqAtOrAfter(link.id, range.to + 1, head.seq)) - 1);
+
+    const posts = link.posts.map((id) => topo.post(id)!);
+    yield JSON.stringify({
+      kind: 'header',
+      format: EXPORT_FORMAT,
+      linkId: link.id,
+      link: { id: link.id, name: link.name, posts: link.posts },
+      posts: posts.map((p) => ({ id: p.id, side: p.side, name: p.name })),
+      sides: topo.topology.sides.map((s) => ({ id: s.id, name: s.name })),
+      exportedAt: Date.now(),
+      exportedBy: principal.userId,
+      range: { fromSeq, toSeq, from: range.from ?? null, to: range.to ?? null },
+      head: { seq: head.seq, hash: head.hash },
+      serverKey: checkpoints.serverKey,
+    });
+    if (fromSeq > 1 && fromSeq <= toSeq) {
+      const before = await log.get(link.id, fromSeq - 1);
+      if (before) yield JSON.stringify({ kind: 'anchor', seq: before.seq, hash: before.hash });
+    }
+    // Keys registered before the range sign entries inside it.
+    const keySeqs = Object.values(await redis.hgetall(keys.linkKeys(link.id)))
+      .map(Number)
+      .filter((s) => s < fromSeq)
+      .sort((a, b) => a - b);
+    for (const seq of keySeqs) {
+      const entry = await log.get(link.id, seq);
+      if (entry) yield JSON.stringify({ kind: 'key', entry });
+    }
+    let count = 0;
+    let last: Entry | undefined;
+    for (let after = fromSeq - 1; after < toSeq; ) {
+      const page = await log.range(link.id, after, Math.min(1000, toSeq - after));
+      if (page.length === 0) break;
+      for (const entry of page) {
+        yield JSON.stringify({ kind: 'entry', entry });
+        count++;
+        last = entry;
+      }
+      after = page[page.length - 1]!.seq;
+    }
+    for (const cp of await checkpoints.between(link.id, fromSeq, toSeq)) yield JSON.stringify({ kind: 'checkpoint', checkpoint: cp });
+    yield JSON.stringify({ kind: 'end', entries: count, last: last ? { seq: last.seq, hash: last.hash } : null });
+  }
+}

@@ -1,0 +1,185 @@
+import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import {
+  AppError,
+  ErrorCode,
+  fromBase64Url,
+  signingInput,
+  type EntryDraft,
+  type KeyRegisterResult,
+  type Sig,
+  type SignedAct,
+} from '@hotline/shared';
+import type { Principal } from '../domain/principal.js';
+import type { Keys } from '../store/keys.js';
+import type { KeyRecord, KeyRegistry } from '../store/key-registry.js';
+import type { AppendOutcome, AppendPlan, FieldRead, LinkLog, Snapshot } from '../store/link-log.js';
+import type { Broadcaster } from './broadcaster.js';
+
+/** keyId of an SPKI public key: the first 16 bytes of its SHA-256, hex. */
+export function keyIdOf(spki: Uint8Array): string {
+  return createHash('sha256').update(spki).digest('hex').slice(0, 32);
+}
+
+/** Imports a base64url SPKI P-256 public key, or throws VALIDATION_FAILED. */
+export function importP256(publicKey: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(fromBase64Url(publicKey)), format: 'der', type: 'spki' });
+  } catch {
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'publicKey is not a valid SPKI public key');
+  }
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'publicKey must be an ECDSA P-256 key');
+  }
+  return key;
+}
+
+export function verifyP256(key: KeyObject, input: string, signature: string): boolean {
+  try {
+    return verify('sha256', Buffer.from(input, 'utf8'), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(fromBase64Url(signature)));
+  } catch {
+    return false;
+  }
+}
+
+const badSignature = (reason: string, message: string) => new AppError(ErrorCode.BAD_SIGNATURE, message, { details: { reason } });
+
+/**
+ * Registers users' signing keys and checks the signature of every action. With signatures required
+ * (the default), an unsigned action is SIGNATURE_REQUIRED; a signature by an unknown, expired or other
+ * user's key, or one that does not verify, is BAD_SIGNATURE. Keys are copied into each link log they
+ * sign on (a key.registered entry) before their first signed entry there, so every export carries the
+ * keys that verify it.
+ */
+export class SignatureService {
+  readonly #registry: KeyRegistry;
+  readonly #log: LinkLog;
+  readonly #keys: Keys;
+  readonly #broadcast: Broadcaster;
+  readonly required: boolean;
+  readonly #imported = new Map<string, { record: KeyRecord; key: KeyObject }>();
+  readonly #onLink = new Set<string>();
+
+  constructor(deps: { registry: KeyRegistry; log: LinkLog; keys: Keys; broadcaster: Broadcaster; required: boolean }) {
+    this.#registry = deps.registry;
+    this.#log = deps.log;
+    this.#keys = deps.keys;
+    this.#broadcast = deps.broadcaster;
+    this.required = deps.required;
+  }
+
+  /** key:register: stores the caller's public key after checking the proof of possession. */
+  async register(principal: Principal, req: { publicKey: string; validUntil: number; sig: Sig }): Promise<KeyRegisterResult> {
+    const key = importP256(req.publicKey);
+    const keyId = keyIdOf(fromBase64Url(req.publicKey));
+    if (req.sig.keyId !== keyId) throw badSignature('bad-signature', 'sig.keyId is not the id of this public key');
+    const now = Date.now();
+    if (req.validUntil <= now) throw new AppError(ErrorCode.VALIDATION_FAILED, 'validUntil is in the past');
+    if (req.validUntil > principal.expiresAt + 60_000) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'validUntil must not be later than the token expiry');
+    }
+    const input = signingInput('key:register', principal.userId, { keyId, publicKey: req.publicKey, validUntil: req.validUntil });
+    if (!verifyP256(key, input, req.sig.value)) throw badSignature('bad-signature', 'the registration is not signed by this key');
+    const record = await this.#registry.register({
+      keyId,
+      userId: principal.userId,
+      alg: 'ES256',
+      publicKey: req.publicKey,
+      validFrom: now,
+      validUntil: req.validUntil,
+      proof: req.sig.value,
+    });
+    return { keyId: record.keyId, validFrom: record.validFrom, validUntil: record.validUntil };
+  }
+
+  async #key(userId: string, keyId: string): Promise<{ record: KeyRecord; key: KeyObject } | null> {
+    const cached = this.#imported.get(`${userId}/${keyId}`);
+    if (cached) return cached;
+    const record = await this.#registry.get(userId, keyId);
+    if (!record) return null;
+    const entry = { record, key: importP256(record.publicKey) };
+    this.#imported.set(`${userId}/${keyId}`, entry);
+    return entry;
+  }
+
+  /**
+   * Checks the signature of an action by `principal`. Returns the key record, or null for an unsigned
+   * action where signatures are optional.
+   */
+  async check(principal: Principal, act: SignedAct, fields: Record<string, unknown>, sig: Sig | undefined): Promise<Signing | null> {
+    if (!sig) {
+      if (this.required) throw new AppError(ErrorCode.SIGNATURE_REQUIRED, `${act} must be signed by a registered key (key:register first)`);
+      return null;
+    }
+    const found = await this.#key(principal.userId, sig.keyId);
+    if (!found) throw badSignature('unknown-key', `key ${sig.keyId} is not registered for ${principal.userId}`);
+    const now = Date.now();
+    if (now < found.record.validFrom || now > found.record.validUntil) {
+      throw badSignature('key-expired', `key ${sig.keyId} is valid from ${new Date(found.record.validFrom).toISOString()} to ${new Date(found.record.validUntil).toISOString()}`);
+    }
+    if (!verifyP256(found.key, signingInput(act, principal.userId, fields), sig.value)) {
+      throw badSignature('bad-signature', 'the signature does not match the action');
+    }
+    return { record: found.record, sig };
+  }
+
+  /**
+   * Appends through the link log like LinkLog.append, adding what a signed action needs: the signature
+   * on the entry, and, when the key is new on this link, its key.registered entry just before it in the
+   * same atomic step. Nothing is written (no key entry either) when the plan writes nothing or throws.
+   */
+  append<R>(
+    linkId: string,
+    signing: Signing | null,
+    actor: EntryDraft['actor'],
+    reads: FieldRead[],
+    plan: (snapshot: Snapshot) => AppendPlan<R>,
+  ): Promise<AppendOutcome<R>> {
+    if (!signing) return this.#log.append(linkId, reads, plan);
+    const marker = `${linkId}/${signing.record.keyId}`;
+    const known = this.#onLink.has(marker);
+    const allReads = known ? reads : [...reads, { key: this.#keys.linkKeys(linkId), field: signing.record.keyId }];
+    return this.#log
+      .append<R>(linkId, allReads, (snapshot) => {
+        const decided = plan({ head: snapshot.head, values: snapshot.values.slice(0, reads.length) });
+        if (!decided.write) return decided;
+        const onLink = known || snapshot.values[reads.length] != null;
+        const draft = decided.draft;
+        const record = signing.record;
+        return {
+          ...decided,
+          draft: typeof draft === 'function' ? (slot) => ({ ...draft(slot), sig: signing.sig }) : { ...draft, sig: signing.sig },
+          prelude: onLink
+            ? decided.prelude
+            : [
+                {
+                  linkId,
+                  type: 'key.registered',
+                  actor,
+                  drill: false,
+                  payload: { keyId: record.keyId, alg: 'ES256', publicKey: record.publicKey, validFrom: record.validFrom, validUntil: record.validUntil },
+                  sig: { keyId: record.keyId, value: record.proof },
+                },
+                ...(decided.prelude ?? []),
+              ],
+          project: (entry, prelude) => [
+            ...(decided.project?.(entry, prelude) ?? []),
+            ...(onLink ? [] : [{ op: 'HSET' as const, key: this.#keys.linkKeys(linkId), field: record.keyId, value: String(prelude[0]!.seq) }]),
+          ],
+        };
+      })
+      .then((outcome) => {
+        if (outcome.kind === 'appended') {
+          for (const e of outcome.prelude) this.#broadcast.entry(e);
+          this.#onLink.add(marker);
+        }
+        return outcome;
+      });
+  }
+}
+
+/** A checked signature and its key. */
+export interface Signing {
+  record: KeyRecord;
+  sig: Sig;
+}
