@@ -14,7 +14,7 @@ import { registerKeyEvents } from './gateway/keys.js';
 import { alertRoutes } from './http/alerts.js';
 import { createHttpApp } from './http/app.js';
 import { drillRoutes } from './http/drill.js';
-import { recordRoutes } from './http/records.js';
+import { recordRoutes, reportRoutes } from './http/records.js';
 import { AlertService } from './service/alert-service.js';
 import { AuthService } from './service/auth-service.js';
 import { CheckpointService, loadServerKey } from './service/checkpoint-service.js';
@@ -22,6 +22,7 @@ import { EscalationService } from './service/escalation-service.js';
 import { ExportService } from './service/export-service.js';
 import { HotlineService } from './service/hotline-service.js';
 import { PresenceService } from './service/presence-service.js';
+import { ReportService } from './service/report-service.js';
 import { SignatureService } from './service/signature-service.js';
 import { RedisAlertStore } from './store/alert-store.js';
 import { RedisInboxStore } from './store/inbox.js';
@@ -164,6 +165,12 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       alertRoutes(api, requireAuth, alerts, escalations);
       drillRoutes(api, requireAuth, topo, tokens);
       recordRoutes(api, requireAuth, exporter, checkpoints);
+      reportRoutes(
+        api,
+        requireAuth,
+        new ReportService({ topo, alerts: alertStore }),
+        Math.max(...topology.escalationPolicies.map((p) => p.levels.length)),
+      );
     },
   });
   httpServer.on('request', app);

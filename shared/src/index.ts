@@ -4,3 +4,5 @@ export * from './topology.js';
 export * from './protocol.js';
 export * from './chain.js';
 export * from './signing.js';
+export * from './verify.js';
+export * from './report.js';

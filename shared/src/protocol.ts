@@ -242,6 +242,8 @@ export const Alert = z.object({
   state: AlertState,
   /** Escalation steps fired so far (0: none). */
   step: z.number().int().min(0),
+  /** Each escalation fired: its step, policy level and time. */
+  escalations: z.array(z.object({ step: z.number().int().min(1), level: z.number().int().min(1), at: Timestamp })),
   nextEscalationAt: Timestamp.nullable(),
   acknowledgedAt: Timestamp.optional(),
   acknowledgedBy: Actor.optional(),

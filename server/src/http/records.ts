@@ -1,10 +1,11 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
-import { AppError, ErrorCode, LinkId } from '@hotline/shared';
+import { AppError, ErrorCode, LinkId, incidentReportCsv } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import { validationError } from '../gateway/handle.js';
 import type { CheckpointService } from '../service/checkpoint-service.js';
 import type { ExportService } from '../service/export-service.js';
+import type { ReportService } from '../service/report-service.js';
 
 const ExportQuery = z.strictObject({
   fromSeq: z.coerce.number().int().min(1).optional(),
@@ -38,5 +39,32 @@ export function recordRoutes(api: Router, requireAuth: (req: Request) => Princip
       if (!res.write(`${line}\n`)) await new Promise((resolve) => res.once('drain', resolve));
     }
     res.end();
+  });
+}
+
+const ReportQuery = z.strictObject({
+  from: z.coerce.number().int().min(0).optional(),
+  to: z.coerce.number().int().min(0).optional(),
+  link: LinkId.optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+/** GET /api/reports/incidents?from=&to=&link=&format=json|csv (default: the last 24 hours). */
+export function reportRoutes(api: Router, requireAuth: (req: Request) => Principal, reports: ReportService, maxLevels: number): void {
+  api.get('/reports/incidents', async (req, res) => {
+    const principal = requireAuth(req);
+    const q = ReportQuery.safeParse(req.query);
+    if (!q.success) throw validationError(q.error.issues);
+    const to = q.data.to ?? Date.now();
+    const from = q.data.from ?? to - 24 * 3_600_000;
+    if (from > to) throw new AppError(ErrorCode.VALIDATION_FAILED, 'from must not be after to');
+    const report = await reports.incidents(principal, { from, to, link: q.data.link });
+    if (q.data.format === 'csv') {
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader('content-disposition', `attachment; filename="incidents-${from}-${to}.csv"`);
+      res.send(incidentReportCsv(report, maxLevels));
+    } else {
+      res.json(report);
+    }
   });
 }

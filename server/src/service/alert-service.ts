@@ -117,6 +117,7 @@ export class AlertService {
           counterpartOnline,
           state: 'open',
           step: 0,
+          escalations: [],
           nextEscalationAt,
           updatedSeq: seq,
         };

@@ -79,8 +79,14 @@ export class EscalationService {
       const nextEscalationAt = planStep(policy, alert.raisedAt, job.step + 1, immediate)?.dueAt ?? null;
       return {
         write: true,
-        draft: ({ seq }): EntryDraft => {
-          escalated = { ...alert, step: job.step, nextEscalationAt, updatedSeq: seq };
+        draft: ({ seq, ts }): EntryDraft => {
+          escalated = {
+            ...alert,
+            step: job.step,
+            nextEscalationAt,
+            updatedSeq: seq,
+            escalations: [...(alert.escalations ?? []), { step: job.step, level: planned.level, at: ts }],
+          };
           return {
             linkId: link.id,
             type: 'alert.escalated',

@@ -19,8 +19,9 @@ export interface ExportRange {
 
 /**
  * Streams a link's record as line-delimited JSON (docs/record.md): a header with the server key, the
- * anchor before the range, the keys registered before it, every entry in the range, the checkpoints
- * inside it, and an end line with the counts. Enough for the offline verifier, with no server.
+ * anchor before the range, the keys registered before it, the checkpoints inside it (so the verifier can
+ * check each entry against them as it streams), every entry in the range, and an end line with the
+ * counts. Enough for the offline verifier, with no server.
  */
 export class ExportService {
   constructor(
@@ -83,6 +84,7 @@ export class ExportService {
       const entry = await log.get(link.id, seq);
       if (entry) yield JSON.stringify({ kind: 'key', entry });
     }
+    for (const cp of await checkpoints.between(link.id, fromSeq, toSeq)) yield JSON.stringify({ kind: 'checkpoint', checkpoint: cp });
     let count = 0;
     let last: Entry | undefined;
     for (let after = fromSeq - 1; after < toSeq; ) {
@@ -95,7 +97,6 @@ export class ExportService {
       }
       after = page[page.length - 1]!.seq;
     }
-    for (const cp of await checkpoints.between(link.id, fromSeq, toSeq)) yield JSON.stringify({ kind: 'checkpoint', checkpoint: cp });
     yield JSON.stringify({ kind: 'end', entries: count, last: last ? { seq: last.seq, hash: last.hash } : null });
   }
 }

@@ -1,0 +1,104 @@
+/**
+ * Verifies a link export offline: the hash chain, every signature against the key registered at the
+ * time, every quoted hash and every server checkpoint. Needs no server and no Redis.
+ *   npm run verify -- <export.ndjson> [--require-signatures] [--server-key <keyId>] [--report] [--json]
+ * Exit code 0 when the record is intact, 1 when it is not, 2 on a usage error.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { ExportVerifier, incidentReport, replayAlerts, type VerifyReport } from '@hotline/shared';
+import { nodeVerifyCrypto } from './lib/node-verify-crypto.js';
+
+const USAGE = 'usage: npm run verify -- <export.ndjson> [--require-signatures] [--server-key <keyId>] [--report] [--json]';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: {
+      'require-signatures': { type: 'boolean' },
+      'server-key': { type: 'string' },
+      report: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+} catch (err) {
+  fail((err as Error).message);
+}
+const { values, positionals } = parsed;
+if (positionals.length !== 1) fail('give exactly one export file');
+const file = positionals[0]!;
+if (!existsSync(file)) fail(`no such file: ${file}`);
+
+const verifier = new ExportVerifier(nodeVerifyCrypto(), {
+  requireSignatures: values['require-signatures'] === true,
+  ...(values['server-key'] ? { serverKeyId: values['server-key'] } : {}),
+});
+const alertEntries: Parameters<typeof replayAlerts>[0] extends Iterable<infer T> ? T[] : never = [];
+const started = performance.now();
+const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+let tick = Date.now();
+for await (const line of lines) {
+  await verifier.line(line);
+  if (verifier.failed) break;
+  if (values.report && line.includes('"type":"alert.')) {
+    const record = JSON.parse(line) as { kind: string; entry?: (typeof alertEntries)[number] };
+    if (record.kind === 'entry' && record.entry) alertEntries.push(record.entry);
+  }
+  if (process.stderr.isTTY && Date.now() - tick > 500) {
+    tick = Date.now();
+    process.stderr.write(`\r  verified ${verifier.report.counts.entries} entries…`);
+  }
+}
+lines.close();
+if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+const report: VerifyReport = verifier.finish();
+const seconds = (performance.now() - started) / 1000;
+
+if (values.json) {
+  const out: Record<string, unknown> = { ...report, seconds };
+  if (values.report && report.ok) {
+    const alerts = replayAlerts(alertEntries);
+    const times = alerts.map((a) => a.raisedAt);
+    out.incidents = incidentReport(alerts, { from: Math.min(...times, 0), to: Math.max(...times, 0) }, report.linkId ? [report.linkId] : []);
+  }
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+} else {
+  const c = report.counts;
+  const types = Object.entries(c.byType)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t, n]) => `${n} ${t}`)
+    .join(', ');
+  const out = [`Record of link ${report.linkId ?? '?'} (${file}): ${report.ok ? 'INTACT' : 'NOT INTACT'}`];
+  if (report.firstBad) {
+    const where = report.firstBad.seq === null ? `line ${report.firstBad.line}` : `seq ${report.firstBad.seq} (line ${report.firstBad.line})`;
+    out.push(`  first bad: ${where}: ${report.firstBad.reason}`);
+  }
+  out.push(
+    `  entries ${report.range.fromSeq ?? '-'}..${report.range.toSeq ?? '-'} (${c.entries}): ${types || 'none'}`,
+    `  signatures verified ${c.signed}, unsigned user actions ${c.unsigned}, server entries ${c.serverEntries}, keys ${c.keys}`,
+    `  quoted hashes checked ${c.quotesChecked}, checkpoints verified ${c.checkpoints} (server key ${report.serverKeyId ?? 'none'})`,
+  );
+  if (report.head) out.push(`  last entry ${report.head.seq} ${report.head.hash}`);
+  out.push(`  ${(c.entries / Math.max(seconds, 1e-9)).toFixed(0)} entries/s, ${seconds.toFixed(2)} s`);
+  if (values.report && report.ok) {
+    const alerts = replayAlerts(alertEntries);
+    const r = incidentReport(alerts, { from: 0, to: Number.MAX_SAFE_INTEGER }, report.linkId ? [report.linkId] : []);
+    for (const [name, s] of [['real incidents', r.real], ['drills', r.drill]] as const) {
+      const sec = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
+      out.push(
+        `  ${name}: ${s.incidents} (${Object.entries(s.byKind).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'})`,
+        `    acknowledged ${s.acknowledged}; time to acknowledge median ${sec(s.ackTimes.medianMs)}, p90 ${sec(s.ackTimes.p90Ms)}, worst ${sec(s.ackTimes.worstMs)}`,
+        `    escalations ${s.escalations} (${Object.entries(s.escalationsByLevel).map(([l, n]) => `level ${l}: ${n}`).join(', ') || 'none'})`,
+      );
+    }
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+process.exit(report.ok ? 0 : 1);
