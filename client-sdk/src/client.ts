@@ -12,6 +12,8 @@ import {
   type Entry,
   type Escalation,
   type InboxResult,
+  type LineCheckAnswerResult,
+  type MessageAckResult,
   type LoginResponse,
   type Precedence,
   type Presence,
@@ -36,7 +38,15 @@ export type RequestOf<E extends keyof ClientToServerEvents> = Parameters<ClientT
 export type ResultOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends AckFn<infer T> ? T : never;
 
 /** Events that go through the outbox: idempotent by their ids, so retrying them is always safe. */
-export type OutboxEvent = 'hotline:send' | 'alert:raise' | 'alert:ack' | 'alert:comment' | 'alert:resolve' | 'alert:cancel';
+export type OutboxEvent =
+  | 'hotline:send'
+  | 'hotline:ack'
+  | 'linecheck:answer'
+  | 'alert:raise'
+  | 'alert:ack'
+  | 'alert:comment'
+  | 'alert:resolve'
+  | 'alert:cancel';
 
 export interface OutboxItem<E extends OutboxEvent = OutboxEvent> {
   /** The item's own id (also its clientMsgId / clientAlertId / clientCommentId where it has one). */
@@ -154,6 +164,8 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   readonly #guard: RecordGuard;
   /** Hash of each alert's alert.raised entry, which acknowledgements quote. */
   readonly #raisedHashes = new Map<string, string>();
+  /** Hash of each line check's linecheck.started entry, which answers quote. */
+  readonly #checkHashes = new Map<string, string>();
   /** Inbox positions already delivered as `escalation` events, and the highest position below which all are. */
   readonly #inboxSeen = new Set<number>();
   #inboxContiguous = 0;
@@ -386,6 +398,14 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
       const hash = this.#guard.hashAt(String(fields.linkId), Number(fields.uptoSeq));
       if (hash) fields.uptoHash = hash;
     }
+    if (event === 'hotline:ack' && fields.quotedHash === undefined) {
+      const hash = this.#guard.hashAt(String(fields.linkId), Number(fields.seq));
+      if (hash) fields.quotedHash = hash;
+    }
+    if (event === 'linecheck:answer' && fields.quotedHash === undefined) {
+      const hash = this.#checkHashes.get(String(fields.checkId));
+      if (hash) fields.quotedHash = hash;
+    }
     if (event === 'alert:ack' && fields.quotedHash === undefined) {
       const alertId = String(fields.alertId);
       fields.quotedHash =
@@ -452,7 +472,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   // --- escalation inbox -------------------------------------------------------------------------
 
   #deliverEscalation(escalation: Escalation): void {
-    this.#raisedHashes.set(escalation.alertId, escalation.alert.raisedHash);
+    if (escalation.alert) this.#raisedHashes.set(escalation.alert.alertId, escalation.alert.raisedHash);
     if (this.#inboxSeen.has(escalation.position) || escalation.position <= this.#inboxContiguous) return;
     this.#inboxSeen.add(escalation.position);
     while (this.#inboxSeen.has(this.#inboxContiguous + 1)) this.#inboxSeen.delete(++this.#inboxContiguous);
@@ -492,6 +512,16 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   raiseAlert(req: Omit<AlertRaiseRequest, 'clientAlertId'> & { clientAlertId?: string }): Promise<AlertResult> {
     const id = req.clientAlertId ?? newClientId();
     return this.#enqueue('alert:raise', id, { ...req, clientAlertId: id });
+  }
+
+  /** Acknowledges a flash or immediate message of the counterpart (quoting its hash); queued while offline. */
+  ackMessage(linkId: string, seq: number): Promise<MessageAckResult> {
+    return this.#enqueue('hotline:ack', newClientId(), { linkId, seq });
+  }
+
+  /** Answers a line check for this operator's post (quoting the check's hash); queued while offline. */
+  answerLineCheck(linkId: string, checkId: string): Promise<LineCheckAnswerResult> {
+    return this.#enqueue('linecheck:answer', newClientId(), { linkId, checkId });
   }
 
   ackAlert(alertId: string, text?: string): Promise<AlertResult> {
@@ -602,6 +632,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   #onDeliver(entry: Entry): void {
     this.#guard.entry(entry);
     if (entry.type === 'alert.raised') this.#raisedHashes.set(entry.payload.alertId, entry.hash);
+    if (entry.type === 'linecheck.started') this.#checkHashes.set(entry.payload.checkId, entry.hash);
     if (this.#pendingRead.has(entry.linkId)) this.#scheduleReceipts(50);
     const me = this.#user;
     if (

@@ -50,6 +50,8 @@ const EnvSchema = z
     HOTLINE_SERVER_KEY: z.string().optional(),
     /** How often the head of each busy link is signed. @default "30s" */
     HOTLINE_CHECKPOINT_INTERVAL: Duration.default(30_000),
+    /** How often each node looks for line checks that are due. @default "1s" */
+    HOTLINE_LINECHECK_TICK: Duration.default(1000),
     /** Folder of the built console; empty disables it. @default "console/dist" */
     HOTLINE_CONSOLE_DIR: z.string().default(path.join(PROJECT_ROOT, 'console/dist')),
   })

@@ -22,6 +22,10 @@ import { EscalationService } from './service/escalation-service.js';
 import { ExportService } from './service/export-service.js';
 import { HotlineService } from './service/hotline-service.js';
 import { PresenceService } from './service/presence-service.js';
+import { PrecedenceService } from './service/precedence-service.js';
+import { LineCheckService } from './service/linecheck-service.js';
+import { RedisDeadlineStore } from './store/deadline-store.js';
+import { disciplineRoutes } from './http/discipline.js';
 import { ReportService } from './service/report-service.js';
 import { SignatureService } from './service/signature-service.js';
 import { RedisAlertStore } from './store/alert-store.js';
@@ -74,6 +78,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   // Stores
   const linkLog = new RedisLinkLog(redis, keys);
   const alertStore = new RedisAlertStore(redis, keys);
+  const deadlineStore = new RedisDeadlineStore(redis, keys);
 
   // Services
   const serverKey = await loadServerKey(redis, keys, config.HOTLINE_SERVER_KEY);
@@ -95,15 +100,25 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     broadcaster,
     required: config.HOTLINE_SIGNATURES === 'required',
   });
-  const hotline = new HotlineService({ topo, log: linkLog, keys, broadcaster, signatures, checkpoints });
-  const presence = new PresenceService({ store: presenceStore, topo, broadcaster, log: log.child({ room: 'presence' }) });
-  const auth = new AuthService(topo, tokens);
   const escalationLog = log.child({ room: 'escalation' });
   const scheduler = new EscalationScheduler(bullRedis, keys.bullPrefix, escalationLog);
+  const precedence = new PrecedenceService({
+    topo,
+    log: linkLog,
+    deadlines: deadlineStore,
+    scheduler,
+    signatures,
+    broadcaster,
+    logger: log.child({ room: 'precedence' }),
+  });
+  const hotline = new HotlineService({ topo, log: linkLog, keys, broadcaster, signatures, checkpoints, precedence });
+  const presence = new PresenceService({ store: presenceStore, topo, broadcaster, log: log.child({ room: 'presence' }) });
+  const auth = new AuthService(topo, tokens);
   const escalations = new EscalationService({
     topo,
     log: linkLog,
     alerts: alertStore,
+    deadlines: deadlineStore,
     inbox: new RedisInboxStore(redis, keys),
     scheduler,
     broadcaster,
@@ -120,6 +135,19 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     logger: log.child({ room: 'alerts' }),
   });
   const exporter = new ExportService({ topo, log: linkLog, keys, redis, checkpoints });
+  const lineChecks = new LineCheckService({
+    topo,
+    log: linkLog,
+    keys,
+    redis,
+    scheduler,
+    signatures,
+    alerts,
+    presence,
+    broadcaster,
+    logger: log.child({ room: 'linechecks' }),
+    lateAfterMs: Math.max(2000, 3 * config.HOTLINE_LINECHECK_TICK),
+  });
 
   let worker: Worker | undefined;
   if (config.HOTLINE_WORKERS) {
@@ -128,6 +156,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       prefix: keys.bullPrefix,
       concurrency: config.HOTLINE_WORKER_CONCURRENCY,
       service: escalations,
+      lineChecks,
       log: escalationLog,
     });
   }
@@ -136,7 +165,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     const principal = socket.data.principal;
     const socketLog = gatewayLog.child({ socketId: socket.id, userId: principal.userId });
     setUpSocket(socket, topo, socketLog);
-    registerHotlineEvents(socket, socketLog, hotline);
+    registerHotlineEvents(socket, socketLog, hotline, { precedence, lineChecks });
     registerAlertEvents(socket, socketLog, alerts, escalations);
     registerKeyEvents(socket, socketLog, signatures);
     socket.on('disconnect', () => {
@@ -165,6 +194,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       alertRoutes(api, requireAuth, alerts, escalations);
       drillRoutes(api, requireAuth, topo, tokens);
       recordRoutes(api, requireAuth, exporter, checkpoints);
+      disciplineRoutes(api, requireAuth, { topo, precedence, lineChecks, deadlines: deadlineStore });
       reportRoutes(
         api,
         requireAuth,
@@ -196,7 +226,14 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     every(Math.max(100, config.HOTLINE_CHECKPOINT_INTERVAL), 'checkpoints', () => checkpoints.tick(config.HOTLINE_CHECKPOINT_INTERVAL)),
   ];
   if (config.HOTLINE_WORKERS) {
-    timers.push(every(Math.max(100, config.HOTLINE_SWEEP_INTERVAL), 'timer-repair', () => escalations.repair(Math.max(2000, config.HOTLINE_SWEEP_INTERVAL))));
+    timers.push(
+      every(Math.max(100, config.HOTLINE_SWEEP_INTERVAL), 'timer-repair', () =>
+        escalations.repair(Math.max(2000, config.HOTLINE_SWEEP_INTERVAL), { alerts: alertStore, deadlines: deadlineStore }),
+      ),
+    );
+  }
+  if (lineChecks.scheduledLinks.length > 0) {
+    timers.push(every(Math.max(50, config.HOTLINE_LINECHECK_TICK), 'line-checks', () => lineChecks.tick()));
   }
 
   await new Promise<void>((resolve, reject) => {

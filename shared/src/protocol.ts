@@ -128,6 +128,46 @@ export const ReceiptPayload = z.object({
   uptoHash: Hash,
 });
 
+export const MessageEscalatedPayload = z.object({
+  /** The message deadline escalated: MSG-<linkId>-<seq>. */
+  deadlineId: z.string(),
+  messageSeq: Seq,
+  step: z.number().int().min(1),
+  level: z.number().int().min(1),
+  repeat: z.boolean(),
+  dueAt: Timestamp,
+  targets: z.array(Id),
+  targetKinds: z.array(z.string()),
+  nextEscalationAt: Timestamp.nullable(),
+});
+
+export const LineCheckStartedPayload = z.object({
+  checkId: z.string(),
+  /** The scheduled time this check is for. */
+  slotAt: Timestamp,
+  /** Started after its time (the service was down): one check stands for all the times missed. */
+  late: z.boolean(),
+  /** Scheduled times that passed without a check (during an outage), not counting this one. */
+  missedSlots: z.number().int().min(0),
+  windowEndsAt: Timestamp,
+  posts: z.array(Id),
+});
+
+export const LineCheckAnsweredPayload = z.object({
+  checkId: z.string(),
+  postId: Id,
+  /** The hash of the linecheck.started entry answered. */
+  quotedHash: Hash,
+});
+
+export const LineCheckClosedPayload = z.object({
+  checkId: z.string(),
+  answered: z.array(Id),
+  missed: z.array(Id),
+  /** The line-fault alert raised for the posts that did not answer. */
+  alertId: z.string().nullable(),
+});
+
 export const AlertRaisedPayload = z.object({
   alertId: AlertId,
   clientAlertId: ClientId,
@@ -141,6 +181,8 @@ export const AlertRaisedPayload = z.object({
   counterpartOnline: z.boolean(),
   /** When the first escalation is due, or null if the policy never escalates. */
   nextEscalationAt: Timestamp.nullable(),
+  /** Line-fault alerts: the unanswered line check. */
+  lineCheckId: z.string().optional(),
 });
 
 export const AlertTransitionPayload = z.object({
@@ -203,6 +245,10 @@ export const Entry = z.discriminatedUnion('type', [
   z.object({ ...entryBase, type: z.literal('alert.cancelled'), payload: AlertTransitionPayload }),
   z.object({ ...entryBase, type: z.literal('alert.escalated'), payload: AlertEscalatedPayload }),
   z.object({ ...entryBase, type: z.literal('key.registered'), payload: KeyRegisteredPayload }),
+  z.object({ ...entryBase, type: z.literal('message.escalated'), payload: MessageEscalatedPayload }),
+  z.object({ ...entryBase, type: z.literal('linecheck.started'), payload: LineCheckStartedPayload }),
+  z.object({ ...entryBase, type: z.literal('linecheck.answered'), payload: LineCheckAnsweredPayload }),
+  z.object({ ...entryBase, type: z.literal('linecheck.closed'), payload: LineCheckClosedPayload }),
 ]);
 export type Entry = z.infer<typeof Entry>;
 export type EntryType = Entry['type'];
@@ -256,6 +302,59 @@ export const Alert = z.object({
   updatedSeq: Seq,
 });
 export type Alert = z.infer<typeof Alert>;
+
+/** A flash or immediate message waiting for the counterpart's acknowledgement (projection). */
+export const MessageDeadline = z.object({
+  /** MSG-<linkId>-<seq> */
+  id: z.string(),
+  linkId: LinkId,
+  seq: Seq,
+  hash: Hash,
+  precedence: Precedence,
+  sentAt: Timestamp,
+  sentBy: Actor,
+  senderPostId: Id,
+  counterpartPostId: Id,
+  drill: z.boolean(),
+  /** The first 200 characters, for escalation notices. */
+  excerpt: z.string(),
+  policyId: Id,
+  deadlineAt: Timestamp,
+  state: z.enum(['awaiting', 'acknowledged']),
+  step: z.number().int().min(0),
+  nextEscalationAt: Timestamp.nullable(),
+  escalations: z.array(z.object({ step: z.number().int().min(1), level: z.number().int().min(1), at: Timestamp })),
+  acknowledgedAt: Timestamp.optional(),
+  acknowledgedBy: Actor.optional(),
+  ackSeq: Seq.optional(),
+  updatedSeq: Seq,
+});
+export type MessageDeadline = z.infer<typeof MessageDeadline>;
+
+export function makeDeadlineId(linkId: string, seq: number): string {
+  return `MSG-${linkId}-${seq}`;
+}
+
+/** A scheduled line check (projection). */
+export const LineCheck = z.object({
+  /** LC-<linkId>-<slot ms> */
+  checkId: z.string(),
+  linkId: LinkId,
+  startedSeq: Seq,
+  startedHash: Hash,
+  slotAt: Timestamp,
+  startedAt: Timestamp,
+  windowEndsAt: Timestamp,
+  late: z.boolean(),
+  missedSlots: z.number().int().min(0),
+  posts: z.array(Id),
+  /** Who answered for each post, when, and the seq of the answer. */
+  answers: z.record(z.string(), z.object({ at: Timestamp, userId: Id, seq: Seq })),
+  state: z.enum(['open', 'closed']),
+  missed: z.array(Id),
+  alertId: z.string().nullable(),
+});
+export type LineCheck = z.infer<typeof LineCheck>;
 
 // ---------------------------------------------------------------------------------------------------
 // Client-to-server payloads
@@ -326,6 +425,25 @@ export const AlertResolveRequest = z.strictObject({
   sig: Sig.optional(),
 });
 
+export const HotlineAckRequest = z.strictObject({
+  linkId: LinkId,
+  /** The flash or immediate message acknowledged. */
+  seq: Seq,
+  /** Its hash, as the client holds it. */
+  quotedHash: Hash.optional(),
+  sig: Sig.optional(),
+});
+export type HotlineAckRequest = z.input<typeof HotlineAckRequest>;
+
+export const LineCheckAnswerRequest = z.strictObject({
+  linkId: LinkId,
+  checkId: z.string().max(120),
+  /** The hash of the linecheck.started entry, as the client holds it. */
+  quotedHash: Hash.optional(),
+  sig: Sig.optional(),
+});
+export type LineCheckAnswerRequest = z.input<typeof LineCheckAnswerRequest>;
+
 export const KeyRegisterRequest = z.strictObject({
   /** base64url SPKI of an ECDSA P-256 public key */
   publicKey: z.string().regex(/^[A-Za-z0-9_-]{80,200}$/, 'must be a base64url SPKI public key'),
@@ -361,15 +479,22 @@ export type Presence = z.infer<typeof Presence>;
 export const Escalation = z.object({
   /** Position in the recipient's inbox (1, 2, 3 ...). */
   position: z.number().int().min(1),
-  alertId: AlertId,
+  /** What escalated: an incident alert, or a flash/immediate message nobody acknowledged in time. */
+  subject: z.enum(['alert', 'message']),
+  /** The alert id, or the message deadline id (MSG-<linkId>-<seq>). */
+  id: z.string(),
   linkId: LinkId,
   step: z.number().int().min(1),
   level: z.number().int().min(1),
   drill: z.boolean(),
-  /** seq of the alert.escalated entry in the link log. */
+  /** seq of the alert.escalated / message.escalated entry in the link log. */
   entrySeq: Seq,
   at: Timestamp,
-  alert: Alert,
+  /** Alerts: the alert id and the alert as it was when it escalated. */
+  alertId: AlertId.optional(),
+  alert: Alert.optional(),
+  /** Messages: the deadline as it was when it escalated. */
+  message: MessageDeadline.optional(),
 });
 export type Escalation = z.infer<typeof Escalation>;
 
@@ -409,6 +534,15 @@ export interface AlertResult {
   /** The entry written, or null when the request changed nothing (a repeat). */
   entry: Entry | null;
 }
+export interface MessageAckResult {
+  /** The ack receipt written, or null when the message was already acknowledged. */
+  entry: Entry | null;
+  deadline: MessageDeadline;
+}
+export interface LineCheckAnswerResult {
+  entry: Entry | null;
+  check: LineCheck;
+}
 export interface InboxResult {
   escalations: Escalation[];
   unread: number;
@@ -428,6 +562,8 @@ export interface ClientToServerEvents {
   'alert:cancel': (req: AlertActionRequest, ack: AckFn<AlertResult>) => void;
   'inbox:read': (req: InboxReadRequest, ack: AckFn<InboxResult>) => void;
   'key:register': (req: KeyRegisterRequest, ack: AckFn<KeyRegisterResult>) => void;
+  'hotline:ack': (req: HotlineAckRequest, ack: AckFn<MessageAckResult>) => void;
+  'linecheck:answer': (req: LineCheckAnswerRequest, ack: AckFn<LineCheckAnswerResult>) => void;
 }
 
 /** Socket.IO server-to-client events. */
@@ -455,6 +591,8 @@ export const CLIENT_EVENTS = [
   'alert:cancel',
   'inbox:read',
   'key:register',
+  'hotline:ack',
+  'linecheck:answer',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 /** The schema of each client-to-server payload: the server validates with these, the SDK types with them. */
@@ -470,6 +608,8 @@ export const CLIENT_EVENT_SCHEMAS = {
   'alert:cancel': AlertActionRequest,
   'inbox:read': InboxReadRequest,
   'key:register': KeyRegisterRequest,
+  'hotline:ack': HotlineAckRequest,
+  'linecheck:answer': LineCheckAnswerRequest,
 } as const satisfies Record<(typeof CLIENT_EVENTS)[number], z.ZodType>;
 
 // ---------------------------------------------------------------------------------------------------

@@ -102,14 +102,62 @@ export const PolicySelectionSchema = z.strictObject({
   byLink: z.record(z.string(), Id).optional(),
   /** Policy for drill alerts. */
   drill: Id,
+  /** Policy for line-fault alerts raised by unanswered line checks. @default default */
+  lineFault: Id.optional(),
 });
+
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** When the line of a link is checked: at times of day in a time zone, or every interval. */
+export const LineCheckSchema = z
+  .strictObject({
+    /** Times of day, "HH:MM", in `timeZone`. */
+    times: z.array(z.string().regex(TIME_OF_DAY, 'must be "HH:MM"')).min(1).max(48).optional(),
+    /** IANA time zone of `times`. @default "UTC" */
+    timeZone: z.string().refine(validTimeZone, 'must be an IANA time zone such as "Asia/Karachi"').default('UTC'),
+    /** Or: a check every interval (aligned to the epoch). */
+    every: Duration.refine((ms) => ms >= 1000, 'must be at least 1s').optional(),
+    /** How long each post has to answer. @default "5m" */
+    window: Duration.default(5 * 60_000),
+    /** Policy of the line-fault alert an unanswered check raises. @default policySelection.lineFault or .default */
+    policy: Id.optional(),
+  })
+  .refine((c) => (c.times === undefined) !== (c.every === undefined), { message: 'give either times or every' });
+export type LineCheckSchedule = z.output<typeof LineCheckSchema>;
 
 export const LinkSchema = z.strictObject({
   id: Id,
   name: z.string().min(1).max(120),
   /** The two posts the hotline joins; they must belong to different sides. */
   posts: z.tuple([Id, Id]),
+  /** Scheduled line checks. */
+  lineCheck: LineCheckSchema.optional(),
 });
+
+/** How long the counterpart has to acknowledge a message of a precedence, and the policy if it does not. */
+export const PrecedenceRuleSchema = z.strictObject({
+  deadline: Duration,
+  /** Escalation policy once the deadline has passed; its level delays count from the deadline. @default policySelection.default */
+  policy: Id.optional(),
+});
+
+export const PrecedenceRulesSchema = z
+  .strictObject({
+    flash: PrecedenceRuleSchema.optional(),
+    immediate: PrecedenceRuleSchema.optional(),
+    priority: PrecedenceRuleSchema.optional(),
+    routine: PrecedenceRuleSchema.optional(),
+  })
+  .default({ flash: { deadline: 10 * 60_000 }, immediate: { deadline: 30 * 60_000 } });
 
 export const UserSchema = z.strictObject({
   id: Id,
@@ -155,6 +203,8 @@ export const TopologySchema = z
     policySelection: PolicySelectionSchema,
     phrases: z.array(PhraseSchema).default([]),
     map: MapSchema.optional(),
+    /** Acknowledgement deadlines per precedence. @default flash 10m, immediate 30m */
+    precedence: PrecedenceRulesSchema,
   })
   .superRefine((t, ctx) => {
     const unique = (items: { id: string }[], path: string) => {
@@ -226,6 +276,13 @@ export const TopologySchema = z
     };
     refPolicy(t.policySelection.default, ['policySelection', 'default']);
     refPolicy(t.policySelection.drill, ['policySelection', 'drill']);
+    if (t.policySelection.lineFault) refPolicy(t.policySelection.lineFault, ['policySelection', 'lineFault']);
+    t.links.forEach((l, i) => {
+      if (l.lineCheck?.policy) refPolicy(l.lineCheck.policy, ['links', i, 'lineCheck', 'policy']);
+    });
+    for (const [name, rule] of Object.entries(t.precedence)) {
+      if (rule?.policy) refPolicy(rule.policy, ['precedence', name, 'policy']);
+    }
     for (const [sev, id] of Object.entries(t.policySelection.bySeverity ?? {})) refPolicy(id, ['policySelection', 'bySeverity', sev]);
     for (const [link, id] of Object.entries(t.policySelection.byLink ?? {})) {
       refPolicy(id, ['policySelection', 'byLink', link]);
@@ -266,6 +323,7 @@ export interface VisibleTopology {
   users: PublicUser[];
   phrases: Phrase[];
   escalationPolicies: EscalationPolicy[];
+  precedence: z.output<typeof PrecedenceRulesSchema>;
   map?: z.output<typeof MapSchema>;
 }
 

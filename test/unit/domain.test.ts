@@ -101,3 +101,29 @@ describe('tokens and passwords', () => {
     expect(await verifyPassword('x', 'garbage')).toBe(false);
   });
 });
+
+describe('line-check schedules', async () => {
+  const { latestSlotAtOrBefore, nextSlotAfter, slotsBetween, zonedTime } = await import('../../server/src/domain/schedule.js');
+  it('places times of day in their time zone', () => {
+    const karachi = { times: ['09:00', '16:00'], timeZone: 'Asia/Karachi', window: 300_000 };
+    // 09:00 in Karachi (UTC+5) is 04:00 UTC.
+    expect(new Date(zonedTime('Asia/Karachi', 2026, 11, 28, 9, 0)).toISOString()).toBe('2026-11-28T04:00:00.000Z');
+    const at = Date.parse('2026-11-28T05:30:00Z'); // 10:30 in Karachi
+    expect(new Date(latestSlotAtOrBefore(karachi, at)).toISOString()).toBe('2026-11-28T04:00:00.000Z');
+    expect(new Date(nextSlotAfter(karachi, at)).toISOString()).toBe('2026-11-28T11:00:00.000Z');
+    expect(new Date(nextSlotAfter(karachi, Date.parse('2026-11-28T11:00:00Z'))).toISOString()).toBe('2026-11-29T04:00:00.000Z');
+    expect(slotsBetween(karachi, Date.parse('2026-11-28T00:00:00Z'), Date.parse('2026-11-30T00:00:00Z'))).toBe(4);
+  });
+  it('handles a zone with daylight saving', () => {
+    const berlin = { times: ['09:00'], timeZone: 'Europe/Berlin', window: 300_000 };
+    expect(new Date(nextSlotAfter(berlin, Date.parse('2026-07-01T00:00:00Z'))).toISOString()).toBe('2026-07-01T07:00:00.000Z');
+    expect(new Date(nextSlotAfter(berlin, Date.parse('2026-12-01T00:00:00Z'))).toISOString()).toBe('2026-12-01T08:00:00.000Z');
+  });
+  it('aligns intervals to the epoch', () => {
+    const every = { every: 2000, timeZone: 'UTC', window: 500 };
+    expect(latestSlotAtOrBefore(every, 10_500)).toBe(10_000);
+    expect(nextSlotAfter(every, 10_000)).toBe(12_000);
+    expect(slotsBetween(every, 10_000, 16_000)).toBe(3);
+    expect(slotsBetween(every, 10_001, 16_001)).toBe(3);
+  });
+});

@@ -200,6 +200,7 @@ export class TopologyIndex {
       users,
       phrases: t.phrases,
       escalationPolicies: t.escalationPolicies,
+      precedence: t.precedence,
     };
     if (t.map) visible.map = t.map;
     return visible;

@@ -1,22 +1,36 @@
 import { z } from 'zod';
-import { AlertId, LinkId } from '@hotline/shared';
+import { LinkId } from '@hotline/shared';
 
-/** The queue of escalation timers. */
+/** The queue of escalation and line-check timers. */
 export const ESCALATION_QUEUE = 'escalations';
+/** Fire escalation step `step` of an alert or a message deadline. */
 export const ESCALATE_JOB = 'escalate';
+/** Close the answer window of a line check. */
+export const CLOSE_LINECHECK_JOB = 'close-linecheck';
 
-/** Payload of an escalation job: fire step `step` of an alert. */
 export const EscalateJobData = z.object({
-  alertId: AlertId,
+  subject: z.enum(['alert', 'message']).default('alert'),
+  /** alertId or message deadline id */
+  id: z.string().min(1).max(120),
   linkId: LinkId,
   step: z.number().int().min(1),
 });
-export type EscalateJobData = z.infer<typeof EscalateJobData>;
+export type EscalateJobData = z.input<typeof EscalateJobData>;
+
+export const CloseLineCheckJobData = z.object({
+  linkId: LinkId,
+  checkId: z.string().min(1).max(120),
+});
+export type CloseLineCheckJobData = z.infer<typeof CloseLineCheckJobData>;
 
 /**
- * One job per (alert, step): adding it twice while it exists is a no-op. No ':' (BullMQ key separator)
+ * One job per (subject, step): adding it twice while it exists is a no-op. No ':' (BullMQ key separator)
  * and never all digits.
  */
-export function escalationJobId(alertId: string, step: number): string {
-  return `esc-${alertId}-${step}`;
+export function escalationJobId(id: string, step: number): string {
+  return `esc-${id}-${step}`;
+}
+
+export function closeLineCheckJobId(checkId: string): string {
+  return `lcc-${checkId}`;
 }

@@ -1,18 +1,26 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { ESCALATE_JOB, ESCALATION_QUEUE, escalationJobId, type EscalateJobData } from './jobs.js';
+import {
+  CLOSE_LINECHECK_JOB,
+  ESCALATE_JOB,
+  ESCALATION_QUEUE,
+  closeLineCheckJobId,
+  escalationJobId,
+  type CloseLineCheckJobData,
+  type EscalateJobData,
+} from './jobs.js';
 
 /**
  * Schedules and unschedules escalation timers as BullMQ delayed jobs. Jobs live in Redis, so no timer
  * is lost with a node; correctness never rests on a removal having happened (the worker re-checks).
  */
 export class EscalationScheduler {
-  readonly queue: Queue<EscalateJobData>;
+  readonly queue: Queue<EscalateJobData | CloseLineCheckJobData>;
   readonly #log: Logger;
 
   constructor(connection: Redis, prefix: string, log: Logger) {
-    this.queue = new Queue<EscalateJobData>(ESCALATION_QUEUE, {
+    this.queue = new Queue<EscalateJobData | CloseLineCheckJobData>(ESCALATION_QUEUE, {
       connection,
       prefix,
       defaultJobOptions: {
@@ -26,20 +34,25 @@ export class EscalationScheduler {
     this.#log = log;
   }
 
-  /** Schedules step `step` of an alert to fire at `dueAt` (at once if that has passed). Idempotent. */
+  /** Schedules step `step` of an alert or message deadline to fire at `dueAt` (at once if past). Idempotent. */
   async schedule(data: EscalateJobData, dueAt: number): Promise<void> {
     await this.queue.add(ESCALATE_JOB, data, {
-      jobId: escalationJobId(data.alertId, data.step),
+      jobId: escalationJobId(data.id, data.step),
       delay: Math.max(0, dueAt - Date.now()),
     });
   }
 
+  /** Schedules the close of a line check's answer window. Idempotent. */
+  async scheduleLineCheckClose(data: CloseLineCheckJobData, at: number): Promise<void> {
+    await this.queue.add(CLOSE_LINECHECK_JOB, data, { jobId: closeLineCheckJobId(data.checkId), delay: Math.max(0, at - Date.now()) });
+  }
+
   /** Removes a pending step (after an acknowledgement). Best effort: a job already running is left to its check. */
-  async unschedule(alertId: string, step: number): Promise<void> {
+  async unschedule(id: string, step: number): Promise<void> {
     try {
-      await this.queue.remove(escalationJobId(alertId, step));
+      await this.queue.remove(escalationJobId(id, step));
     } catch (err) {
-      this.#log.debug({ err, alertId, step }, 'escalation job not removed');
+      this.#log.debug({ err, id, step }, 'escalation job not removed');
     }
   }
 
@@ -48,7 +61,7 @@ export class EscalationScheduler {
    * the append and the add) and retries it if it failed for good. Returns true when it had to act.
    */
   async ensure(data: EscalateJobData, dueAt: number): Promise<boolean> {
-    const job = await this.queue.getJob(escalationJobId(data.alertId, data.step));
+    const job = await this.queue.getJob(escalationJobId(data.id, data.step));
     if (!job) {
       await this.schedule(data, dueAt);
       return true;

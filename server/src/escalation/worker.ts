@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { ErrorCode, isAppError } from '@hotline/shared';
 import type { Logger } from '../log.js';
 import type { EscalationService } from '../service/escalation-service.js';
-import { ESCALATION_QUEUE, EscalateJobData } from './jobs.js';
+import type { LineCheckService } from '../service/linecheck-service.js';
+import { CLOSE_LINECHECK_JOB, CloseLineCheckJobData, ESCALATE_JOB, ESCALATION_QUEUE, EscalateJobData } from './jobs.js';
 
 /**
  * Runs escalation jobs. A job that cannot ever succeed (bad payload, alert gone) fails at once;
@@ -14,16 +15,25 @@ export function startEscalationWorker(options: {
   prefix: string;
   concurrency: number;
   service: EscalationService;
+  lineChecks: LineCheckService;
   log: Logger;
-}): Worker<EscalateJobData> {
-  const { service, log } = options;
-  const worker = new Worker<EscalateJobData>(
+}): Worker {
+  const { service, lineChecks, log } = options;
+  const worker = new Worker(
     ESCALATION_QUEUE,
     async (job) => {
-      const parsed = EscalateJobData.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`bad escalation job payload: ${parsed.error.message}`);
       try {
-        return await service.fire(parsed.data, job.timestamp);
+        if (job.name === ESCALATE_JOB) {
+          const parsed = EscalateJobData.safeParse(job.data);
+          if (!parsed.success) throw new UnrecoverableError(`bad escalation job payload: ${parsed.error.message}`);
+          return await service.fire(parsed.data);
+        }
+        if (job.name === CLOSE_LINECHECK_JOB) {
+          const parsed = CloseLineCheckJobData.safeParse(job.data);
+          if (!parsed.success) throw new UnrecoverableError(`bad line-check job payload: ${parsed.error.message}`);
+          return await lineChecks.close(parsed.data);
+        }
+        throw new UnrecoverableError(`unknown job ${job.name}`);
       } catch (err) {
         if (isAppError(err) && (err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.VALIDATION_FAILED)) {
           throw new UnrecoverableError(err.message);
@@ -35,7 +45,7 @@ export function startEscalationWorker(options: {
   );
   worker.on('error', (err) => log.warn({ err }, 'escalation worker error'));
   worker.on('failed', (job, err) => {
-    log.error({ err, jobId: job?.id, alertId: job?.data.alertId, attempts: job?.attemptsMade }, 'escalation job failed');
+    log.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'escalation job failed');
   });
   return worker;
 }

@@ -166,10 +166,83 @@ export class AlertService {
     return { alert, entry: outcome.entry };
   }
 
+  /**
+   * The alert.raised entry and alert state of an alert the server raises itself (a line fault), for a
+   * caller that appends it in its own atomic step at `slot`.
+   */
+  systemAlert(input: {
+    linkId: string;
+    slot: { seq: number; ts: number };
+    raiserPostId: string;
+    counterpartPostId: string;
+    kind: 'line-fault';
+    severity: 1 | 2 | 3 | 4;
+    description: string;
+    policyId: string;
+    counterpartOnline: boolean;
+    lineCheckId: string;
+  }): { alert: Alert; draft: EntryDraft } {
+    const policy = this.#topo.policy(input.policyId)!;
+    const immediate = !input.counterpartOnline && policy.onCounterpartOffline === 'escalate-now';
+    const alertId = makeAlertId(input.linkId, input.slot.seq);
+    const nextEscalationAt = planStep(policy, input.slot.ts, 1, immediate)?.dueAt ?? null;
+    const actor = { userId: 'system', role: 'system' as const, postId: null };
+    const alert: Alert = {
+      alertId,
+      linkId: input.linkId,
+      raisedSeq: input.slot.seq,
+      raisedBy: actor,
+      raisedAt: input.slot.ts,
+      raisedHash: '',
+      raiserPostId: input.raiserPostId,
+      counterpartPostId: input.counterpartPostId,
+      kind: input.kind,
+      severity: input.severity,
+      description: input.description,
+      drill: false,
+      policyId: policy.id,
+      counterpartOnline: input.counterpartOnline,
+      state: 'open',
+      step: 0,
+      escalations: [],
+      nextEscalationAt,
+      updatedSeq: input.slot.seq,
+    };
+    const draft: EntryDraft = {
+      linkId: input.linkId,
+      type: 'alert.raised',
+      actor,
+      drill: false,
+      payload: {
+        alertId,
+        clientAlertId: `sys-${input.lineCheckId}`.slice(0, 64),
+        kind: input.kind,
+        severity: input.severity,
+        description: input.description,
+        policyId: policy.id,
+        counterpartOnline: input.counterpartOnline,
+        nextEscalationAt,
+        lineCheckId: input.lineCheckId,
+      },
+    };
+    return { alert, draft };
+  }
+
+  /** Projection writes of a newly raised alert, once its entry is sealed. */
+  raisedProjection(alert: Alert, entry: Entry) {
+    alert.raisedHash = entry.hash;
+    return this.#alerts.write(alert, { raised: true });
+  }
+
+  /** After a raise is stored: schedules its first escalation. */
+  async afterRaise(alert: Alert): Promise<void> {
+    await this.#ensureTimer(alert, true);
+  }
+
   /** Schedules the alert's next escalation step if it is open and has one. */
   async #ensureTimer(alert: Alert, fresh = false): Promise<void> {
     if (alert.state !== 'open' || alert.nextEscalationAt === null) return;
-    const data = { alertId: alert.alertId, linkId: alert.linkId, step: alert.step + 1 };
+    const data = { subject: 'alert' as const, id: alert.alertId, linkId: alert.linkId, step: alert.step + 1 };
     try {
       if (fresh) await this.#scheduler.schedule(data, alert.nextEscalationAt);
       else await this.#scheduler.ensure(data, alert.nextEscalationAt);

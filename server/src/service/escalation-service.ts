@@ -1,14 +1,24 @@
-import { AppError, ErrorCode, type Alert, type EntryDraft, type Escalation, type InboxResult } from '@hotline/shared';
-import { escalates } from '../domain/alert-machine.js';
-import { planStep } from '../domain/escalation-plan.js';
+import {
+  AppError,
+  ErrorCode,
+  type Alert,
+  type EntryDraft,
+  type EscalationPolicy,
+  type EscalationTarget,
+  type Escalation,
+  type InboxResult,
+  type MessageDeadline,
+} from '@hotline/shared';
+import { planStep, type PlannedStep } from '../domain/escalation-plan.js';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { EscalateJobData } from '../escalation/jobs.js';
 import type { EscalationScheduler } from '../escalation/queue.js';
 import type { Logger } from '../log.js';
 import type { AlertStore } from '../store/alert-store.js';
+import type { RedisDeadlineStore } from '../store/deadline-store.js';
 import type { InboxStore } from '../store/inbox.js';
-import type { LinkLog } from '../store/link-log.js';
+import type { FieldRead, LinkLog, ProjectionOp } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
 
 export type FireOutcome =
@@ -18,30 +28,60 @@ export type FireOutcome =
 
 /** Observes escalations for metrics. */
 export interface EscalationObserver {
-  escalated(alert: Alert, level: number, lateMs: number): void;
+  escalated(subject: 'alert' | 'message', drill: boolean, level: number, lateMs: number): void;
+}
+
+/** What the engine needs to know of a thing that escalates: an alert, or a message deadline. */
+interface EscalationState {
+  linkId: string;
+  step: number;
+  nextEscalationAt: number | null;
+  drill: boolean;
+  policyId: string;
+  escalations: { step: number; level: number; at: number }[];
+}
+
+interface Subject<S extends EscalationState> {
+  kind: 'alert' | 'message';
+  entryType: 'alert.escalated' | 'message.escalated';
+  read(linkId: string, id: string): FieldRead;
+  get(linkId: string, id: string): Promise<S | null>;
+  idOf(s: S): string;
+  /** seq of the entry that started it (escalation entries come after). */
+  origin(s: S): number;
+  /** Still waiting for an acknowledgement. */
+  isOpen(s: S): boolean;
+  /** The time level delays count from, and whether step 1 fires at once. */
+  clock(s: S, policy: EscalationPolicy): { from: number; immediate: boolean };
+  posts(s: S): { raiser: string; counterpart: string };
+  payload(s: S, planned: PlannedStep, targets: string[], kinds: EscalationTarget[], nextEscalationAt: number | null, immediate: boolean): EntryDraft['payload'];
+  write(s: S): ProjectionOp[];
+  notice(s: S): Pick<Escalation, 'alertId' | 'alert' | 'message'>;
 }
 
 /**
- * Fires escalation steps. The check ("still open, still at the step before") and the write (the
- * alert.escalated entry and the new alert state) are one atomic append, so however many workers on
- * however many nodes run the same job, each step is recorded once, and never after an acknowledgement.
- * Notifying and scheduling the next step follow, idempotently, so a job retried after a crash finishes
- * the work without repeating the entry.
+ * Fires escalation steps of alerts and of flash/immediate messages nobody acknowledged in time. The
+ * check ("still unacknowledged, still at the step before") and the write (the escalated entry and the
+ * new state) are one atomic append, so however many workers on however many nodes run the same job,
+ * each step is recorded once, and never after an acknowledgement. Notifying and scheduling the next
+ * step follow, idempotently, so a job retried after a crash finishes the work without repeating the
+ * entry.
  */
 export class EscalationService {
   readonly #topo: TopologyIndex;
   readonly #log: LinkLog;
-  readonly #alerts: AlertStore;
   readonly #inbox: InboxStore;
   readonly #scheduler: EscalationScheduler;
   readonly #broadcast: Broadcaster;
   readonly #logger: Logger;
   readonly #observer: EscalationObserver | undefined;
+  readonly #subjects: { alert: Subject<Alert>; message: Subject<MessageDeadline> };
 
   constructor(deps: {
     topo: TopologyIndex;
     log: LinkLog;
     alerts: AlertStore;
+    deadlines: RedisDeadlineStore;
     inbox: InboxStore;
     scheduler: EscalationScheduler;
     broadcaster: Broadcaster;
@@ -50,62 +90,108 @@ export class EscalationService {
   }) {
     this.#topo = deps.topo;
     this.#log = deps.log;
-    this.#alerts = deps.alerts;
     this.#inbox = deps.inbox;
     this.#scheduler = deps.scheduler;
     this.#broadcast = deps.broadcaster;
     this.#logger = deps.logger;
     this.#observer = deps.observer;
+    const alerts = deps.alerts;
+    const deadlines = deps.deadlines;
+    this.#subjects = {
+      alert: {
+        kind: 'alert',
+        entryType: 'alert.escalated',
+        read: (linkId, id) => alerts.read(linkId, id),
+        get: (linkId, id) => alerts.get(linkId, id),
+        idOf: (a) => a.alertId,
+        origin: (a) => a.raisedSeq,
+        isOpen: (a) => a.state === 'open',
+        clock: (a, policy) => ({ from: a.raisedAt, immediate: !a.counterpartOnline && policy.onCounterpartOffline === 'escalate-now' }),
+        posts: (a) => ({ raiser: a.raiserPostId, counterpart: a.counterpartPostId }),
+        payload: (a, planned, targets, kinds, nextEscalationAt, immediate) => ({
+          alertId: a.alertId,
+          step: planned.step,
+          level: planned.level,
+          repeat: planned.repeat,
+          dueAt: planned.dueAt,
+          targets,
+          targetKinds: kinds,
+          reason: immediate && planned.step === 1 ? 'counterpart-offline' : 'timeout',
+          nextEscalationAt,
+        }),
+        write: (a) => alerts.write(a),
+        notice: (a) => ({ alertId: a.alertId, alert: a }),
+      },
+      message: {
+        kind: 'message',
+        entryType: 'message.escalated',
+        read: (linkId, id) => deadlines.read(linkId, id),
+        get: (linkId, id) => deadlines.get(linkId, id),
+        idOf: (d) => d.id,
+        origin: (d) => d.seq,
+        isOpen: (d) => d.state === 'awaiting',
+        clock: (d) => ({ from: d.deadlineAt, immediate: false }),
+        posts: (d) => ({ raiser: d.senderPostId, counterpart: d.counterpartPostId }),
+        payload: (d, planned, targets, kinds, nextEscalationAt) => ({
+          deadlineId: d.id,
+          messageSeq: d.seq,
+          step: planned.step,
+          level: planned.level,
+          repeat: planned.repeat,
+          dueAt: planned.dueAt,
+          targets,
+          targetKinds: kinds,
+          nextEscalationAt,
+        }),
+        write: (d) => deadlines.write(d),
+        notice: (d) => ({ message: d }),
+      },
+    };
   }
 
-  async fire(job: EscalateJobData, _queuedAt?: number): Promise<FireOutcome> {
+  fire(job: EscalateJobData): Promise<FireOutcome> {
+    return job.subject === 'message' ? this.#fire(this.#subjects.message, job) : this.#fire(this.#subjects.alert, job);
+  }
+
+  async #fire<S extends EscalationState>(subject: Subject<S>, job: EscalateJobData): Promise<FireOutcome> {
     const link = this.#topo.link(job.linkId);
     if (!link) throw new AppError(ErrorCode.NOT_FOUND, `unknown link ${job.linkId}`);
-    let escalated: Alert | undefined;
+    let escalated: S | undefined;
     let targets: string[] = [];
-    const outcome = await this.#log.append<FireOutcome>(link.id, [this.#alerts.read(link.id, job.alertId)], ({ values }) => {
-      const alert = values[0] ? (JSON.parse(values[0]) as Alert) : null;
-      if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${job.alertId}`);
-      if (!escalates(alert.state)) return { write: false, result: { result: 'skipped', reason: `alert is ${alert.state}` } };
-      if (alert.step >= job.step) return { write: false, result: { result: 'already', step: job.step } };
-      if (alert.step !== job.step - 1) return { write: false, result: { result: 'skipped', reason: `alert is at step ${alert.step}` } };
-      const policy = this.#topo.policy(alert.policyId);
-      if (!policy) throw new AppError(ErrorCode.NOT_FOUND, `policy ${alert.policyId} is gone from the topology`);
-      const immediate = !alert.counterpartOnline && policy.onCounterpartOffline === 'escalate-now';
-      const planned = planStep(policy, alert.raisedAt, job.step, immediate);
+    const outcome = await this.#log.append<FireOutcome>(link.id, [subject.read(link.id, job.id)], ({ values }) => {
+      const state = values[0] ? (JSON.parse(values[0]) as S) : null;
+      if (!state) throw new AppError(ErrorCode.NOT_FOUND, `no ${subject.kind} ${job.id}`);
+      if (!subject.isOpen(state)) return { write: false, result: { result: 'skipped', reason: `${subject.kind} is acknowledged or closed` } };
+      if (state.step >= job.step) return { write: false, result: { result: 'already', step: job.step } };
+      if (state.step !== job.step - 1) return { write: false, result: { result: 'skipped', reason: `${subject.kind} is at step ${state.step}` } };
+      const policy = this.#topo.policy(state.policyId);
+      if (!policy) throw new AppError(ErrorCode.NOT_FOUND, `policy ${state.policyId} is gone from the topology`);
+      const { from, immediate } = subject.clock(state, policy);
+      const planned = planStep(policy, from, job.step, immediate);
       if (!planned) return { write: false, result: { result: 'skipped', reason: 'no such step in the policy' } };
       const level = policy.levels[planned.level - 1]!;
-      targets = this.#topo.escalationTargets(level.targets, alert.raiserPostId, alert.counterpartPostId);
-      const nextEscalationAt = planStep(policy, alert.raisedAt, job.step + 1, immediate)?.dueAt ?? null;
+      const { raiser, counterpart } = subject.posts(state);
+      targets = this.#topo.escalationTargets(level.targets, raiser, counterpart);
+      const nextEscalationAt = planStep(policy, from, job.step + 1, immediate)?.dueAt ?? null;
       return {
         write: true,
         draft: ({ seq, ts }): EntryDraft => {
           escalated = {
-            ...alert,
+            ...state,
             step: job.step,
             nextEscalationAt,
             updatedSeq: seq,
-            escalations: [...(alert.escalations ?? []), { step: job.step, level: planned.level, at: ts }],
+            escalations: [...(state.escalations ?? []), { step: job.step, level: planned.level, at: ts }],
           };
           return {
             linkId: link.id,
-            type: 'alert.escalated',
+            type: subject.entryType,
             actor: { userId: 'system', role: 'system', postId: null },
-            drill: alert.drill,
-            payload: {
-              alertId: alert.alertId,
-              step: job.step,
-              level: planned.level,
-              repeat: planned.repeat,
-              dueAt: planned.dueAt,
-              targets,
-              targetKinds: level.targets,
-              reason: immediate && job.step === 1 ? 'counterpart-offline' : 'timeout',
-              nextEscalationAt,
-            },
-          };
+            drill: state.drill,
+            payload: subject.payload(state, planned, targets, level.targets, nextEscalationAt, immediate),
+          } as EntryDraft;
         },
-        project: () => this.#alerts.write(escalated!),
+        project: () => subject.write(escalated!),
         result: (entry) => ({ result: 'escalated', step: job.step, targets, lateMs: entry.ts - planned.dueAt }),
       };
     });
@@ -113,54 +199,59 @@ export class EscalationService {
 
     if (outcome.kind === 'appended') {
       const entry = outcome.entry;
-      const alert = escalated!;
+      const state = escalated!;
       this.#broadcast.entry(entry);
-      await this.#notify(alert, entry.seq, entry.ts, targets);
-      if (outcome.result.result === 'escalated' && entry.type === 'alert.escalated') {
-        this.#observer?.escalated(alert, entry.payload.level, Math.max(0, outcome.result.lateMs));
+      await this.#notify(subject, state, entry.seq, entry.ts, targets);
+      if (outcome.result.result === 'escalated') {
+        this.#observer?.escalated(subject.kind, state.drill, state.escalations.at(-1)!.level, Math.max(0, outcome.result.lateMs));
       }
-      await this.#scheduleNext(alert);
-      this.#logger.info({ alertId: alert.alertId, step: job.step, targets, drill: alert.drill }, 'alert escalated');
+      await this.#scheduleNext(subject, state);
+      this.#logger.info({ subject: subject.kind, id: job.id, step: job.step, targets, drill: state.drill }, `${subject.kind} escalated`);
       return outcome.result;
     }
     if (outcome.result.result === 'already') {
       // A retry of a job whose entry is written: finish what may have been cut short.
-      const alert = await this.#alerts.get(link.id, job.alertId);
-      const entry = alert ? await this.#findEscalation(alert, job.step) : null;
-      if (alert && entry && entry.type === 'alert.escalated') {
-        await this.#notify({ ...alert, step: job.step }, entry.seq, entry.ts, entry.payload.targets);
-        if (alert.step === job.step) await this.#scheduleNext(alert);
+      const state = await subject.get(link.id, job.id);
+      const entry = state ? await this.#findEscalation(subject, state, job.id, job.step) : null;
+      if (state && entry) {
+        const payload = entry.payload as { targets: string[] };
+        await this.#notify(subject, { ...state, step: job.step }, entry.seq, entry.ts, payload.targets);
+        if (state.step === job.step) await this.#scheduleNext(subject, state);
       }
     }
     return outcome.result;
   }
 
-  async #findEscalation(alert: Alert, step: number) {
-    // Escalation entries come after the raise; scan forward from it in pages.
-    let after = alert.raisedSeq;
+  async #findEscalation<S extends EscalationState>(subject: Subject<S>, state: S, id: string, step: number) {
+    // Escalation entries come after the subject's own entry: scan forward from it.
+    let after = subject.origin(state);
     for (;;) {
-      const page = await this.#log.range(alert.linkId, after, 500);
+      const page = await this.#log.range(state.linkId, after, 500);
       if (page.length === 0) return null;
-      const hit = page.find((e) => e.type === 'alert.escalated' && e.payload.alertId === alert.alertId && e.payload.step === step);
+      const hit = page.find((e) => {
+        if (e.type !== subject.entryType) return false;
+        const p = e.payload as { alertId?: string; deadlineId?: string; step: number };
+        return (p.alertId ?? p.deadlineId) === id && p.step === step;
+      });
       if (hit) return hit;
       after = page[page.length - 1]!.seq;
     }
   }
 
-  async #notify(alert: Alert, entrySeq: number, at: number, targets: readonly string[]): Promise<void> {
-    const policy = this.#topo.policy(alert.policyId);
-    const level = Math.min(alert.step, policy?.levels.length ?? alert.step);
+  async #notify<S extends EscalationState>(subject: Subject<S>, state: S, entrySeq: number, at: number, targets: readonly string[]): Promise<void> {
+    const level = state.escalations?.find((e) => e.step === state.step)?.level ?? state.step;
     await Promise.all(
       targets.map(async (userId) => {
         const escalation: Omit<Escalation, 'position'> = {
-          alertId: alert.alertId,
-          linkId: alert.linkId,
-          step: alert.step,
+          subject: subject.kind,
+          id: subject.idOf(state),
+          linkId: state.linkId,
+          step: state.step,
           level,
-          drill: alert.drill,
+          drill: state.drill,
           entrySeq,
           at,
-          alert,
+          ...subject.notice(state),
         };
         const { position } = await this.#inbox.add(userId, escalation);
         this.#broadcast.escalation(userId, { position, ...escalation });
@@ -168,26 +259,31 @@ export class EscalationService {
     );
   }
 
-  async #scheduleNext(alert: Alert): Promise<void> {
-    if (alert.state !== 'open' || alert.nextEscalationAt === null) return;
-    await this.#scheduler.schedule({ alertId: alert.alertId, linkId: alert.linkId, step: alert.step + 1 }, alert.nextEscalationAt);
+  async #scheduleNext<S extends EscalationState>(subject: Subject<S>, state: S): Promise<void> {
+    if (!subject.isOpen(state) || state.nextEscalationAt === null) return;
+    await this.#scheduler.schedule({ subject: subject.kind, id: subject.idOf(state), linkId: state.linkId, step: state.step + 1 }, state.nextEscalationAt);
   }
 
   /**
-   * Repairs lost timers: open alerts whose next step is overdue by more than `graceMs` get their job
-   * re-added (or retried). Runs on every node; job ids keep it from doubling anything.
+   * Repairs lost timers: alerts and message deadlines whose next step is overdue by more than `graceMs`
+   * get their job re-added (or retried). Runs on every node; job ids keep it from doubling anything.
    */
-  async repair(graceMs: number): Promise<number> {
+  async repair(graceMs: number, stores: { alerts: AlertStore; deadlines: RedisDeadlineStore }): Promise<number> {
     let repaired = 0;
     const dueBefore = Date.now() - graceMs;
     for (const link of this.#topo.links) {
-      const overdue = await this.#alerts.overdue(link.id, dueBefore, 200);
-      for (const alert of overdue) {
-        if (alert.state !== 'open' || alert.nextEscalationAt === null) continue;
-        const acted = await this.#scheduler.ensure({ alertId: alert.alertId, linkId: alert.linkId, step: alert.step + 1 }, alert.nextEscalationAt);
-        if (acted) {
+      const due: { subject: 'alert' | 'message'; id: string; step: number; at: number }[] = [
+        ...(await stores.alerts.overdue(link.id, dueBefore, 200))
+          .filter((a) => a.state === 'open' && a.nextEscalationAt !== null)
+          .map((a) => ({ subject: 'alert' as const, id: a.alertId, step: a.step + 1, at: a.nextEscalationAt! })),
+        ...(await stores.deadlines.overdue(link.id, dueBefore, 200))
+          .filter((d) => d.state === 'awaiting' && d.nextEscalationAt !== null)
+          .map((d) => ({ subject: 'message' as const, id: d.id, step: d.step + 1, at: d.nextEscalationAt! })),
+      ];
+      for (const d of due) {
+        if (await this.#scheduler.ensure({ subject: d.subject, id: d.id, linkId: link.id, step: d.step }, d.at)) {
           repaired++;
-          this.#logger.warn({ alertId: alert.alertId, step: alert.step + 1 }, 'escalation timer was missing; rescheduled');
+          this.#logger.warn({ subject: d.subject, id: d.id, step: d.step }, 'escalation timer was missing; rescheduled');
         }
       }
     }

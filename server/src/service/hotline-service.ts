@@ -6,6 +6,7 @@ import {
   type HotlineReceiptRequest,
   type Link,
   type LinkHead,
+  type MessageDeadline,
   type ReceiptResult,
   type SendResult,
   type SyncResult,
@@ -16,10 +17,11 @@ import type { z } from 'zod';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Keys } from '../store/keys.js';
-import { sha256Hex, toLinkHead, type LinkLog, type PostReceiptState } from '../store/link-log.js';
+import { sha256Hex, toLinkHead, type LinkLog, type PostReceiptState, type ProjectionOp } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
 import type { CheckpointService } from './checkpoint-service.js';
 import type { SignatureService } from './signature-service.js';
+import type { PrecedenceService } from './precedence-service.js';
 
 export function contentDigest(content: unknown): string {
   return sha256Hex(canonicalize(content)).slice(0, 32);
@@ -41,8 +43,10 @@ export class HotlineService {
   readonly #broadcast: Broadcaster;
   readonly #sigs: SignatureService;
   readonly #checkpoints: CheckpointService;
+  readonly #precedence: PrecedenceService;
 
   constructor(deps: {
+    precedence: PrecedenceService;
     topo: TopologyIndex;
     log: LinkLog;
     keys: Keys;
@@ -56,6 +60,7 @@ export class HotlineService {
     this.#broadcast = deps.broadcaster;
     this.#sigs = deps.signatures;
     this.#checkpoints = deps.checkpoints;
+    this.#precedence = deps.precedence;
   }
 
   #writableLink(principal: Principal, linkId: string): Link {
@@ -79,6 +84,8 @@ export class HotlineService {
     const digest = contentDigest({ text: req.text, precedence: req.precedence, drill: req.drill });
     const signing = await this.#sigs.check(principal, 'hotline:send', req, req.sig);
     const actor = { userId: principal.userId, role: principal.role, postId };
+    const rule = this.#precedence.rule(req.precedence, req.drill);
+    let deadline: MessageDeadline | undefined;
     const outcome = await this.#sigs.append(link.id, signing, actor, [], () => ({
       write: true,
       draft: {
@@ -89,7 +96,16 @@ export class HotlineService {
         payload: { clientMsgId: req.clientMsgId, text: req.text, precedence: req.precedence },
       },
       idempotency: { key: `m:${principal.userId}:${req.clientMsgId}`, digest },
-      project: (entry) => [{ op: 'ZADD', key: this.#keys.messagesBy(link.id, postId), score: entry.seq, member: String(entry.seq) }],
+      project: (entry) => {
+        const ops: ProjectionOp[] = [{ op: 'ZADD', key: this.#keys.messagesBy(link.id, postId), score: entry.seq, member: String(entry.seq) }];
+        if (rule) {
+          // Flash and immediate: the acknowledgement deadline is created with the message.
+          const created = this.#precedence.create(entry as Entry & { type: 'message' }, link, rule);
+          deadline = created.deadline;
+          ops.push(...created.ops);
+        }
+        return ops;
+      },
       result: (entry) => entry,
     }));
     if (outcome.kind === 'duplicate') {
@@ -99,6 +115,7 @@ export class HotlineService {
     }
     if (outcome.kind !== 'appended') throw new AppError(ErrorCode.INTERNAL, 'message not appended');
     this.#broadcast.entry(outcome.entry);
+    if (deadline) await this.#precedence.schedule(deadline);
     return { entry: outcome.entry, duplicate: false };
   }
 

@@ -11,7 +11,7 @@ const MARK_READ_LUA = readFileSync(new URL('./lua/markInboxRead-1.lua', import.m
  * they have read.
  */
 export interface InboxStore {
-  /** Adds an escalation once per (alert, step); returns its position and whether it is new. */
+  /** Adds an escalation once per (alert or message, step); returns its position and whether it is new. */
   add(userId: string, escalation: Omit<Escalation, 'position'>): Promise<{ position: number; isNew: boolean }>;
   /** Escalations after `afterPosition`, oldest first, at most `limit`. */
   list(userId: string, afterPosition: number, limit: number): Promise<Escalation[]>;
@@ -41,7 +41,7 @@ export class RedisInboxStore implements InboxStore {
     const [position, isNew] = await this.#redis.addInbox(
       this.#keys.inbox(userId),
       this.#keys.inboxData(userId),
-      `${escalation.alertId}#${escalation.step}`,
+      `${escalation.id}#${escalation.step}`,
       json,
     );
     return { position, isNew: isNew === 1 };

@@ -64,6 +64,34 @@ export class Keys {
     return `${this.prefix}:inbox-data:{user:${userId}}`;
   }
 
+  /** Hash: deadline id → message deadline JSON (flash and immediate messages). */
+  deadlines(linkId: string): string {
+    return this.#link('deadlines', linkId);
+  }
+  /** Sorted set: deadline id of messages awaiting acknowledgement, scored by next escalation time. */
+  deadlinesDue(linkId: string): string {
+    return this.#link('deadlines-due', linkId);
+  }
+  /** Sorted set: deadline id of messages not yet acknowledged, scored by their deadline. */
+  deadlinesAwaiting(linkId: string): string {
+    return this.#link('deadlines-awaiting', linkId);
+  }
+  /** Sorted set: every deadline id scored by send time. */
+  deadlinesByTime(linkId: string): string {
+    return this.#link('deadlines-time', linkId);
+  }
+  /** Hash: checkId → line check JSON. */
+  lineChecks(linkId: string): string {
+    return this.#link('linechecks', linkId);
+  }
+  /** Sorted set: checkId scored by start time. */
+  lineChecksByTime(linkId: string): string {
+    return this.#link('linechecks-time', linkId);
+  }
+  /** Hash: "next" → the next scheduled line check time (ms). */
+  lineCheckState(linkId: string): string {
+    return this.#link('linecheck-state', linkId);
+  }
   /** Hash: keyId → registered key JSON, per user. */
   userKeys(userId: string): string {
     return `${this.prefix}:keys:{user:${userId}}`;
