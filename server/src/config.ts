@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Duration, formatIssues } from '@hotline/shared';
+import { parseHostPorts, type RedisTarget } from './store/redis.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -22,6 +23,14 @@ const EnvSchema = z
     HOST: z.string().default('0.0.0.0'),
     /** @default "redis://127.0.0.1:6379" */
     REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    /** Redis through Sentinel: "host:port,host:port" of the sentinels (REDIS_URL is then ignored). */
+    REDIS_SENTINELS: z.string().optional(),
+    /** The Sentinel master group name. @default "mymaster" */
+    REDIS_SENTINEL_NAME: z.string().default('mymaster'),
+    /** Redis Cluster: "host:port,host:port" of some of its nodes (REDIS_URL is then ignored). */
+    REDIS_CLUSTER_NODES: z.string().optional(),
+    /** Password for Sentinel- or Cluster-managed Redis nodes (a single Redis takes it in REDIS_URL). */
+    REDIS_PASSWORD: z.string().optional(),
     /** Prefix of every Redis key and of the BullMQ queues. @default "hotline" */
     HOTLINE_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('hotline'),
     /** @default "topology/demo.json" */
@@ -71,6 +80,15 @@ const EnvSchema = z
   });
 
 export type Config = z.output<typeof EnvSchema>;
+
+/** Which Redis the configuration names: a cluster, a Sentinel-managed master, or one Redis. */
+export function redisTarget(config: Config): RedisTarget {
+  if (config.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: parseHostPorts(config.REDIS_CLUSTER_NODES), password: config.REDIS_PASSWORD };
+  if (config.REDIS_SENTINELS) {
+    return { mode: 'sentinel', sentinels: parseHostPorts(config.REDIS_SENTINELS), name: config.REDIS_SENTINEL_NAME, password: config.REDIS_PASSWORD };
+  }
+  return { mode: 'single', url: config.REDIS_URL };
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

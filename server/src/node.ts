@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
-import type { Config } from './config.js';
+import { redisTarget, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { TokenSigner } from './auth/tokens.js';
 import { TopologyIndex } from './domain/topology-index.js';
@@ -51,11 +51,12 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const topo = new TopologyIndex(topology);
   const keys = new Keys(config.HOTLINE_REDIS_PREFIX);
   const node = config.HOTLINE_NODE_ID;
-  const redis = createRedis(config.REDIS_URL, log, `${node}:cmd`);
-  const pub = createRedis(config.REDIS_URL, log, `${node}:pub`);
-  const sub = createRedis(config.REDIS_URL, log, `${node}:sub`);
-  // BullMQ needs a connection that retries forever (maxRetriesPerRequest: null).
-  const bullRedis = createRedis(config.REDIS_URL, log, `${node}:bull`, { maxRetriesPerRequest: null });
+  const target = redisTarget(config);
+  const redis = createRedis(target, log, `${node}:cmd`);
+  const pub = createRedis(target, log, `${node}:pub`);
+  const sub = createRedis(target, log, `${node}:sub`, { enableAutoPipelining: false });
+  // BullMQ needs a connection that retries forever (maxRetriesPerRequest: null), without auto-pipelining.
+  const bullRedis = createRedis(target, log, `${node}:bull`, { maxRetriesPerRequest: null, enableAutoPipelining: false });
   await Promise.all([redis.ping(), pub.ping(), sub.ping(), bullRedis.ping()]);
 
   const tokens = new TokenSigner(config.HOTLINE_TOKEN_SECRET, config.HOTLINE_TOKEN_TTL);
@@ -71,6 +72,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     presence: presenceStore,
     nodeId: node,
     maxPayloadBytes: config.HOTLINE_MAX_PAYLOAD_BYTES,
+    sharded: target.mode === 'cluster',
     log: gatewayLog,
   });
   const broadcaster = new IoBroadcaster(io);

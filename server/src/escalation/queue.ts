@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import type { Logger } from '../log.js';
 import {
   CLOSE_LINECHECK_JOB,
@@ -19,7 +19,7 @@ export class EscalationScheduler {
   readonly queue: Queue<EscalateJobData | CloseLineCheckJobData>;
   readonly #log: Logger;
 
-  constructor(connection: Redis, prefix: string, log: Logger) {
+  constructor(connection: RedisClient, prefix: string, log: Logger) {
     this.queue = new Queue<EscalateJobData | CloseLineCheckJobData>(ESCALATION_QUEUE, {
       connection,
       prefix,

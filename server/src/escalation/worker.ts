@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import { ErrorCode, isAppError } from '@hotline/shared';
 import type { Logger } from '../log.js';
 import type { EscalationService } from '../service/escalation-service.js';
@@ -11,7 +11,7 @@ import { CLOSE_LINECHECK_JOB, CloseLineCheckJobData, ESCALATE_JOB, ESCALATION_QU
  * anything else (Redis hiccup, contention) is retried with backoff by BullMQ.
  */
 export function startEscalationWorker(options: {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   service: EscalationService;

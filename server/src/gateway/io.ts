@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { CLIENT_EVENTS, ErrorCode, type Checkpoint, type Entry, type Escalation, type Presence } from '@hotline/shared';
 import type { TopologyIndex } from '../domain/topology-index.js';
@@ -20,6 +20,8 @@ export interface GatewayOptions {
   presence: PresenceStore;
   nodeId: string;
   maxPayloadBytes: number;
+  /** Redis Cluster: relay through sharded pub/sub (SPUBLISH), one channel per room. */
+  sharded?: boolean;
   log: Logger;
   corsOrigin?: string | string[] | boolean;
 }
@@ -40,7 +42,9 @@ export function createIo(options: GatewayOptions): HotlineServer {
     pingInterval: 10_000,
     pingTimeout: 10_000,
     cors: { origin: options.corsOrigin ?? false },
-    adapter: createAdapter(options.pub, options.sub, { key: 'hotline-io' }),
+    adapter: options.sharded
+      ? createShardedAdapter(options.pub, options.sub, { channelPrefix: 'hotline-io', subscriptionMode: 'dynamic' })
+      : createAdapter(options.pub, options.sub, { key: 'hotline-io' }),
   });
 
   io.use((socket, next) => {

@@ -103,12 +103,10 @@ export class CheckpointService {
   /** The latest checkpoint of each link that has one. */
   async latest(linkIds: readonly string[]): Promise<Record<string, Checkpoint>> {
     if (linkIds.length === 0) return {};
-    const pipeline = this.#redis.pipeline();
-    for (const id of linkIds) pipeline.get(this.#keys.lastCheckpoint(id));
-    const results = (await pipeline.exec()) ?? [];
+    const raws = await Promise.all(linkIds.map((id) => this.#redis.get(this.#keys.lastCheckpoint(id))));
     const out: Record<string, Checkpoint> = {};
     linkIds.forEach((id, i) => {
-      const raw = results[i]?.[1] as string | null | undefined;
+      const raw = raws[i];
       if (raw) out[id] = JSON.parse(raw) as Checkpoint;
     });
     return out;

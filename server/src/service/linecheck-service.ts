@@ -84,12 +84,10 @@ export class LineCheckService {
   async tick(now = Date.now()): Promise<string[]> {
     const links = this.scheduledLinks;
     if (links.length === 0) return [];
-    const pipeline = this.#redis.pipeline();
-    for (const l of links) pipeline.hget(this.#keys.lineCheckState(l.id), 'next');
-    const nexts = (await pipeline.exec()) ?? [];
+    const nexts = await Promise.all(links.map((l) => this.#redis.hget(this.#keys.lineCheckState(l.id), 'next')));
     const started: string[] = [];
     for (const [i, link] of links.entries()) {
-      const raw = nexts[i]?.[1] as string | null | undefined;
+      const raw = nexts[i];
       if (!raw) {
         // First sight of this schedule: the first check is the next scheduled time from now.
         await this.#redis.hsetnx(this.#keys.lineCheckState(link.id), 'next', String(nextSlotAfter(link.lineCheck!, now)));

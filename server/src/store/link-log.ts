@@ -259,32 +259,26 @@ export class RedisLinkLog implements LinkLog {
   }
 
   async heads(linkIds: readonly string[]): Promise<Map<string, Head>> {
-    const pipeline = this.#redis.pipeline();
-    for (const id of linkIds) pipeline.hmget(this.#keys.head(id), 'seq', 'hash', 'ts');
-    const results = (await pipeline.exec()) ?? [];
+    // One command per link (their keys live in different slots on a cluster); auto-pipelined.
+    const results = await Promise.all(linkIds.map((id) => this.#redis.hmget(this.#keys.head(id), 'seq', 'hash', 'ts')));
     const heads = new Map<string, Head>();
     linkIds.forEach((id, i) => {
-      const [err, value] = results[i] ?? [new Error('missing reply'), null];
-      if (err) throw err;
-      const [seq, hash, ts] = value as (string | null)[];
+      const [seq, hash, ts] = results[i]!;
       heads.set(id, seq ? { seq: Number(seq), hash: hash!, ts: Number(ts ?? 0) } : EMPTY_HEAD);
     });
     return heads;
   }
 
   async receiptState(links: readonly Link[]): Promise<Map<string, Record<string, PostReceiptState>>> {
-    const cursorsPipe = this.#redis.pipeline();
-    for (const l of links) cursorsPipe.hgetall(this.#keys.cursors(l.id));
-    const cursorReplies = (await cursorsPipe.exec()) ?? [];
-    const cursors = links.map((_, i) => (cursorReplies[i]?.[1] ?? {}) as Record<string, string>);
-    const countPipe = this.#redis.pipeline();
-    links.forEach((l, i) => {
-      for (const postId of l.posts) {
-        const other = l.posts[0] === postId ? l.posts[1] : l.posts[0];
-        countPipe.zcount(this.#keys.messagesBy(l.id, other), `(${Number(cursors[i]![`read:${postId}`] ?? 0)}`, '+inf');
-      }
-    });
-    const counts = (await countPipe.exec()) ?? [];
+    const cursors = await Promise.all(links.map((l) => this.#redis.hgetall(this.#keys.cursors(l.id))));
+    const counts = await Promise.all(
+      links.flatMap((l, i) =>
+        l.posts.map((postId) => {
+          const other = l.posts[0] === postId ? l.posts[1] : l.posts[0];
+          return this.#redis.zcount(this.#keys.messagesBy(l.id, other), `(${Number(cursors[i]![`read:${postId}`] ?? 0)}`, '+inf');
+        }),
+      ),
+    );
     const out = new Map<string, Record<string, PostReceiptState>>();
     let c = 0;
     links.forEach((l, i) => {
@@ -294,7 +288,7 @@ export class RedisLinkLog implements LinkLog {
         state[postId] = {
           delivered: Math.max(read, Number(cursors[i]![`delivered:${postId}`] ?? 0)),
           read,
-          unread: Number(counts[c++]?.[1] ?? 0),
+          unread: counts[c++] ?? 0,
         };
       }
       out.set(l.id, state);

@@ -68,11 +68,11 @@ export class RedisPresenceStore implements PresenceStore {
   async refresh(members: ReadonlyMap<string, readonly string[]>): Promise<void> {
     if (members.size === 0) return;
     const expiry = Date.now() + this.#ttlMs;
-    const pipeline = this.#redis.pipeline();
+    const writes: Promise<unknown>[] = [];
     for (const [postId, list] of members) {
-      for (const m of list) pipeline.zadd(this.#keys.presence(postId), 'XX', expiry, m);
+      for (const m of list) writes.push(this.#redis.zadd(this.#keys.presence(postId), 'XX', expiry, m));
     }
-    await pipeline.exec();
+    await Promise.all(writes);
   }
 
   async sweep(postIds: readonly string[]): Promise<Presence[]> {
@@ -87,9 +87,7 @@ export class RedisPresenceStore implements PresenceStore {
   async get(postIds: readonly string[]): Promise<Presence[]> {
     if (postIds.length === 0) return [];
     // One GET per post rather than MGET: the keys live in different slots on Redis Cluster.
-    const pipeline = this.#redis.pipeline();
-    for (const id of postIds) pipeline.get(this.#keys.presenceState(id));
-    const results = (await pipeline.exec()) ?? [];
-    return postIds.map((id, i) => parseState(id, (results[i]?.[1] as string | null) ?? '0:0'));
+    const states = await Promise.all(postIds.map((id) => this.#redis.get(this.#keys.presenceState(id))));
+    return postIds.map((id, i) => parseState(id, states[i] ?? '0:0'));
   }
 }
