@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Duration, formatIssues } from '@hotline/shared';
 import { parseHostPorts, type RedisTarget } from './store/redis.js';
+import { parseLimit } from './store/rate-limits.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -61,10 +62,33 @@ const EnvSchema = z
     HOTLINE_CHECKPOINT_INTERVAL: Duration.default(30_000),
     /** How often each node looks for line checks that are due. @default "1s" */
     HOTLINE_LINECHECK_TICK: Duration.default(1000),
+    /** Events per user, shared by all nodes. @default "100/1s" */
+    HOTLINE_RATE_USER: z.string().default('100/1s'),
+    /** Events per post (all its consoles together). @default "200/1s" */
+    HOTLINE_RATE_POST: z.string().default('200/1s'),
+    /** Login attempts per client address. @default "30/1m" */
+    HOTLINE_RATE_LOGIN: z.string().default('30/1m'),
+    /** Failed logins after which a username is locked, and for how long. @default "5/15m" */
+    HOTLINE_LOGIN_LOCKOUT: z.string().default('5/15m'),
+    /** Origins allowed to call the API and open sockets from another origin, comma-separated. @default none */
+    HOTLINE_CORS_ORIGINS: z.string().default(''),
+    /** Bearer token that /metrics requires; empty leaves it open (scrape from a private network). */
+    HOTLINE_METRICS_TOKEN: z.string().default(''),
+    /** How long a graceful shutdown waits for events in flight. @default "10s" */
+    HOTLINE_SHUTDOWN_GRACE: Duration.default(10_000),
+    /** Send Strict-Transport-Security (the service is reached over HTTPS). @default false */
+    HOTLINE_HSTS: bool.default(false),
     /** Folder of the built console; empty disables it. @default "console/dist" */
     HOTLINE_CONSOLE_DIR: z.string().default(path.join(PROJECT_ROOT, 'console/dist')),
   })
   .superRefine((env, ctx) => {
+    for (const name of ['HOTLINE_RATE_USER', 'HOTLINE_RATE_POST', 'HOTLINE_RATE_LOGIN', 'HOTLINE_LOGIN_LOCKOUT'] as const) {
+      try {
+        parseLimit(env[name]);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: [name], message: (err as Error).message });
+      }
+    }
     if (env.NODE_ENV === 'production' && !env.HOTLINE_SERVER_KEY) {
       ctx.addIssue({ code: 'custom', path: ['HOTLINE_SERVER_KEY'], message: 'production mode needs the server checkpoint key (ECDSA P-256 PKCS#8 PEM)' });
     }

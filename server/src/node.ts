@@ -36,6 +36,11 @@ import { RedisLinkLog } from './store/link-log.js';
 import { RedisPresenceStore } from './store/presence.js';
 import { createRedis } from './store/redis.js';
 import { loadTopology } from './topology-file.js';
+import { Admission } from './gateway/admission.js';
+import type { GatewayContext } from './gateway/handle.js';
+import { mountQueueDashboard } from './http/queues.js';
+import { Metrics } from './metrics.js';
+import { RedisRateLimits, parseLimit } from './store/rate-limits.js';
 
 export interface HotlineNode {
   readonly url: string;
@@ -52,6 +57,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const keys = new Keys(config.HOTLINE_REDIS_PREFIX);
   const node = config.HOTLINE_NODE_ID;
   const target = redisTarget(config);
+  let metrics: Metrics | undefined;
   const redis = createRedis(target, log, `${node}:cmd`);
   const pub = createRedis(target, log, `${node}:pub`);
   const sub = createRedis(target, log, `${node}:sub`, { enableAutoPipelining: false });
@@ -73,12 +79,18 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     nodeId: node,
     maxPayloadBytes: config.HOTLINE_MAX_PAYLOAD_BYTES,
     sharded: target.mode === 'cluster',
+    corsOrigin: config.HOTLINE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     log: gatewayLog,
   });
   const broadcaster = new IoBroadcaster(io);
 
   // Stores
-  const linkLog = new RedisLinkLog(redis, keys);
+  const linkLog = new RedisLinkLog(redis, keys, {
+    onAppend: (entries) => {
+      for (const e of entries) metrics?.entries.inc({ type: e.type });
+    },
+  });
+  const rateLimits = new RedisRateLimits(redis, keys);
   const alertStore = new RedisAlertStore(redis, keys);
   const deadlineStore = new RedisDeadlineStore(redis, keys);
 
@@ -105,6 +117,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const escalationLog = log.child({ room: 'escalation' });
   const scheduler = new EscalationScheduler(bullRedis, keys.bullPrefix, escalationLog);
   const precedence = new PrecedenceService({
+    onAcknowledged: (d) => metrics?.timeToAck.observe({ subject: 'message', drill: String(d.drill) }, (d.acknowledgedAt! - d.sentAt) / 1000),
     topo,
     log: linkLog,
     deadlines: deadlineStore,
@@ -113,9 +126,19 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     broadcaster,
     logger: log.child({ room: 'precedence' }),
   });
-  const hotline = new HotlineService({ topo, log: linkLog, keys, broadcaster, signatures, checkpoints, precedence });
+  const hotline = new HotlineService({
+    topo,
+    log: linkLog,
+    keys,
+    broadcaster,
+    signatures,
+    checkpoints,
+    precedence,
+    onDelivered: (ms) => metrics?.sendToDeliver.observe(ms / 1000),
+  });
   const presence = new PresenceService({ store: presenceStore, topo, broadcaster, log: log.child({ room: 'presence' }) });
-  const auth = new AuthService(topo, tokens);
+  const lockout = parseLimit(config.HOTLINE_LOGIN_LOCKOUT);
+  const auth = new AuthService(topo, tokens, { store: rateLimits, perAddress: parseLimit(config.HOTLINE_RATE_LOGIN), lockout });
   const escalations = new EscalationService({
     topo,
     log: linkLog,
@@ -125,8 +148,15 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     scheduler,
     broadcaster,
     logger: escalationLog,
+    observer: {
+      escalated: (subject, drill, level, lateMs) => {
+        metrics?.escalations.inc({ subject, level: String(level), drill: String(drill) });
+        metrics?.lateness.observe(lateMs / 1000);
+      },
+    },
   });
   const alerts = new AlertService({
+    onAcknowledged: (a) => metrics?.timeToAck.observe({ subject: 'alert', drill: String(a.drill) }, (a.acknowledgedAt! - a.raisedAt) / 1000),
     topo,
     log: linkLog,
     alerts: alertStore,
@@ -163,14 +193,38 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     });
   }
 
+  metrics = new Metrics({
+    nodeId: node,
+    collect: {
+      queue: () => scheduler.depth(),
+      alerts: async () => {
+        const counts: Record<string, number> = {};
+        for (const link of topo.links) {
+          for (const a of await alertStore.list(link.id, { activeOnly: true, limit: 10_000 })) counts[a.state] = (counts[a.state] ?? 0) + 1;
+        }
+        return counts;
+      },
+    },
+  });
+  const admission = new Admission({
+    limits: rateLimits,
+    perUser: parseLimit(config.HOTLINE_RATE_USER),
+    perPost: parseLimit(config.HOTLINE_RATE_POST),
+    metrics,
+    log: gatewayLog,
+  });
+
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
     const socketLog = gatewayLog.child({ socketId: socket.id, userId: principal.userId });
-    setUpSocket(socket, topo, socketLog);
-    registerHotlineEvents(socket, socketLog, hotline, { precedence, lineChecks });
-    registerAlertEvents(socket, socketLog, alerts, escalations);
-    registerKeyEvents(socket, socketLog, signatures);
+    const ctx: GatewayContext = { log: socketLog, hooks: admission };
+    setUpSocket(socket, topo, socketLog, admission);
+    registerHotlineEvents(socket, ctx, hotline, { precedence, lineChecks });
+    registerAlertEvents(socket, ctx, alerts, escalations);
+    registerKeyEvents(socket, ctx, signatures);
+    metrics?.connections.inc({ role: principal.role });
     socket.on('disconnect', () => {
+      metrics?.connections.dec({ role: principal.role });
       presence.disconnected(principal, socket.data.member).catch((err: unknown) => socketLog.warn({ err }, 'presence leave failed'));
     });
     presence
@@ -188,6 +242,11 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     presence,
     log: log.child({ room: 'http' }),
     consoleDir: config.HOTLINE_CONSOLE_DIR,
+    metrics,
+    metricsToken: config.HOTLINE_METRICS_TOKEN,
+    corsOrigins: config.HOTLINE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    hsts: config.HOTLINE_HSTS,
+    mount: (app, requireAuth) => mountQueueDashboard(app, requireAuth, [scheduler.queue]),
     ready: async () => {
       await redis.ping();
       if (worker && !worker.isRunning()) throw new Error('escalation worker is not running');
@@ -253,7 +312,11 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     close() {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
+        // Stop accepting connections, answer new events with UNAVAILABLE, and let those in flight
+        // finish and ack; then let the consoles go (they reconnect to another node) and stop the workers.
         httpServer.close();
+        const drained = await admission.drain(config.HOTLINE_SHUTDOWN_GRACE);
+        if (!drained) log.warn({ inFlight: admission.inFlight }, 'shutdown grace ran out with events in flight');
         await presence.leaveAll().catch(() => undefined);
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));

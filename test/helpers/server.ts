@@ -60,6 +60,10 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
           HOTLINE_NODE_ID: nodeId,
           HOTLINE_CONSOLE_DIR: '',
           LOG_LEVEL: 'info',
+          // Tests push traffic far faster than any operator; the abuse tests set tight limits themselves.
+          HOTLINE_RATE_USER: '100000/1s',
+          HOTLINE_RATE_POST: '100000/1s',
+          HOTLINE_RATE_LOGIN: '100000/1m',
           ...options.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import type { RedisClient } from '../store/redis.js';
 import type { PresenceStore } from '../store/presence.js';
 import type { TokenSigner } from '../auth/tokens.js';
 import type { Broadcaster } from '../service/broadcaster.js';
-import type { EventObserver } from './handle.js';
+import type { EventHooks } from './handle.js';
 import type { HotlineServer, HotlineSocket } from './types.js';
 
 export interface GatewayOptions {
@@ -23,7 +23,8 @@ export interface GatewayOptions {
   /** Redis Cluster: relay through sharded pub/sub (SPUBLISH), one channel per room. */
   sharded?: boolean;
   log: Logger;
-  corsOrigin?: string | string[] | boolean;
+  /** Origins allowed to open sockets from another origin. */
+  corsOrigin?: string[];
 }
 
 /** Rooms: one per link, per post and per user. */
@@ -41,7 +42,7 @@ export function createIo(options: GatewayOptions): HotlineServer {
     maxHttpBufferSize: options.maxPayloadBytes,
     pingInterval: 10_000,
     pingTimeout: 10_000,
-    cors: { origin: options.corsOrigin ?? false },
+    cors: { origin: options.corsOrigin && options.corsOrigin.length > 0 ? options.corsOrigin : false },
     adapter: options.sharded
       ? createShardedAdapter(options.pub, options.sub, { channelPrefix: 'hotline-io', subscriptionMode: 'dynamic' })
       : createAdapter(options.pub, options.sub, { key: 'hotline-io' }),
@@ -67,7 +68,7 @@ export function createIo(options: GatewayOptions): HotlineServer {
 }
 
 /** Joins a new socket to its rooms, answers unknown events, and drops it when its token expires. */
-export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Logger, observe?: EventObserver): void {
+export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Logger, hooks: EventHooks = {}): void {
   const principal = socket.data.principal;
   void socket.join([
     ...topo.readableLinkIds(principal).map(rooms.link),
@@ -77,7 +78,7 @@ export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Log
   const known = new Set<string>(CLIENT_EVENTS);
   socket.onAny((event: string, ...args: unknown[]) => {
     if (known.has(event)) return;
-    observe?.(String(event), ErrorCode.VALIDATION_FAILED, 0);
+    hooks.observe?.(String(event), ErrorCode.VALIDATION_FAILED, 0);
     const ack = args[args.length - 1];
     if (typeof ack === 'function') {
       (ack as (a: unknown) => void)({ ok: false, error: { code: ErrorCode.VALIDATION_FAILED, message: `unknown event "${String(event).slice(0, 64)}"` } });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -8,6 +9,7 @@ import type { AuthService } from '../service/auth-service.js';
 import type { HotlineService } from '../service/hotline-service.js';
 import type { PresenceService } from '../service/presence-service.js';
 import { validationError } from '../gateway/handle.js';
+import type { Metrics } from '../metrics.js';
 
 export interface HttpDeps {
   auth: AuthService;
@@ -19,6 +21,50 @@ export interface HttpDeps {
   consoleDir: string;
   /** Extra routers mounted under /api by later rooms (alerts, reports, admin). */
   extend?: (api: express.Router, requireAuth: (req: Request) => Principal) => void;
+  /** Routes mounted at the root before the console (queue dashboard). */
+  mount?: (app: express.Express, requireAuth: (req: Request) => Principal) => void;
+  metrics?: Metrics;
+  metricsToken?: string;
+  corsOrigins?: string[];
+  hsts?: boolean;
+}
+
+/** Security headers for every response; the console loads nothing from elsewhere. */
+function securityHeaders(hsts: boolean) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; media-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    );
+    if (hsts) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    next();
+  };
+}
+
+/** CORS for the listed origins only; no header at all for others (the browser then refuses). */
+function cors(origins: string[]) {
+  const allowed = new Set(origins);
+  return (req: Request, res: Response, next: NextFunction) => {
+    const origin = req.headers.origin;
+    if (origin && allowed.has(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+      res.setHeader('Access-Control-Max-Age', '600');
+      if (req.method === 'OPTIONS') {
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  };
 }
 
 export function sendError(res: Response, error: WireError): void {
@@ -39,8 +85,23 @@ export function bearer(auth: AuthService) {
 export function createHttpApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Behind the load balancer of docker-compose (private addresses), the client address is in X-Forwarded-For.
+  app.set('trust proxy', ['loopback', 'uniquelocal']);
   const requireAuth = bearer(deps.auth);
+  app.use(securityHeaders(deps.hsts ?? false));
+  // Request ids: taken from the load balancer or made here; logged with every request and error.
+  app.use((req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && /^[\w.-]{1,80}$/.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    (req as Request & { id?: string }).id = id;
+    const started = performance.now();
+    res.on('finish', () => {
+      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug';
+      deps.log[level]({ reqId: id, method: req.method, url: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+    });
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -54,13 +115,25 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     }
   });
 
+  app.get('/metrics', async (req, res) => {
+    if (!deps.metrics) throw new AppError(ErrorCode.NOT_FOUND, 'metrics are off');
+    if (deps.metricsToken && req.headers.authorization !== `Bearer ${deps.metricsToken}`) {
+      throw new AppError(ErrorCode.UNAUTHENTICATED, 'metrics need the metrics token');
+    }
+    res.setHeader('content-type', deps.metrics.registry.contentType);
+    res.send(await deps.metrics.registry.metrics());
+  });
+
+  deps.mount?.(app, requireAuth);
+
   const api = express.Router();
+  api.use(cors(deps.corsOrigins ?? []));
   api.use(express.json({ limit: '64kb' }));
 
   api.post('/auth/login', async (req, res) => {
     const parsed = LoginRequest.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error.issues);
-    res.json(await deps.auth.login(parsed.data.username, parsed.data.password));
+    res.json(await deps.auth.login(parsed.data.username, parsed.data.password, req.ip ?? 'unknown'));
   });
   api.post('/auth/refresh', (req, res) => {
     res.json(deps.auth.refresh(requireAuth(req)));
@@ -93,6 +166,8 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
+    const code = isAppError(err) ? err.code : ErrorCode.VALIDATION_FAILED;
+    deps.metrics?.rejected.inc({ code, source: 'http' });
     if (isAppError(err)) return sendError(res, err.toWire());
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.too.large') {
@@ -104,7 +179,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       return sendError(res, { code: ErrorCode.VALIDATION_FAILED, message: e.message ?? 'bad request' });
     }
-    deps.log.error({ err, url: req.originalUrl }, 'unexpected error in HTTP handler');
+    deps.log.error({ err, reqId: (req as Request & { id?: string }).id, url: req.originalUrl.split('?')[0] }, 'unexpected error in HTTP handler');
     return sendError(res, { code: ErrorCode.INTERNAL, message: 'internal error' });
   });
   return app;

@@ -41,8 +41,11 @@ export class AlertService {
   readonly #broadcast: Broadcaster;
   readonly #logger: Logger;
   readonly #sigs: SignatureService;
+  readonly #onAcknowledged: ((alert: Alert) => void) | undefined;
 
   constructor(deps: {
+    /** Observes each acknowledgement (for time-to-acknowledge metrics). */
+    onAcknowledged?: (alert: Alert) => void;
     signatures: SignatureService;
     topo: TopologyIndex;
     log: LinkLog;
@@ -60,6 +63,7 @@ export class AlertService {
     this.#broadcast = deps.broadcaster;
     this.#logger = deps.logger;
     this.#sigs = deps.signatures;
+    this.#onAcknowledged = deps.onAcknowledged;
   }
 
   /**
@@ -349,6 +353,7 @@ export class AlertService {
     if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate');
     if (outcome.kind === 'appended') {
       this.#broadcast.entry(outcome.entry);
+      if (action === 'ack') this.#onAcknowledged?.(outcome.result.alert);
       if (action === 'ack' || action === 'cancel') {
         const previous = outcome.result.alert;
         await this.#scheduler.unschedule(previous.alertId, previous.step + 1);

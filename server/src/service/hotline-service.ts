@@ -45,7 +45,11 @@ export class HotlineService {
   readonly #checkpoints: CheckpointService;
   readonly #precedence: PrecedenceService;
 
+  readonly #onDelivered: ((ms: number) => void) | undefined;
+
   constructor(deps: {
+    /** Observes the time from receiving a send to handing its entry to Socket.IO. */
+    onDelivered?: (ms: number) => void;
     precedence: PrecedenceService;
     topo: TopologyIndex;
     log: LinkLog;
@@ -61,6 +65,7 @@ export class HotlineService {
     this.#sigs = deps.signatures;
     this.#checkpoints = deps.checkpoints;
     this.#precedence = deps.precedence;
+    this.#onDelivered = deps.onDelivered;
   }
 
   #writableLink(principal: Principal, linkId: string): Link {
@@ -76,6 +81,7 @@ export class HotlineService {
    * it again, in case the first push died with its node); the same id with other content is CONFLICT.
    */
   async send(principal: Principal, req: z.output<typeof HotlineSendRequest>): Promise<SendResult> {
+    const started = performance.now();
     const link = this.#writableLink(principal, req.linkId);
     if (principal.drillOnly && !req.drill) {
       throw new AppError(ErrorCode.FORBIDDEN, 'a drill token sends exercise traffic only (drill: true)');
@@ -115,6 +121,7 @@ export class HotlineService {
     }
     if (outcome.kind !== 'appended') throw new AppError(ErrorCode.INTERNAL, 'message not appended');
     this.#broadcast.entry(outcome.entry);
+    this.#onDelivered?.(performance.now() - started);
     if (deadline) await this.#precedence.schedule(deadline);
     return { entry: outcome.entry, duplicate: false };
   }

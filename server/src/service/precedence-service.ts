@@ -34,8 +34,11 @@ export class PrecedenceService {
   readonly #sigs: SignatureService;
   readonly #broadcast: Broadcaster;
   readonly #logger: Logger;
+  readonly #onAcknowledged: ((deadline: MessageDeadline) => void) | undefined;
 
   constructor(deps: {
+    /** Observes each acknowledgement (for time-to-acknowledge metrics). */
+    onAcknowledged?: (deadline: MessageDeadline) => void;
     topo: TopologyIndex;
     log: LinkLog;
     deadlines: RedisDeadlineStore;
@@ -51,6 +54,7 @@ export class PrecedenceService {
     this.#sigs = deps.signatures;
     this.#broadcast = deps.broadcaster;
     this.#logger = deps.logger;
+    this.#onAcknowledged = deps.onAcknowledged;
   }
 
   /** The deadline rule of a precedence, or null when it needs no acknowledgement. */
@@ -151,6 +155,7 @@ export class PrecedenceService {
     if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate');
     if (outcome.kind === 'appended') {
       this.#broadcast.entry(outcome.entry);
+      if (next) this.#onAcknowledged?.(next);
       await this.#scheduler.unschedule(id, (next?.step ?? 0) + 1);
     }
     return outcome.result;

@@ -117,6 +117,15 @@ export class Keys {
     return `${this.prefix}:checkpoint-lock`;
   }
 
+  /** Counter of one rate-limit window; the subject ("user:<id>", "post:<id>", "ip:<addr>") is the hash tag. */
+  rateLimit(subject: string, window: number): string {
+    return `${this.prefix}:rl:{${subject}}:${window}`;
+  }
+  /** String: present while a username is locked out after failed logins. */
+  loginLock(username: string): string {
+    return `${this.prefix}:login-lock:{login:${username}}`;
+  }
+
   /** BullMQ prefix; the braces keep every queue key in one slot on Redis Cluster. */
   get bullPrefix(): string {
     return `{${this.prefix}:bull}`;

@@ -124,10 +124,13 @@ export class RedisLinkLog implements LinkLog {
   /** Tail of the queue of appends per link on this node. */
   readonly #queues = new Map<string, Promise<void>>();
 
-  constructor(redis: RedisClient, keys: Keys, options: { now?: () => number } = {}) {
+  readonly #onAppend: ((entries: readonly Entry[]) => void) | undefined;
+
+  constructor(redis: RedisClient, keys: Keys, options: { now?: () => number; onAppend?: (entries: readonly Entry[]) => void } = {}) {
     this.#redis = redis;
     this.#keys = keys;
     this.#now = options.now ?? Date.now;
+    this.#onAppend = options.onAppend;
     if (!('appendEntry' in redis)) redis.defineCommand('appendEntry', { lua: APPEND_LUA });
   }
 
@@ -211,6 +214,7 @@ export class RedisLinkLog implements LinkLog {
 
       if (reply[0] === 1) {
         this.#heads.set(linkId, { seq: entry.seq, hash: entry.hash, ts: entry.ts });
+        this.#onAppend?.([...prelude, entry]);
         return { kind: 'appended', entry, prelude, result: decided.result(entry) };
       }
       if (reply[0] === 2) {

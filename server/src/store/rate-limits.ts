@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis.js';
+
+const HIT_LUA = readFileSync(new URL('./lua/hitRateLimit-1.lua', import.meta.url), 'utf8');
+
+interface HitCommand {
+  hitRateLimit(key: string, windowMs: string): Promise<[number, number]>;
+}
+
+/** A limit: at most `max` hits per `windowMs`. */
+export interface Limit {
+  max: number;
+  windowMs: number;
+}
+
+/** "50/1s", "10/1m": count per duration. */
+export function parseLimit(text: string): Limit {
+  const m = /^(\d+)\s*\/\s*(\d*(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(text.trim());
+  if (!m) throw new Error(`bad rate limit "${text}" (expected e.g. "50/1s")`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[3] as 'ms' | 's' | 'm' | 'h'];
+  return { max: Number(m[1]), windowMs: Math.round((m[2] === '' ? 1 : Number(m[2])) * unit) };
+}
+
+/**
+ * Fixed-window counters in Redis, shared by every node. `hit` answers how long to wait when over.
+ */
+export class RedisRateLimits {
+  readonly #redis: RedisClient & HitCommand;
+  readonly #keys: Keys;
+
+  constructor(redis: RedisClient, keys: Keys) {
+    if (!('hitRateLimit' in redis)) redis.defineCommand('hitRateLimit', { lua: HIT_LUA, numberOfKeys: 1 });
+    this.#redis = redis as RedisClient & HitCommand;
+    this.#keys = keys;
+  }
+
+  /** Counts a hit on `subject`; returns 0 when allowed, else the ms until the window ends. */
+  async hit(subject: string, limit: Limit): Promise<number> {
+    const window = Math.floor(Date.now() / limit.windowMs);
+    const [hits, ttl] = await this.#redis.hitRateLimit(this.#keys.rateLimit(subject, window), String(limit.windowMs));
+    return hits > limit.max ? Math.max(1, ttl) : 0;
+  }
+
+  /** Failed logins of a username in the lock-out window; locks it after `max`. */
+  async loginFailed(username: string, max: number, lockMs: number): Promise<void> {
+    const hits = await this.hit(`login-fail:${username}`, { max: max - 1, windowMs: lockMs });
+    if (hits > 0) await this.#redis.set(this.#keys.loginLock(username), '1', 'PX', lockMs);
+  }
+
+  /** ms left on a username's lock-out, or 0. */
+  async loginLocked(username: string): Promise<number> {
+    const ttl = await this.#redis.pttl(this.#keys.loginLock(username));
+    return ttl > 0 ? ttl : 0;
+  }
+
+  /** Forgets the failures counted so far for a username. */
+  async loginSucceeded(username: string, lockMs: number): Promise<void> {
+    await this.#redis.del(this.#keys.rateLimit(`login-fail:${username}`, Math.floor(Date.now() / lockMs)));
+  }
+}
