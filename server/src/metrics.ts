@@ -40,7 +40,7 @@ export class Metrics {
 
   constructor(options: { nodeId: string; collect?: { alerts?: () => Promise<Record<string, number>>; queue?: () => Promise<Record<string, number>> } }) {
     this.registry.setDefaultLabels({ node: options.nodeId });
-    collectDefaultMetrics({ register: this.registry, prefix: 'hotline_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'hotline_' });
     const alerts = options.collect?.alerts;
     const queue = options.collect?.queue;
     new Gauge({
