@@ -158,6 +158,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   readonly #pendingRead = new Map<string, number>();
   #receiptTimer: ReturnType<typeof setTimeout> | undefined;
   #links: string[] = [];
+  #retries = 0;
   #expiresAt: number | undefined;
   #signer: ActionSigner | undefined;
   #signerValidUntil = 0;
@@ -221,6 +222,10 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   }
   get outbox(): readonly OutboxItem[] {
     return this.#outbox;
+  }
+  /** Attempts of outbox items that had to be repeated (timeouts, rate limits, outages) since construction. */
+  get retries(): number {
+    return this.#retries;
   }
   /** Last seq delivered to the application for a link. */
   cursor(linkId: string): number {
@@ -593,6 +598,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
         } catch (err) {
           const error = err as HotlineError;
           if (error.retryable) {
+            this.#retries++;
             item.lastError = error.code;
             this.#saveOutbox();
             const delay = error.code === ErrorCode.RATE_LIMITED ? Number(error.details?.retryAfterMs ?? backoff) : backoff;
