@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
 import { redisTarget, type Config } from './config.js';
@@ -66,7 +66,13 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   await Promise.all([redis.ping(), pub.ping(), sub.ping(), bullRedis.ping()]);
 
   const tokens = new TokenSigner(config.HOTLINE_TOKEN_SECRET, config.HOTLINE_TOKEN_TTL);
-  const httpServer = createServer();
+  // Socket.IO attaches to this server and passes every request that is not its own to this listener;
+  // the Express app takes over once the services exist (until then: 503).
+  let requestHandler: RequestListener = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const httpServer = createServer((req, res) => requestHandler(req, res));
   const gatewayLog = log.child({ room: 'gateway' });
   const presenceStore = new RedisPresenceStore(redis, keys, config.HOTLINE_PRESENCE_TTL);
   const io = createIo({
@@ -264,7 +270,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       );
     },
   });
-  httpServer.on('request', app);
+  requestHandler = app;
 
   // Periodic work on every node: presence refresh and sweep, repair of lost escalation timers, and
   // (on the node that wins each round) checkpoints.

@@ -91,6 +91,18 @@ describe('observability', () => {
   });
 });
 
+describe('transports', () => {
+  it('serves consoles on long-polling (the load balancer fallback) as well as WebSocket', async () => {
+    const polling = await connectClient(url(), 'op-a2', { socket: { transports: ['polling'] } });
+    const ws = await connectClient(cluster.nodes[1]!.url, 'op-b2', { socket: { transports: ['websocket'] } });
+    clients.push(polling, ws);
+    await polling.send('l2', 'over long-polling');
+    await ws.send('l2', 'over websocket');
+    const texts = (c: TestClient) => c.entries.flatMap((e) => (e.type === 'message' ? [e.payload.text] : []));
+    await waitFor(() => texts(polling).includes('over websocket') && texts(ws).includes('over long-polling'));
+  });
+});
+
 describe('abuse', () => {
   it('rate-limits a flooding user with RATE_LIMITED and retryAfterMs, writing nothing for refused events, and leaves others alone', async () => {
     const flood = rawSocket(url(), tokenFor('op-a3', 'operator'));
