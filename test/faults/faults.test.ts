@@ -134,20 +134,32 @@ async function verify(fault: string, seconds: number, recoveryMs: number | null)
     if (ack && steps.some((e) => e.seq > ack.seq)) escalationViolations++; // never after the acknowledgement
     if (!ack && steps.length !== 5) escalationViolations++; // unacknowledged: every level fired (fast policy: 3 levels + 2 repeats)
   }
-  // Every console caught up: what it delivered equals the log.
+  // Every console caught up: what it delivered equals the log. Receipts may still be landing (consoles
+  // send delivered receipts a moment after the last messages), so compare on a log that held still
+  // across the consoles' sync.
   let consolesBehind = 0;
-  await Promise.all([...clients.values()].map((c) => c.sync().catch(() => undefined)));
-  for (const [name, c] of clients) {
-    for (const link of c.links) {
-      const log = logs.get(link);
-      if (!log) continue;
-      const seen = c.entries.filter((e) => e.linkId === link).map((e) => e.hash);
-      if (seen.length !== log.length || seen.some((h, i) => h !== log[i]!.hash)) {
-        consolesBehind++;
-        console.error(`console ${name} on ${link}: holds ${seen.length}, log has ${log.length}`);
+  const headsNow = () => Promise.all(LINKS.map((l) => redis.hget(`hotline:head:{link:${l.id}}`, 'seq')));
+  await waitFor(
+    async () => {
+      const before = await headsNow();
+      await Promise.all([...clients.values()].map((c) => c.sync().catch(() => undefined)));
+      const after = await headsNow();
+      if (before.join() !== after.join()) return false;
+      consolesBehind = 0;
+      for (const [name, c] of clients) {
+        for (const link of c.links) {
+          const log = await readLog(redis, link);
+          const seen = c.entries.filter((e) => e.linkId === link).map((e) => e.hash);
+          if (seen.length !== log.length || seen.some((h, i) => h !== log[i]!.hash)) {
+            consolesBehind++;
+            console.error(`console ${name} on ${link}: holds ${seen.length}, log has ${log.length}`);
+          }
+        }
       }
-    }
-  }
+      return true;
+    },
+    { timeout: 30_000, message: 'the logs did not hold still' },
+  );
   const report: PhaseReport = {
     fault,
     seconds,
