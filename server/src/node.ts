@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
@@ -45,7 +45,11 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   await Promise.all([redis.ping(), pub.ping(), sub.ping()]);
 
   const tokens = new TokenSigner(config.HOTLINE_TOKEN_SECRET, config.HOTLINE_TOKEN_TTL);
-  const httpServer = createServer();
+  // Express must be the server's request listener before Socket.IO attaches: engine.io then wraps it and
+  // keeps /socket.io/ requests to itself. Added afterwards, Express also answered them (404), and when the
+  // long-poll answered too the process died with ERR_HTTP_HEADERS_SENT (browsers poll before upgrading).
+  let app: RequestListener | undefined;
+  const httpServer = createServer((req, res) => app!(req, res));
   const gatewayLog = log.child({ room: 'gateway' });
   const io = createIo({
     httpServer,
@@ -121,7 +125,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       .catch((err: unknown) => socketLog.warn({ err }, 'presence join failed'));
   });
 
-  const app = createHttpApp({
+  app = createHttpApp({
     auth,
     hotline,
     presence,
@@ -136,7 +140,6 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       drillRoutes(api, requireAuth, topo, tokens);
     },
   });
-  httpServer.on('request', app);
 
   // Periodic work on every node: presence refresh and sweep, and repair of lost escalation timers.
   let ticking = false;
