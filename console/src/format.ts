@@ -69,3 +69,8 @@ export const TARGET_LABEL: Record<string, string> = {
   'raiser-commanders': 'raising side commanders',
   'joint-command': 'joint command',
 };
+
+/** A countdown to a deadline: whole seconds rounded up ("0:01" until it is due), then "due now". */
+export function formatCountdown(msLeft: number): string {
+  return msLeft > 0 ? formatDuration(msLeft + 999) : 'due now';
+}
