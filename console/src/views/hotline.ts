@@ -198,8 +198,13 @@ export class HotlineView {
 
   #updateLinks(): void {
     const { model } = this.#ctx;
-    const open = new Map<string, number>();
-    for (const r of model.activeAlerts) if (r.alert.state === 'open') open.set(r.alert.linkId, Math.max(open.get(r.alert.linkId) ?? 0, r.alert.severity));
+    // Per link, the most severe open alert; real ones before exercises.
+    const open = new Map<string, { severity: number; drill: boolean }>();
+    for (const { alert: a } of model.activeAlerts) {
+      if (a.state !== 'open') continue;
+      const seen = open.get(a.linkId);
+      if (!seen || (seen.drill && !a.drill) || (seen.drill === a.drill && a.severity > seen.severity)) open.set(a.linkId, { severity: a.severity, drill: a.drill });
+    }
     reconcile(
       this.#linkList,
       model.links,
@@ -233,7 +238,7 @@ export class HotlineView {
           h(
             'span',
             { class: 'link-badges' },
-            sev ? h('span', { class: `badge alert-badge sev-${sev}` }, 'ALERT') : null,
+            sev ? h('span', { class: `badge alert-badge sev-${sev.severity}${sev.drill ? ' drill' : ''}` }, sev.drill ? 'EXERCISE' : 'ALERT') : null,
             unread > 0 ? h('span', { class: 'badge unread-badge', attrs: { 'aria-label': `${unread} unread` } }, String(unread)) : null,
           ),
         );

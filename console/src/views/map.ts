@@ -62,15 +62,25 @@ export class MapView {
   readonly #svg: SVGSVGElement;
   readonly #dynamic: SVGGElement;
   readonly #proj: Projection;
+  readonly #upperSide: string;
   #drawn = '';
 
   constructor(ctx: Ctx, options: { compact?: boolean } = {}) {
     this.#ctx = ctx;
     this.#compact = options.compact ?? false;
     const { topology } = ctx.model;
+    // Frame the posts in scope (an operator's crossing, a sector, everything for the joint command); the
+    // border and regions run on past the frame's edges.
     const points: [number, number][] = topology.posts.map((p) => [p.location.lon, p.location.lat]);
-    for (const pt of topology.map?.border ?? []) points.push(pt);
+    if (points.length < 2) for (const pt of topology.map?.border ?? []) points.push(pt);
     this.#proj = projection(points);
+    // The side whose posts lie further north has its labels above its posts, the other below.
+    const avgLat = (side: string) => {
+      const posts = topology.posts.filter((q) => q.side === side);
+      return posts.length ? posts.reduce((sum, q) => sum + q.location.lat, 0) / posts.length : 0;
+    };
+    const [first, second] = topology.sides;
+    this.#upperSide = first && second && avgLat(second.id) > avgLat(first.id) ? second.id : (first?.id ?? '');
     const p = this.#proj;
     this.#svg = svg('svg', {
       class: this.#compact ? 'map compact' : 'map',
@@ -112,15 +122,10 @@ export class MapView {
       g.append(svg('polyline', { points, class: 'map-border-halo' }), svg('polyline', { points, class: 'map-border' }));
     }
     if (!this.#compact) {
-      // Side names, placed beside the posts of each side, away from the other side.
+      // Side names in the top-left and bottom-left corners, by which side lies north.
       for (const side of topology.sides) {
-        const posts = topology.posts.filter((q) => q.side === side.id);
-        const others = topology.posts.filter((q) => q.side !== side.id);
-        if (posts.length === 0) continue;
-        const avgLat = posts.reduce((s, q) => s + q.location.lat, 0) / posts.length;
-        const otherLat = others.length ? others.reduce((s, q) => s + q.location.lat, 0) / others.length : avgLat;
-        const y = Math.min(p.height - 18, Math.max(34, avgLat >= otherLat ? p.y(avgLat) - 70 : p.y(avgLat) + 86));
-        g.append(svg('text', { x: 24, y, class: 'map-side-label', fill: side.color ?? '#ccc' }, side.name));
+        const y = side.id === this.#upperSide ? 38 : p.height - 24;
+        g.append(svg('text', { x: 20, y, class: 'map-side-label', fill: side.color ?? '#ccc' }, side.name));
       }
       // Scale bar.
       const km = [1, 2, 5, 10, 20, 50, 100].find((k) => k / p.kmPerUnit > 90) ?? 100;
@@ -171,7 +176,13 @@ export class MapView {
     this.#drawn = signature;
     const openLinks = new Set(active.filter((a) => a.state === 'open').map((a) => a.linkId));
     const links = svg('g', { class: 'map-links' });
+    // Label boxes already taken: post names first, then link names where they fit.
     const placed: { x: number; y: number; w: number; h: number }[] = [];
+    for (const post of model.topology.posts) {
+      const w = shortName(post).length * 11 + 8;
+      const y = post.side === this.#upperSide ? p.y(post.location.lat) - 38 : p.y(post.location.lat) + 14;
+      placed.push({ x: p.x(post.location.lon) - w / 2, y, w, h: 24 }, { x: p.x(post.location.lon) - 14, y: p.y(post.location.lat) - 14, w: 28, h: 28 });
+    }
     for (const link of model.links) {
       const a = posts.get(link.posts[0]);
       const b = posts.get(link.posts[1]);
@@ -211,12 +222,12 @@ export class MapView {
       const mine = post.id === model.user.post;
       const g = svg('g', { class: `map-post${presence?.online === false ? ' offline' : ''}${mine ? ' mine' : ''}`, 'data-post': post.id });
       g.append(
-        svg('circle', { cx: x, cy: y, r: mine ? 13 : 10, fill: presence?.online === false ? 'none' : (side?.color ?? '#888'), stroke: side?.color ?? '#888' }),
+        svg('circle', { cx: x, cy: y, r: (mine ? 13 : 10) * (this.#compact ? 2 : 1), fill: presence?.online === false ? 'none' : (side?.color ?? '#888'), stroke: side?.color ?? '#888' }),
         svg('title', {}, `${post.name}${presence ? (presence.online ? ': online' : ': OFFLINE') : ''}`),
       );
       if (!this.#compact) {
-        const above = model.topology.posts.some((q) => q.side !== post.side && q.location.lat < post.location.lat);
-        g.append(svg('text', { x, y: above ? y - 20 : y + 32, class: 'map-post-label', 'text-anchor': 'middle' }, shortName(post)));
+        const above = post.side === this.#upperSide;
+        g.append(svg('text', { x, y: above ? y - 20 : y + 34, class: 'map-post-label', 'text-anchor': 'middle' }, shortName(post)));
       }
       postLayer.append(g);
     }
@@ -228,9 +239,10 @@ export class MapView {
       const key = `${Math.round(at[0])},${Math.round(at[1])}`;
       const n = spots.get(key) ?? 0;
       spots.set(key, n + 1);
-      const x = at[0] + (n === 0 ? 0 : Math.cos(n * 2.1) * 22);
-      const y = at[1] + (n === 0 ? 0 : Math.sin(n * 2.1) * 22);
-      const r = 9 + alert.severity * 4;
+      const spread = this.#compact ? 48 : 22;
+      const x = at[0] + (n === 0 ? 0 : Math.cos(n * 2.1) * spread);
+      const y = at[1] + (n === 0 ? 0 : Math.sin(n * 2.1) * spread);
+      const r = (9 + alert.severity * 4) * (this.#compact ? 2.2 : 1);
       const g = svg('g', {
         class: `map-alert sev-${alert.severity} state-${alert.state}${alert.drill ? ' drill' : ''}`,
         'data-alert': alert.alertId,
@@ -239,7 +251,7 @@ export class MapView {
         'aria-label': `${alert.drill ? 'EXERCISE ' : ''}${KIND_LABEL[alert.kind]}, severity ${alert.severity}, ${STATE_LABEL[alert.state]}`,
       });
       if (alert.state === 'open') g.append(svg('circle', { cx: x, cy: y, r, class: 'pulse' }), svg('circle', { cx: x, cy: y, r, class: 'pulse late' }));
-      g.append(svg('circle', { cx: x, cy: y, r, class: 'core' }), svg('text', { x, y: y + 6, class: 'mark', 'text-anchor': 'middle' }, alert.drill ? 'EX' : '!'));
+      g.append(svg('circle', { cx: x, cy: y, r, class: 'core' }), svg('text', { x, y: y + r * 0.3, class: 'mark', 'text-anchor': 'middle', 'font-size': r * 0.9 }, alert.drill ? 'EX' : '!'));
       g.append(svg('title', {}, `${alert.drill ? 'EXERCISE: ' : ''}${KIND_LABEL[alert.kind]} (${alert.severity} ${SEVERITY_LABEL[alert.severity]}), ${STATE_LABEL[alert.state]}`));
       const open = () => this.#ctx.openAlert(alert.alertId);
       g.addEventListener('click', open);
