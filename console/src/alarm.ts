@@ -31,7 +31,14 @@ export class Alarm {
     this.#onChange = onChange;
     window.addEventListener('pointerdown', this.#unlock, true);
     window.addEventListener('keydown', this.#unlock, true);
+    // Find out now, not when an alert comes in, whether the browser lets this page make sound.
+    this.#context();
     this.#publish();
+  }
+
+  /** The page may make sound now (false: the browser waits for a click or key press first). */
+  get armed(): boolean {
+    return this.#ctx === undefined ? typeof AudioContext === 'undefined' : this.#ctx.state === 'running';
   }
 
   /** Stops every sound and forgets the page's listeners (logout). */

@@ -137,7 +137,7 @@ export class ConsoleApp implements Ctx {
       .filter(Boolean)
       .join(' · ');
     this.#conn = h('div', { class: 'conn', attrs: { role: 'status', 'aria-live': 'polite', 'data-status': 'connecting' } });
-    this.#soundBtn = h('button', { class: 'sound-blocked', attrs: { type: 'button', hidden: true } }, 'SOUND BLOCKED: click here to enable the alarm');
+    this.#soundBtn = h('button', { class: 'sound-blocked', attrs: { type: 'button', hidden: true } });
     this.#outboxBtn = h('button', { class: 'outbox-btn', attrs: { type: 'button', hidden: true }, on: { click: () => this.#outboxBar.focus() } });
     this.#inboxBtn = h('button', { class: 'inbox-btn', attrs: { type: 'button', hidden: true }, on: { click: () => this.selectTab('alerts', true) } });
     const raiseBtn =
@@ -507,7 +507,9 @@ export class ConsoleApp implements Ctx {
     this.#renderNotices();
     this.#renderOutbox();
 
-    this.#soundBtn.hidden = !this.alarm.blocked;
+    // Until the browser lets the page make sound, say so: a reloaded console must not be silent unnoticed.
+    this.#soundBtn.hidden = this.alarm.armed;
+    setText(this.#soundBtn, this.alarm.blocked ? 'SOUND BLOCKED: click here to hear the alarm' : 'Alarm sound not armed: click here once');
 
     // Read receipts for the thread on screen, when the page is visible and nothing covers it.
     const linkId = this.#tab === 'hotline' && document.visibilityState === 'visible' && !this.#takeover.showing ? this.#hotline.visibleLink : null;

@@ -6,7 +6,7 @@ import { connectClient, type TestClient } from '../helpers/clients.js';
 import { readLog } from '../helpers/log.js';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait.js';
-import { buildConsoleDir, inPage, inPageAll, launchBrowser, openConsole, screenshot, startConsoleCluster, type ConsolePage } from './harness.js';
+import { buildConsoleDir, inPage, inPageAll, launchBrowser, login, openConsole, screenshot, startConsoleCluster, type ConsolePage } from './harness.js';
 
 /**
  * The console in Debian's Chromium against two real server nodes on a private Redis: users on both
@@ -302,13 +302,83 @@ describe('the console in a real browser', () => {
     expect(await sup.page.locator(`.alert-row.drill[data-alert="${alertId}"] .exercise-badge`).textContent()).toBe('EXERCISE');
   });
 
+  it('the raising post cancels a false alarm (asked twice); an acknowledged alert gets a comment and is resolved', async () => {
+    const [a, b] = [pages.find((p) => p.user === 'op-a1')!, pages.find((p) => p.user === 'op-b1')!];
+    await a.page.locator('.link-item[data-link="l1"]').click();
+    await raise(a, 'Drone', { severity: '1 Low', description: 'Bird, not a drone' });
+    await b.page.locator('dialog.takeover[open]').waitFor();
+    const falseAlarm = await lastAlertId(a);
+    await a.page.locator(`.alert-card[data-alert="${falseAlarm}"]`).click();
+    const cancel = a.page.locator('.alert-detail .cancel');
+    await cancel.click();
+    expect(await cancel.textContent()).toBe('Press again to cancel the alert');
+    expect(await a.page.locator(`.alert-detail[data-alert="${falseAlarm}"].state-open`).count()).toBe(1);
+    await cancel.click();
+    await a.page.locator(`.alert-detail[data-alert="${falseAlarm}"].state-cancelled`).waitFor();
+    await b.page.locator('dialog.takeover[open]').waitFor({ state: 'detached' });
+    await b.page.locator('html[data-alarm="idle"]').waitFor({ state: 'attached' });
+
+    await raise(a, 'Explosion', { description: 'Blast near the culvert' });
+    await b.page.locator('.takeover-ack:not([disabled])').waitFor();
+    const real = await lastAlertId(a);
+    await b.page.getByRole('button', { name: 'ACKNOWLEDGE', exact: true }).click();
+    await b.page.locator('dialog.takeover[open]').waitFor({ state: 'detached' });
+    await b.page.locator(`.alert-card[data-alert="${real}"]`).click();
+    const detail = b.page.locator(`.alert-detail[data-alert="${real}"]`);
+    await detail.getByRole('textbox', { name: 'Comment' }).fill('Patrol on its way');
+    await detail.getByRole('button', { name: 'Add comment' }).click();
+    await detail.locator('.tl-item.alert-commented', { hasText: 'Patrol on its way' }).waitFor();
+    await detail.getByRole('textbox', { name: 'Resolution' }).fill('Old ordnance, area cleared');
+    await detail.getByRole('button', { name: 'Resolve' }).click();
+    await b.page.locator(`.alert-detail[data-alert="${real}"].state-resolved`).waitFor();
+    // The raising post, back on its hotline, reads the resolution in the thread.
+    await a.page.getByRole('tab', { name: /Hotline/ }).click();
+    await a.page.locator(`.thread-alert.alert-resolved[data-alert="${real}"]`, { hasText: 'Old ordnance, area cleared' }).waitFor();
+    expect(await inPageAll(detail.locator('.tl-item'), 'return els.map((e) => e.className.split(" ")[1])')).toEqual([
+      'alert-raised',
+      'alert-acknowledged',
+      'alert-commented',
+      'alert-resolved',
+    ]);
+  });
+
+  it('says when the browser holds the alarm sound back, until a click arms it', async () => {
+    // Chromium with the autoplay rule of a desktop browser: no sound before the user interacts.
+    const strict = await launchBrowser(['--autoplay-policy=document-user-activation-required']);
+    try {
+      const context = await strict.newContext({ viewport: { width: 1366, height: 768 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(msg.text());
+      });
+      await page.goto(cluster.nodes[0]!.url);
+      await login(page, 'op-b3');
+      // A reload is a new page that nobody has touched yet: the session is back, the sound is not.
+      await page.reload();
+      await page.locator('.conn[data-status="connected"]').waitFor();
+      const banner = page.locator('button.sound-blocked');
+      await banner.waitFor();
+      expect(await banner.textContent()).toBe('Alarm sound not armed: click here once');
+      expect(await html(page).getAttribute('data-audio')).toBe('suspended');
+      await banner.click();
+      await banner.waitFor({ state: 'hidden' });
+      expect(await html(page).getAttribute('data-audio')).toBe('running');
+      expect(errors).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('keeps the session across a reload, and logs out', async () => {
     const a = pages.find((p) => p.user === 'op-a1')!;
     await a.page.reload();
     await a.page.locator('.conn[data-status="connected"]').waitFor();
     expect(await a.page.locator('.user-name').textContent()).toBe('Operator a1');
-    // History comes back from the log, once.
-    await a.page.locator('.link-item[data-link="l1"]').click();
+    // Where the operator was comes back too (the hotline, on Link 1), and the history from the log, once.
+    expect(await a.page.getByRole('tab', { name: /Hotline/ }).getAttribute('aria-selected')).toBe('true');
+    expect(await a.page.locator('.link-item[data-link="l1"]').getAttribute('aria-current')).toBe('true');
     await a.page.locator('.msg', { hasText: 'Movement near pillar 41' }).waitFor();
     expect(await a.page.locator('.msg', { hasText: 'Movement near pillar 41' }).count()).toBe(1);
     // Keyboard: Alt+R opens the raise form, Escape closes it; Alt+M shows the map.
