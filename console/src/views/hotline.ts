@@ -278,7 +278,7 @@ export class HotlineView {
     this.#updatePending(thread);
     const mine = model.myPostOn(thread.link);
     if (mine && !this.#form.isConnected) this.#composerSlot.replaceChildren(this.#form);
-    if (!mine) {
+    if (!mine && !this.#composerSlot.querySelector('.readonly-note')) {
       this.#composerSlot.replaceChildren(
         h('p', { class: 'readonly-note' }, 'Read-only: only the operators of the two posts write on a hotline. You see every message, receipt and alert of it.'),
       );
