@@ -2,15 +2,27 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // The slow fault suite runs on its own: npm run test:faults.
-    exclude: ['test/faults/**', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Each e2e file starts its own redis-server and server processes; two files at a time on 2 cores.
     maxWorkers: 2,
     reporters: ['default'],
-    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'core',
+          include: ['test/unit/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+        },
+      },
+      {
+        // The console in Chromium runs after the others: a browser beside the timing-sensitive e2e files
+        // on two cores would only make both flaky.
+        extends: true,
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

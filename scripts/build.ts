@@ -9,11 +9,12 @@ import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function buildConsole(options: { quiet?: boolean } = {}): Promise<boolean> {
+/** Builds the console into `outDir` (default console/dist); false when there are no console sources. */
+export async function buildConsole(options: { quiet?: boolean; outDir?: string } = {}): Promise<boolean> {
   const src = path.join(ROOT, 'console/src');
   const entry = path.join(src, 'main.ts');
   if (!existsSync(entry)) return false;
-  const out = path.join(ROOT, 'console/dist');
+  const out = options.outDir ?? path.join(ROOT, 'console/dist');
   mkdirSync(out, { recursive: true });
   await build({
     entryPoints: [entry],
@@ -23,6 +24,9 @@ export async function buildConsole(options: { quiet?: boolean } = {}): Promise<b
     outfile: path.join(out, 'app.js'),
     sourcemap: true,
     minify: true,
+    // CSS imported by the console (app.css) may bring packaged fonts: copied beside it, never fetched.
+    loader: { '.woff2': 'file' },
+    assetNames: 'assets/[name]-[hash]',
     logLevel: options.quiet ? 'error' : 'info',
   });
   const statics = path.join(ROOT, 'console/static');

@@ -41,8 +41,9 @@ export class ActionSigner {
 export async function verifyP256(publicKey: string, input: string, signature: string): Promise<boolean> {
   try {
     const subtle = globalThis.crypto.subtle;
-    const key = await subtle.importKey('spki', fromBase64Url(publicKey), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
-    return await subtle.verify(ECDSA, key, fromBase64Url(signature), encoder.encode(input));
+    // Copies into fresh ArrayBuffers, which is what WebCrypto's BufferSource wants.
+    const key = await subtle.importKey('spki', new Uint8Array(fromBase64Url(publicKey)), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    return await subtle.verify(ECDSA, key, new Uint8Array(fromBase64Url(signature)), encoder.encode(input));
   } catch {
     return false;
   }

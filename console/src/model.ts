@@ -1,0 +1,462 @@
+import type {
+  Actor,
+  Alert,
+  AlertState,
+  Entry,
+  Escalation,
+  Link,
+  Phrase,
+  Post,
+  Precedence,
+  Presence,
+  SessionUser,
+  Side,
+  VisibleTopology,
+} from '@hotline/shared';
+
+/**
+ * What the console knows, projected from the link-log entries the SDK delivers (each once, in seq
+ * order per link) plus escalations and presence. Pure: no DOM, no network, so it is unit-tested in Node.
+ * The log is the source of truth: alert state here is rebuilt from the alert entries exactly as the
+ * server's projection is, so the console never shows a state the log does not hold.
+ */
+
+export interface MessageItem {
+  linkId: string;
+  seq: number;
+  ts: number;
+  actor: Actor;
+  drill: boolean;
+  clientMsgId: string;
+  text: string;
+  precedence: Precedence;
+}
+
+interface ReceiptMark {
+  uptoSeq: number;
+  ts: number;
+}
+
+/** What a thread shows, in seq order: messages and the alert entries of the link. */
+export type ThreadItem = { kind: 'message'; seq: number; message: MessageItem } | { kind: 'alert'; seq: number; entry: Entry };
+
+export interface Thread {
+  link: Link;
+  /** Messages in seq order. */
+  messages: MessageItem[];
+  /** Messages and alert entries in seq order (receipts are shown as marks, not items). */
+  items: ThreadItem[];
+  /** Highest seq applied (any entry type). */
+  lastSeq: number;
+  /** clientMsgIds of the messages held, so a queued copy is never shown beside the stored one. */
+  clientMsgIds: Set<string>;
+  /** Receipts per post, in the order written (uptoSeq only grows). */
+  delivered: Map<string, ReceiptMark[]>;
+  read: Map<string, ReceiptMark[]>;
+}
+
+export interface AlertRecord {
+  alert: Alert;
+  /** Every entry about the alert, in seq order: raised, escalated, acknowledged, commented ... */
+  timeline: Entry[];
+}
+
+/** What an entry changed, for the views to react to. */
+export interface Change {
+  entry: Entry;
+  kind: 'message' | 'receipt' | 'alert';
+  alertId?: string;
+}
+
+export type MessageMark = 'sent' | 'delivered' | 'read';
+
+export interface AlertFilter {
+  /** "active": open or acknowledged. */
+  state: 'active' | 'all' | AlertState;
+  link: 'all' | string;
+  /** Lowest severity shown. */
+  minSeverity: 1 | 2 | 3 | 4;
+  drill: 'all' | 'real' | 'drill';
+}
+
+export const DEFAULT_FILTER: AlertFilter = { state: 'active', link: 'all', minSeverity: 1, drill: 'all' };
+
+export interface AlertPermissions {
+  ack: boolean;
+  cancel: boolean;
+  resolve: boolean;
+  comment: boolean;
+  /** The post the user acts for on this alert (a commander acts on behalf of a post), if any. */
+  actingFor: string | null;
+}
+
+export interface PhraseLine {
+  lang: string;
+  text: string;
+}
+
+const STATE_ORDER: Record<AlertState, number> = { open: 0, acknowledged: 1, resolved: 2, cancelled: 3 };
+
+export class ConsoleModel {
+  readonly topology: VisibleTopology;
+  readonly user: SessionUser;
+  /** The session may only send exercise traffic (a drill token). */
+  readonly drillOnly: boolean;
+  readonly threads = new Map<string, Thread>();
+  readonly alerts = new Map<string, AlertRecord>();
+  /** Escalations that reached this user, by inbox position. */
+  readonly escalations = new Map<number, Escalation>();
+  inboxReadUpto = 0;
+  readonly presence = new Map<string, Presence>();
+  readonly #posts = new Map<string, Post>();
+  readonly #sides = new Map<string, Side>();
+  /** Read marks this console sent that the log may not show yet. */
+  readonly #localRead = new Map<string, number>();
+  readonly #phraseByText = new Map<string, Phrase>();
+
+  constructor(topology: VisibleTopology, user: SessionUser, options: { drillOnly?: boolean } = {}) {
+    this.topology = topology;
+    this.user = user;
+    this.drillOnly = options.drillOnly ?? false;
+    for (const p of topology.posts) this.#posts.set(p.id, p);
+    for (const s of topology.sides) this.#sides.set(s.id, s);
+    for (const link of topology.links) {
+      this.threads.set(link.id, { link, messages: [], items: [], lastSeq: 0, clientMsgIds: new Set(), delivered: new Map(), read: new Map() });
+    }
+    for (const phrase of topology.phrases) {
+      for (const text of Object.values(phrase.text)) this.#phraseByText.set(normalise(text), phrase);
+    }
+  }
+
+  // --- topology -----------------------------------------------------------------------------------
+
+  post(id: string): Post | undefined {
+    return this.#posts.get(id);
+  }
+  postName(id: string | null | undefined): string {
+    if (!id) return 'system';
+    return this.#posts.get(id)?.name ?? id;
+  }
+  side(id: string | null | undefined): Side | undefined {
+    return id ? this.#sides.get(id) : undefined;
+  }
+  sideOfPost(postId: string): Side | undefined {
+    return this.side(this.#posts.get(postId)?.side);
+  }
+  link(id: string): Link | undefined {
+    return this.threads.get(id)?.link;
+  }
+  get links(): Link[] {
+    return this.topology.links;
+  }
+  otherPost(link: Link, postId: string): string {
+    return link.posts[0] === postId ? link.posts[1] : link.posts[0];
+  }
+  /** The user's own post on a link: operators of either end; null for everyone else. */
+  myPostOn(link: Link): string | null {
+    const mine = this.user.role === 'operator' ? this.user.post : null;
+    return mine && link.posts.includes(mine) ? mine : null;
+  }
+  /** Links this user may write on (operators of either end). */
+  get writableLinks(): Link[] {
+    return this.links.filter((l) => this.myPostOn(l) !== null);
+  }
+  /** Whether the user receives escalations (commanders, post supervisors). */
+  get receivesEscalations(): boolean {
+    return this.user.role === 'commander' || this.user.supervisor;
+  }
+  get readOnly(): boolean {
+    return this.user.role === 'monitor' || this.user.role === 'admin';
+  }
+  userName(id: string): string {
+    return this.topology.users.find((u) => u.id === id)?.name ?? id;
+  }
+
+  // --- entries ------------------------------------------------------------------------------------
+
+  /** Applies one entry (the SDK delivers each once, in order). Returns what changed, or null. */
+  apply(entry: Entry): Change | null {
+    const thread = this.threads.get(entry.linkId);
+    if (!thread || entry.seq <= thread.lastSeq) return null;
+    thread.lastSeq = entry.seq;
+    switch (entry.type) {
+      case 'message': {
+        const message: MessageItem = {
+          linkId: entry.linkId,
+          seq: entry.seq,
+          ts: entry.ts,
+          actor: entry.actor,
+          drill: entry.drill,
+          clientMsgId: entry.payload.clientMsgId,
+          text: entry.payload.text,
+          precedence: entry.payload.precedence,
+        };
+        thread.messages.push(message);
+        thread.items.push({ kind: 'message', seq: entry.seq, message });
+        thread.clientMsgIds.add(entry.payload.clientMsgId);
+        return { entry, kind: 'message' };
+      }
+      case 'receipt': {
+        const map = entry.payload.kind === 'read' ? thread.read : thread.delivered;
+        const list = map.get(entry.payload.postId) ?? [];
+        const last = list[list.length - 1];
+        if (!last || entry.payload.uptoSeq > last.uptoSeq) list.push({ uptoSeq: entry.payload.uptoSeq, ts: entry.ts });
+        map.set(entry.payload.postId, list);
+        return { entry, kind: 'receipt' };
+      }
+      case 'alert.raised': {
+        const p = entry.payload;
+        const raiser = entry.actor.postId ?? thread.link.posts[0];
+        const alert: Alert = {
+          alertId: p.alertId,
+          linkId: entry.linkId,
+          raisedSeq: entry.seq,
+          raisedBy: entry.actor,
+          raisedAt: entry.ts,
+          raisedHash: entry.hash,
+          raiserPostId: raiser,
+          counterpartPostId: this.otherPost(thread.link, raiser),
+          kind: p.kind,
+          severity: p.severity,
+          description: p.description,
+          drill: entry.drill,
+          policyId: p.policyId,
+          counterpartOnline: p.counterpartOnline,
+          state: 'open',
+          step: 0,
+          escalations: [],
+          nextEscalationAt: p.nextEscalationAt,
+          updatedSeq: entry.seq,
+        };
+        if (p.location) alert.location = p.location;
+        if (p.occurredAt !== undefined) alert.occurredAt = p.occurredAt;
+        this.alerts.set(p.alertId, { alert, timeline: [entry] });
+        thread.items.push({ kind: 'alert', seq: entry.seq, entry });
+        return { entry, kind: 'alert', alertId: p.alertId };
+      }
+      case 'alert.acknowledged':
+      case 'alert.resolved':
+      case 'alert.cancelled':
+      case 'alert.commented':
+      case 'alert.escalated': {
+        const record = this.alerts.get(entry.payload.alertId);
+        if (!record) return null; // its raise is not in this console's history (cannot happen with full sync)
+        record.timeline.push(entry);
+        thread.items.push({ kind: 'alert', seq: entry.seq, entry });
+        const a = { ...record.alert };
+        if (entry.type === 'alert.escalated') {
+          a.step = entry.payload.step;
+          a.nextEscalationAt = entry.payload.nextEscalationAt;
+          a.escalations = [...a.escalations, { step: entry.payload.step, level: entry.payload.level, at: entry.ts }];
+        } else if (entry.type === 'alert.acknowledged') {
+          Object.assign(a, { state: 'acknowledged', acknowledgedAt: entry.ts, acknowledgedBy: entry.actor, nextEscalationAt: null });
+        } else if (entry.type === 'alert.resolved') {
+          Object.assign(a, { state: 'resolved', resolvedAt: entry.ts, resolvedBy: entry.actor, nextEscalationAt: null });
+          if (entry.payload.text !== undefined) a.resolution = entry.payload.text;
+        } else if (entry.type === 'alert.cancelled') {
+          Object.assign(a, { state: 'cancelled', cancelledAt: entry.ts, cancelledBy: entry.actor, nextEscalationAt: null });
+        }
+        if (entry.type !== 'alert.commented') a.updatedSeq = entry.seq;
+        record.alert = a;
+        return { entry, kind: 'alert', alertId: a.alertId };
+      }
+      default:
+        // Entries this view does not draw (keys, line checks, message escalations) still advance the thread.
+        return null;
+    }
+  }
+
+  // --- receipts and unread ------------------------------------------------------------------------
+
+  /** Highest seq the post has read on a link (from the log, or a read this console just sent). */
+  readUpto(linkId: string, postId: string): number {
+    const fromLog = this.threads.get(linkId)?.read.get(postId)?.at(-1)?.uptoSeq ?? 0;
+    const local = postId === this.user.post ? (this.#localRead.get(linkId) ?? 0) : 0;
+    return Math.max(fromLog, local);
+  }
+
+  /** Highest seq delivered to the post's consoles (reading implies delivery). */
+  deliveredUpto(linkId: string, postId: string): number {
+    const fromLog = this.threads.get(linkId)?.delivered.get(postId)?.at(-1)?.uptoSeq ?? 0;
+    return Math.max(fromLog, this.threads.get(linkId)?.read.get(postId)?.at(-1)?.uptoSeq ?? 0);
+  }
+
+  /** Records a read this console sent, so the unread count drops at once. */
+  noteLocalRead(linkId: string, uptoSeq: number): void {
+    if ((this.#localRead.get(linkId) ?? 0) < uptoSeq) this.#localRead.set(linkId, uptoSeq);
+  }
+
+  /** Messages from the other end the post has not read. */
+  unread(linkId: string, postId: string): number {
+    const thread = this.threads.get(linkId);
+    if (!thread) return 0;
+    const upto = this.readUpto(linkId, postId);
+    let n = 0;
+    for (let i = thread.messages.length - 1; i >= 0 && thread.messages[i]!.seq > upto; i--) {
+      if (thread.messages[i]!.actor.postId !== postId) n++;
+    }
+    return n;
+  }
+
+  /** seq of the newest message from the other end, which reading the thread acknowledges. */
+  lastIncomingSeq(linkId: string, postId: string): number {
+    const thread = this.threads.get(linkId);
+    if (!thread) return 0;
+    for (let i = thread.messages.length - 1; i >= 0; i--) {
+      if (thread.messages[i]!.actor.postId !== postId) return thread.messages[i]!.seq;
+    }
+    return 0;
+  }
+
+  /** How far a message got at the other end: stored (sent), delivered to its consoles, or read, with when. */
+  mark(message: MessageItem): { mark: MessageMark; at?: number } {
+    const thread = this.threads.get(message.linkId);
+    if (!thread || !message.actor.postId) return { mark: 'sent' };
+    const other = this.otherPost(thread.link, message.actor.postId);
+    const first = (list: ReceiptMark[] | undefined) => list?.find((r) => r.uptoSeq >= message.seq);
+    const read = first(thread.read.get(other));
+    if (read) return { mark: 'read', at: read.ts };
+    const delivered = first(thread.delivered.get(other));
+    if (delivered) return { mark: 'delivered', at: delivered.ts };
+    return { mark: 'sent' };
+  }
+
+  // --- alerts -------------------------------------------------------------------------------------
+
+  alert(alertId: string): AlertRecord | undefined {
+    return this.alerts.get(alertId);
+  }
+
+  /** Alerts matching a filter: open first (most severe, then newest), then acknowledged, then the rest. */
+  filteredAlerts(filter: AlertFilter): AlertRecord[] {
+    const out: AlertRecord[] = [];
+    for (const r of this.alerts.values()) {
+      const a = r.alert;
+      if (filter.state === 'active' && a.state !== 'open' && a.state !== 'acknowledged') continue;
+      if (filter.state !== 'active' && filter.state !== 'all' && a.state !== filter.state) continue;
+      if (filter.link !== 'all' && a.linkId !== filter.link) continue;
+      if (a.severity < filter.minSeverity) continue;
+      if (filter.drill === 'real' && a.drill) continue;
+      if (filter.drill === 'drill' && !a.drill) continue;
+      out.push(r);
+    }
+    return out.sort(compareAlerts);
+  }
+
+  /** Open and acknowledged alerts, most urgent first. */
+  get activeAlerts(): AlertRecord[] {
+    return this.filteredAlerts(DEFAULT_FILTER);
+  }
+
+  /**
+   * Open alerts raised against this operator's post: they take over the screen and ring until someone
+   * at the post (or a commander for it) acknowledges them. Most severe first, then oldest.
+   */
+  get incomingAlerts(): AlertRecord[] {
+    const post = this.user.role === 'operator' ? this.user.post : null;
+    if (!post) return [];
+    return [...this.alerts.values()]
+      .filter((r) => r.alert.state === 'open' && r.alert.counterpartPostId === post)
+      .sort((x, y) => y.alert.severity - x.alert.severity || x.alert.raisedAt - y.alert.raisedAt);
+  }
+
+  /** A commander covers a post in one of their sectors; the joint command covers every post. */
+  covers(postId: string): boolean {
+    if (this.user.role !== 'commander') return false;
+    if (this.user.joint) return true;
+    const post = this.#posts.get(postId);
+    return post !== undefined && this.user.sectors.includes(post.sector);
+  }
+
+  /** The post the user acts for on a link, by the server's rule (docs/alerts.md). */
+  #actingPost(link: Link, preferred: string): string | null {
+    if (this.user.role === 'operator') return this.myPostOn(link);
+    if (this.user.role !== 'commander') return null;
+    if (this.covers(preferred)) return preferred;
+    const other = this.otherPost(link, preferred);
+    return this.covers(other) ? other : null;
+  }
+
+  /** What the user may do with an alert now. Mirrors the server's checks; the server has the last word. */
+  permissions(alert: Alert): AlertPermissions {
+    const none: AlertPermissions = { ack: false, cancel: false, resolve: false, comment: false, actingFor: null };
+    const link = this.link(alert.linkId);
+    if (!link || this.readOnly) return none;
+    if (this.drillOnly && !alert.drill) return none;
+    const ackPost = this.#actingPost(link, alert.counterpartPostId);
+    const cancelPost = this.#actingPost(link, alert.raiserPostId);
+    const otherPost = this.#actingPost(link, this.user.post ?? alert.counterpartPostId);
+    const ack = alert.state === 'open' && ackPost === alert.counterpartPostId;
+    const cancel = alert.state === 'open' && cancelPost === alert.raiserPostId;
+    return {
+      ack,
+      cancel,
+      resolve: alert.state === 'acknowledged' && otherPost !== null,
+      comment: otherPost !== null,
+      actingFor: ack ? ackPost : cancel ? cancelPost : otherPost,
+    };
+  }
+
+  // --- escalations --------------------------------------------------------------------------------
+
+  addEscalation(e: Escalation): boolean {
+    if (this.escalations.has(e.position)) return false;
+    this.escalations.set(e.position, e);
+    return true;
+  }
+
+  /** Newest first. */
+  get inbox(): Escalation[] {
+    return [...this.escalations.values()].sort((a, b) => b.position - a.position);
+  }
+
+  get unreadEscalations(): Escalation[] {
+    return this.inbox.filter((e) => e.position > this.inboxReadUpto);
+  }
+
+  /** The alert of an escalation as the log shows it now (the event's copy is as it was then). */
+  escalationAlert(e: Escalation): Alert | undefined {
+    return (e.alertId ? this.alerts.get(e.alertId)?.alert : undefined) ?? e.alert;
+  }
+
+  // --- phrases ------------------------------------------------------------------------------------
+
+  /** Languages a phrase is sent in on a link: the writer's side's languages, then the other side's. */
+  phraseLanguages(link: Link | undefined): string[] {
+    const mine = link ? this.myPostOn(link) : null;
+    const first = mine ? this.sideOfPost(mine) : this.side(this.user.side);
+    const second = link && mine ? this.sideOfPost(this.otherPost(link, mine)) : undefined;
+    const langs = [...(first?.languages ?? []), ...(second?.languages ?? [])];
+    for (const s of this.topology.sides) langs.push(...s.languages);
+    return [...new Set(langs)];
+  }
+
+  /** A phrase as message text: one line per language, so every reader finds their own. */
+  composePhrase(phrase: Phrase, langs: string[]): string {
+    return langs.flatMap((l) => (phrase.text[l] ? [phrase.text[l]] : [])).join('\n');
+  }
+
+  /**
+   * The pre-agreed phrase a message carries, if every line of it is one language of the same phrase;
+   * with the phrase in every language the topology has, so both sides read it in their own.
+   */
+  matchPhrase(text: string): { phrase: Phrase; lines: PhraseLine[] } | null {
+    const lines = text.split('\n').map(normalise).filter((l) => l !== '');
+    if (lines.length === 0) return null;
+    const phrase = this.#phraseByText.get(lines[0]!);
+    if (!phrase || !lines.every((l) => this.#phraseByText.get(l) === phrase)) return null;
+    const langs = this.phraseLanguages(undefined);
+    for (const lang of Object.keys(phrase.text)) if (!langs.includes(lang)) langs.push(lang);
+    return { phrase, lines: langs.flatMap((lang) => (phrase.text[lang] ? [{ lang, text: phrase.text[lang] }] : [])) };
+  }
+}
+
+function normalise(s: string): string {
+  return s.trim().normalize('NFC');
+}
+
+export function compareAlerts(x: AlertRecord, y: AlertRecord): number {
+  const a = x.alert;
+  const b = y.alert;
+  return STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.state === 'open' ? b.severity - a.severity : 0) || b.raisedAt - a.raisedAt;
+}

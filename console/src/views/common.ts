@@ -1,0 +1,159 @@
+import type { Actor, Alert, Precedence, Severity } from '@hotline/shared';
+import type { HotlineClient, OutboxItem } from '../../../client-sdk/src/index.js';
+import type { Alarm } from '../alarm.js';
+import { h } from '../dom.js';
+import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, TARGET_LABEL, formatCountdown, formatDuration } from '../format.js';
+import type { ConsoleModel } from '../model.js';
+
+/** What every view gets from the app. */
+export interface Ctx {
+  readonly model: ConsoleModel;
+  readonly client: HotlineClient;
+  readonly alarm: Alarm;
+  /** Server time now (the local clock corrected by the server's), for countdowns to server deadlines. */
+  serverNow(): number;
+  /** Re-renders what changed, once, at the end of the current task. */
+  requestRender(): void;
+  /** Shows an alert in the Alerts view. */
+  openAlert(alertId: string): void;
+  /** Shows a link's thread in the Hotline view. */
+  openLink(linkId: string): void;
+  /** Opens the raise-alert form. */
+  openRaise(linkId?: string): void;
+  /** Adds a notice at the top of the screen. */
+  notify(notice: NoticeInput): void;
+  /** Items waiting in the SDK outbox. */
+  outbox(): readonly OutboxItem[];
+}
+
+export interface NoticeInput {
+  /** Notices with the same key replace each other. */
+  key: string;
+  level: 'info' | 'warning' | 'critical';
+  text: string;
+  /** Removed by itself after this many ms. */
+  ttlMs?: number;
+  action?: { label: string; run: () => void };
+}
+
+export function exerciseBadge(drill: boolean, big = false): HTMLElement | null {
+  return drill ? h('span', { class: big ? 'exercise-badge big' : 'exercise-badge', attrs: { title: 'Exercise traffic: not a real incident' } }, 'EXERCISE') : null;
+}
+
+export function severityChip(severity: Severity): HTMLElement {
+  return h('span', { class: `sev-chip sev-${severity}`, attrs: { title: `Severity ${severity} of 4` } }, `${severity} ${SEVERITY_LABEL[severity].toUpperCase()}`);
+}
+
+export function precedenceBadge(p: Precedence): HTMLElement | null {
+  return p === 'routine' ? null : h('span', { class: `prec-badge prec-${p}` }, PRECEDENCE_LABEL[p]);
+}
+
+/** A live countdown to a server deadline; the app's ticker refreshes every element with data-deadline. */
+export function countdown(deadline: number, now: number): HTMLElement {
+  return h('b', { class: 'countdown', attrs: { 'data-deadline': deadline, role: 'timer' } }, formatCountdown(deadline - now));
+}
+
+/** A live "time since"; refreshed like countdowns. */
+export function elapsed(since: number, now: number): HTMLElement {
+  return h('span', { class: 'elapsed', attrs: { 'data-since': since } }, formatDuration(now - since));
+}
+
+/** "Post B1 (Operator b1)", "Commander sa1 for Post B1", "system". */
+export function actorLabel(model: ConsoleModel, actor: Actor): string {
+  if (actor.role === 'system') return 'System';
+  const user = model.userName(actor.userId);
+  if (actor.role === 'commander') return actor.postId ? `${user}, on behalf of ${model.postName(actor.postId)}` : user;
+  return actor.postId ? `${model.postName(actor.postId)} (${user})` : user;
+}
+
+export function alertTitle(alert: Alert): string {
+  return KIND_LABEL[alert.kind];
+}
+
+/** Who the next escalation step notifies, by the alert's policy. */
+export function nextTargets(model: ConsoleModel, alert: Alert): string {
+  const policy = model.topology.escalationPolicies.find((p) => p.id === alert.policyId);
+  if (!policy) return 'the next level';
+  const level = policy.levels[Math.min(alert.step, policy.levels.length - 1)];
+  return level ? level.targets.map((t) => TARGET_LABEL[t] ?? t).join(' and ') : 'the next level';
+}
+
+/** "Escalates to counterpart supervisors in 1:23", or why it does not. */
+export function escalationLine(model: ConsoleModel, alert: Alert, now: number): HTMLElement {
+  if (alert.state !== 'open') return h('span', { class: 'escalation-line done' }, alert.state === 'acknowledged' ? 'Escalation stopped: acknowledged' : 'No escalation');
+  if (alert.nextEscalationAt === null) {
+    return h('span', { class: 'escalation-line exhausted' }, alert.step > 0 ? `Escalated ${alert.step}×; every level notified` : 'This alert does not escalate');
+  }
+  return h(
+    'span',
+    { class: 'escalation-line', attrs: { 'data-alert-countdown': alert.alertId } },
+    alert.step > 0 ? `Escalated ${alert.step}×. Next: ` : 'Escalates to ',
+    `${nextTargets(model, alert)} in `,
+    countdown(alert.nextEscalationAt, now),
+  );
+}
+
+/** A button that acts only after being held down (mouse, touch or keyboard) for `holdMs`. */
+export function holdButton(label: string, holdMs: number, onDone: () => void, className = ''): HTMLButtonElement {
+  const fillBar = h('span', { class: 'hold-fill', attrs: { 'aria-hidden': 'true' } });
+  const text = h('span', { class: 'hold-label' }, label);
+  const btn = h('button', { class: `hold-button ${className}`, attrs: { type: 'button', 'aria-describedby': undefined } }, fillBar, text);
+  btn.title = `Press and hold for ${holdMs / 1000} seconds`;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const start = (ev: Event) => {
+    ev.preventDefault();
+    if (timer) return;
+    btn.classList.add('holding');
+    fillBar.style.transitionDuration = `${holdMs}ms`;
+    timer = setTimeout(() => {
+      timer = undefined;
+      btn.classList.remove('holding');
+      onDone();
+    }, holdMs);
+  };
+  const stop = () => {
+    if (!timer) return;
+    clearTimeout(timer);
+    timer = undefined;
+    btn.classList.remove('holding');
+  };
+  btn.addEventListener('pointerdown', start);
+  btn.addEventListener('pointerup', stop);
+  btn.addEventListener('pointerleave', stop);
+  btn.addEventListener('pointercancel', stop);
+  btn.addEventListener('keydown', (ev) => {
+    if ((ev.key === ' ' || ev.key === 'Enter') && !ev.repeat) start(ev);
+    else if (ev.key === ' ' || ev.key === 'Enter') ev.preventDefault();
+  });
+  btn.addEventListener('keyup', (ev) => {
+    if (ev.key === ' ' || ev.key === 'Enter') stop();
+  });
+  btn.addEventListener('blur', stop);
+  // A click alone (press and release) does nothing: that is the point.
+  btn.addEventListener('click', (ev) => ev.preventDefault());
+  return btn;
+}
+
+/** A button that asks "Sure?" on the first press and acts on the second, within a few seconds. */
+export function confirmButton(label: string, confirmLabel: string, onConfirm: () => void, className = ''): HTMLButtonElement {
+  const btn = h('button', { class: className, attrs: { type: 'button' } }, label);
+  let armed: ReturnType<typeof setTimeout> | undefined;
+  btn.addEventListener('click', () => {
+    if (armed) {
+      clearTimeout(armed);
+      armed = undefined;
+      btn.textContent = label;
+      btn.classList.remove('armed');
+      onConfirm();
+      return;
+    }
+    btn.textContent = confirmLabel;
+    btn.classList.add('armed');
+    armed = setTimeout(() => {
+      armed = undefined;
+      btn.textContent = label;
+      btn.classList.remove('armed');
+    }, 4000);
+  });
+  return btn;
+}

@@ -1,0 +1,610 @@
+import type { Entry, Link, Precedence } from '@hotline/shared';
+import { CONSOLE_LIMITS as LIMITS } from '../limits.js';
+import type { OutboxItem } from '../../../client-sdk/src/index.js';
+import { fill, h, reconcile, setText } from '../dom.js';
+import { KIND_LABEL, PRECEDENCES, PRECEDENCE_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
+import type { MessageItem, Thread, ThreadItem } from '../model.js';
+import { drafts } from '../session.js';
+import { actorLabel, escalationLine, exerciseBadge, precedenceBadge, severityChip, type Ctx } from './common.js';
+import { MapView } from './map.js';
+
+/** Code points, as the server counts them. */
+const codePoints = (s: string) => Array.from(s).length;
+
+interface RenderedThread {
+  list: HTMLOListElement;
+  rendered: number;
+  /** Outgoing messages whose mark can still change (not yet read). */
+  unsettled: { el: HTMLElement; message: MessageItem }[];
+}
+
+/**
+ * The hotline: the user's links with unread counts and presence, the selected link's thread (messages
+ * and alert events in seq order, with delivered and read marks), the composer with precedence and
+ * pre-agreed phrases, and a side panel of open alerts with countdowns and a small map.
+ */
+export class HotlineView {
+  readonly el: HTMLElement;
+  readonly #ctx: Ctx;
+  readonly #linkList: HTMLElement;
+  readonly #threadHead: HTMLElement;
+  readonly #scroller: HTMLElement;
+  readonly #pending: HTMLOListElement;
+  readonly #jump: HTMLButtonElement;
+  readonly #composerSlot: HTMLElement;
+  readonly #sideAlerts: HTMLElement;
+  readonly #map: MapView;
+  readonly #rendered = new Map<string, RenderedThread>();
+  #selected: string | null = null;
+  /** Follow new messages: true while the reader is at the end of the thread. */
+  #stick = true;
+  readonly #resize: ResizeObserver;
+  // Composer
+  readonly #form: HTMLFormElement;
+  readonly #text: HTMLTextAreaElement;
+  readonly #counter: HTMLElement;
+  readonly #drill: HTMLInputElement;
+  readonly #phrasesBtn: HTMLButtonElement;
+  readonly #phrasesPanel: HTMLElement;
+  readonly #sendBtn: HTMLButtonElement;
+  #precedence: Precedence = 'routine';
+  readonly #precedenceInputs = new Map<Precedence, HTMLInputElement>();
+
+  constructor(ctx: Ctx) {
+    this.#ctx = ctx;
+    const { model } = ctx;
+    this.#linkList = h('div', { class: 'link-list', attrs: { role: 'list' } });
+    this.#threadHead = h('header', { class: 'thread-head' });
+    this.#pending = h('ol', { class: 'messages pending', attrs: { 'aria-label': 'Waiting in the outbox' } });
+    this.#scroller = h('div', { class: 'thread-scroll', attrs: { tabindex: 0, 'aria-label': 'Conversation' } }, this.#pending);
+    this.#scroller.addEventListener('scroll', () => {
+      this.#stick = this.#atBottom();
+      if (this.#stick) this.#jump.hidden = true;
+    });
+    // Content that grows after it is drawn (a font arriving, a mark wrapping) keeps a follower at the end.
+    this.#resize = new ResizeObserver(() => {
+      if (this.#stick) this.#scrollToEnd();
+    });
+    this.#resize.observe(this.#pending);
+    this.#jump = h('button', { class: 'jump', attrs: { type: 'button', hidden: true }, on: { click: () => this.#scrollToEnd() } }, 'New messages below');
+
+    // --- composer --------------------------------------------------------------------------------
+    this.#text = h('textarea', {
+      class: 'composer-text',
+      attrs: { dir: 'auto', rows: 2, 'aria-label': 'Message', placeholder: 'Type a message in any language. Enter sends, Shift+Enter starts a new line.' },
+    });
+    this.#counter = h('span', { class: 'composer-counter', attrs: { 'aria-live': 'polite' } });
+    this.#drill = h('input', { attrs: { type: 'checkbox', name: 'drill' } });
+    this.#sendBtn = h('button', { class: 'send primary', attrs: { type: 'submit' } }, 'Send');
+    this.#phrasesPanel = h('div', { class: 'phrases', attrs: { hidden: true, id: 'phrases-panel', role: 'group', 'aria-label': 'Pre-agreed phrases' } });
+    this.#phrasesBtn = h(
+      'button',
+      { class: 'phrases-toggle', attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'phrases-panel' }, on: { click: () => this.#togglePhrases() } },
+      'Phrases',
+    );
+    const precedence = h('fieldset', { class: 'precedence' }, h('legend', { class: 'sr-only' }, 'Precedence'));
+    for (const p of PRECEDENCES) {
+      const input = h('input', { attrs: { type: 'radio', name: 'precedence', value: p, checked: p === 'routine' } });
+      input.addEventListener('change', () => {
+        if (input.checked) this.#setPrecedence(p);
+      });
+      this.#precedenceInputs.set(p, input);
+      precedence.append(h('label', { class: `prec-option prec-${p}` }, input, h('span', null, PRECEDENCE_LABEL[p])));
+    }
+    this.#drill.addEventListener('change', () => this.#syncComposerLook());
+    this.#text.addEventListener('input', () => {
+      if (this.#selected) drafts.set(model.user.id, this.#selected, this.#text.value);
+      this.#updateCounter();
+    });
+    this.#text.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+        ev.preventDefault();
+        this.#send();
+      } else if (ev.key === 'Escape' && !this.#phrasesPanel.hidden) {
+        this.#togglePhrases(false);
+      }
+    });
+    this.#form = h(
+      'form',
+      {
+        class: 'composer',
+        attrs: { 'aria-label': 'Compose' },
+        on: {
+          submit: (ev) => {
+            ev.preventDefault();
+            this.#send();
+          },
+        },
+      },
+      h(
+        'div',
+        { class: 'composer-tools' },
+        precedence,
+        h('label', { class: 'exercise-toggle', attrs: { title: 'Mark this message as exercise traffic' } }, this.#drill, h('span', null, 'Exercise')),
+        this.#phrasesBtn,
+      ),
+      this.#phrasesPanel,
+      h('div', { class: 'composer-main' }, this.#text, this.#sendBtn),
+      this.#counter,
+    );
+    this.#composerSlot = h('div', { class: 'composer-slot' });
+
+    this.#sideAlerts = h('div', { class: 'side-alerts', attrs: { 'aria-live': 'polite' } });
+    this.#map = new MapView(ctx, { compact: true });
+
+    this.el = h(
+      'section',
+      { class: 'hotline-view', attrs: { 'aria-label': 'Hotline' } },
+      h('nav', { class: 'links-pane', attrs: { 'aria-label': 'Hotlines' } }, h('h2', { class: 'pane-title' }, 'Hotlines'), this.#linkList),
+      h('section', { class: 'thread-pane' }, this.#threadHead, h('div', { class: 'thread-body' }, this.#scroller, this.#jump), this.#composerSlot),
+      h(
+        'aside',
+        { class: 'side-pane', attrs: { 'aria-label': 'Open alerts' } },
+        h('h2', { class: 'pane-title' }, 'Open alerts'),
+        this.#sideAlerts,
+        h('div', { class: 'side-map' }, this.#map.el),
+      ),
+    );
+    const first = model.writableLinks[0] ?? model.links[0];
+    if (first) this.select(first.id);
+  }
+
+  get selected(): string | null {
+    return this.#selected;
+  }
+
+  /** Shows a link's thread. */
+  select(linkId: string): void {
+    if (!this.#ctx.model.link(linkId)) return;
+    const changed = linkId !== this.#selected;
+    this.#selected = linkId;
+    if (changed) {
+      this.#text.value = drafts.get(this.#ctx.model.user.id, linkId);
+      this.#updateCounter();
+      this.#togglePhrases(false);
+      const r = this.#threadFor(linkId);
+      this.#scroller.replaceChildren(r.list, this.#pending);
+      this.update();
+      this.#scrollToEnd();
+    }
+  }
+
+  focusComposer(): void {
+    if (this.#form.isConnected) this.#text.focus();
+  }
+
+  /** Puts text back in the composer (a message the server refused), keeping what is there. */
+  restoreText(linkId: string, text: string): void {
+    this.select(linkId);
+    this.#text.value = this.#text.value ? `${this.#text.value}\n${text}` : text;
+    drafts.set(this.#ctx.model.user.id, linkId, this.#text.value);
+    this.#updateCounter();
+    this.#text.focus();
+  }
+
+  /** The link whose newest counterpart messages are on screen now (for read receipts). */
+  get visibleLink(): string | null {
+    return this.el.isConnected && !this.el.closest('[hidden]') && (this.#stick || this.#atBottom()) ? this.#selected : null;
+  }
+
+  update(): void {
+    this.#updateLinks();
+    this.#updateThread();
+    this.#updateSide();
+    this.#map.update();
+  }
+
+  // --- links ------------------------------------------------------------------------------------
+
+  #updateLinks(): void {
+    const { model } = this.#ctx;
+    // Per link, the most severe open alert; real ones before exercises.
+    const open = new Map<string, { severity: number; drill: boolean }>();
+    for (const { alert: a } of model.activeAlerts) {
+      if (a.state !== 'open') continue;
+      const seen = open.get(a.linkId);
+      if (!seen || (seen.drill && !a.drill) || (seen.drill === a.drill && a.severity > seen.severity)) open.set(a.linkId, { severity: a.severity, drill: a.drill });
+    }
+    reconcile(
+      this.#linkList,
+      model.links,
+      (l) => l.id,
+      (l) =>
+        h('button', {
+          class: 'link-item',
+          attrs: { type: 'button', role: 'listitem', 'data-link': l.id },
+          on: { click: () => this.#ctx.openLink(l.id) },
+        }),
+      (el, l) => {
+        const mine = model.myPostOn(l);
+        const unread = mine ? model.unread(l.id, mine) : 0;
+        const peers = mine ? [model.otherPost(l, mine)] : [...l.posts];
+        el.setAttribute('aria-current', String(l.id === this.#selected));
+        el.classList.toggle('selected', l.id === this.#selected);
+        el.classList.toggle('has-unread', unread > 0);
+        const sev = open.get(l.id);
+        fill(
+          el,
+          h('span', { class: 'link-name' }, l.name),
+          h(
+            'span',
+            { class: 'link-peers' },
+            peers.map((p) => {
+              const presence = model.presence.get(p);
+              const state = presence === undefined ? 'unknown' : presence.online ? 'online' : 'offline';
+              return h('span', { class: `peer presence-${state}` }, h('i', { class: 'dot', attrs: { 'aria-hidden': 'true' } }), `${model.postName(p)}${state === 'offline' ? ' (offline)' : ''}`);
+            }),
+          ),
+          h(
+            'span',
+            { class: 'link-badges' },
+            sev ? h('span', { class: `badge alert-badge sev-${sev.severity}${sev.drill ? ' drill' : ''}` }, sev.drill ? 'EXERCISE' : 'ALERT') : null,
+            unread > 0 ? h('span', { class: 'badge unread-badge', attrs: { 'aria-label': `${unread} unread` } }, String(unread)) : null,
+          ),
+        );
+      },
+    );
+  }
+
+  // --- thread -----------------------------------------------------------------------------------
+
+  #threadFor(linkId: string): RenderedThread {
+    let r = this.#rendered.get(linkId);
+    if (!r) {
+      r = { list: h('ol', { class: 'messages', attrs: { 'data-link': linkId } }), rendered: 0, unsettled: [] };
+      this.#rendered.set(linkId, r);
+      this.#resize.observe(r.list);
+    }
+    return r;
+  }
+
+  #updateThread(): void {
+    const { model } = this.#ctx;
+    const linkId = this.#selected;
+    const thread = linkId ? model.threads.get(linkId) : undefined;
+    if (!linkId || !thread) {
+      fill(this.#threadHead, h('h2', null, 'No hotline'));
+      return;
+    }
+    this.#updateHead(thread.link);
+    const r = this.#threadFor(linkId);
+    let added = 0;
+    for (const item of thread.items.slice(r.rendered)) {
+      r.list.append(this.#item(thread, item, r));
+      added++;
+    }
+    r.rendered = thread.items.length;
+    r.unsettled = r.unsettled.filter(({ el, message }) => this.#updateMark(el, message) !== 'read');
+    this.#updatePending(thread);
+    const mine = model.myPostOn(thread.link);
+    if (mine && !this.#form.isConnected) this.#composerSlot.replaceChildren(this.#form);
+    if (!mine && !this.#composerSlot.querySelector('.readonly-note')) {
+      this.#composerSlot.replaceChildren(
+        h('p', { class: 'readonly-note' }, 'Read-only: only the operators of the two posts write on a hotline. You see every message, receipt and alert of it.'),
+      );
+    }
+    this.#syncComposerLook();
+    if (added > 0 || this.#pending.childElementCount > 0) {
+      if (this.#stick) this.#scrollToEnd();
+      else if (added > 0) this.#jump.hidden = false;
+    }
+  }
+
+  #updateHead(link: Link): void {
+    const { model } = this.#ctx;
+    const mine = model.myPostOn(link);
+    const posts = mine ? [model.otherPost(link, mine)] : [...link.posts];
+    fill(
+      this.#threadHead,
+      h('h2', null, link.name),
+      h(
+        'p',
+        { class: 'thread-peers' },
+        posts.map((p) => {
+          const side = model.sideOfPost(p);
+          const presence = model.presence.get(p);
+          const state = presence === undefined ? 'unknown' : presence.online ? 'online' : 'offline';
+          return h(
+            'span',
+            { class: `peer presence-${state}` },
+            h('i', { class: 'dot', attrs: { 'aria-hidden': 'true' } }),
+            `${mine ? 'With ' : ''}${model.postName(p)}`,
+            side ? h('span', { class: 'side-tag', attrs: { style: `--side:${side.color ?? '#888'}` } }, side.name) : null,
+            h('span', { class: 'presence-text' }, state === 'unknown' ? '' : state === 'online' ? 'online' : 'OFFLINE'),
+          );
+        }),
+      ),
+    );
+  }
+
+  #item(thread: Thread, item: ThreadItem, r: RenderedThread): HTMLElement {
+    if (item.kind === 'alert') return this.#alertItem(item.entry);
+    const { model } = this.#ctx;
+    const m = item.message;
+    const mine = model.myPostOn(thread.link);
+    const outgoing = mine ? m.actor.postId === mine : m.actor.postId === thread.link.posts[0];
+    const li = h('li', {
+      class: `msg ${outgoing ? 'out' : 'in'} prec-${m.precedence}${m.drill ? ' drill' : ''}${mine && m.actor.postId === mine ? ' mine' : ''}`,
+      attrs: { 'data-seq': m.seq, 'data-client-id': m.clientMsgId },
+    });
+    const side = model.sideOfPost(m.actor.postId ?? '');
+    li.append(
+      h(
+        'div',
+        { class: 'msg-meta' },
+        exerciseBadge(m.drill),
+        precedenceBadge(m.precedence),
+        h('span', { class: 'msg-sender', attrs: { style: `--side:${side?.color ?? '#888'}` } }, model.postName(m.actor.postId)),
+        h('span', { class: 'msg-user' }, model.userName(m.actor.userId)),
+        h('time', { class: 'msg-time', attrs: { datetime: new Date(m.ts).toISOString(), title: `${new Date(m.ts).toString()} · entry ${m.seq}` } }, formatTime(m.ts)),
+      ),
+      this.#body(m.text),
+    );
+    // Marks on what the console's side sent (for commanders and monitors: on every message).
+    if (!mine || m.actor.postId === mine) {
+      const mark = h('div', { class: 'msg-mark' });
+      li.append(mark);
+      if (this.#updateMark(li, m) !== 'read') r.unsettled.push({ el: li, message: m });
+    }
+    return li;
+  }
+
+  /** Free text with dir="auto" (each line finds its own direction), or a pre-agreed phrase in every language. */
+  #body(text: string): HTMLElement {
+    const phrase = this.#ctx.model.matchPhrase(text);
+    if (!phrase) return h('div', { class: 'msg-text', attrs: { dir: 'auto' } }, text);
+    return h(
+      'div',
+      { class: 'msg-text phrase', attrs: { 'data-phrase': phrase.phrase.id } },
+      h('span', { class: 'phrase-tag' }, 'Pre-agreed phrase'),
+      phrase.lines.map((l) => h('p', { class: 'phrase-line', attrs: { lang: l.lang, dir: 'auto' } }, h('span', { class: 'lang-tag', attrs: { dir: 'ltr' } }, l.lang.toUpperCase()), l.text)),
+    );
+  }
+
+  #updateMark(li: HTMLElement, m: MessageItem): string {
+    const el = li.querySelector('.msg-mark');
+    if (!el) return 'read';
+    const { mark, at } = this.#ctx.model.mark(m);
+    const label = mark === 'read' ? `✓✓ Read ${at ? formatTime(at) : ''}` : mark === 'delivered' ? `✓✓ Delivered ${at ? formatTime(at) : ''}` : '✓ Sent';
+    setText(el, label.trim());
+    el.className = `msg-mark mark-${mark}`;
+    li.dataset.mark = mark;
+    return mark;
+  }
+
+  #alertItem(entry: Entry): HTMLElement {
+    const { model } = this.#ctx;
+    const alertId = ('alertId' in entry.payload && entry.payload.alertId) || '';
+    const record = model.alert(alertId);
+    const a = record?.alert;
+    const kind = a ? KIND_LABEL[a.kind] : 'Alert';
+    let text: string;
+    switch (entry.type) {
+      case 'alert.raised':
+        text = `ALERT RAISED by ${actorLabel(model, entry.actor)}: ${kind}, ${entry.payload.severity} ${SEVERITY_LABEL[entry.payload.severity]}. ${entry.payload.description}`;
+        break;
+      case 'alert.acknowledged':
+        text = `${kind} alert acknowledged by ${actorLabel(model, entry.actor)}${entry.payload.text ? `: ${entry.payload.text}` : ''}`;
+        break;
+      case 'alert.escalated':
+        text = `${kind} alert escalated (step ${entry.payload.step}, level ${entry.payload.level}${entry.payload.reason === 'counterpart-offline' ? ', counterpart offline' : ''}) to ${entry.payload.targets.map((t) => model.userName(t)).join(', ') || 'nobody'}`;
+        break;
+      case 'alert.commented':
+        text = `Comment on ${kind} alert by ${actorLabel(model, entry.actor)}: ${entry.payload.text ?? ''}`;
+        break;
+      case 'alert.resolved':
+        text = `${kind} alert resolved by ${actorLabel(model, entry.actor)}${entry.payload.text ? `: ${entry.payload.text}` : ''}`;
+        break;
+      case 'alert.cancelled':
+        text = `${kind} alert cancelled as a false alarm by ${actorLabel(model, entry.actor)}${entry.payload.text ? `: ${entry.payload.text}` : ''}`;
+        break;
+      default:
+        text = entry.type;
+    }
+    const sev = a?.severity ?? 2;
+    return h(
+      'li',
+      { class: `thread-alert ${entry.type.replace('.', '-')} sev-${sev}${entry.drill ? ' drill' : ''}`, attrs: { 'data-seq': entry.seq, 'data-alert': alertId } },
+      h('span', { class: 'thread-alert-icon', attrs: { 'aria-hidden': 'true' } }, entry.type === 'alert.raised' ? '⚠' : entry.type === 'alert.escalated' ? '⬆' : '•'),
+      exerciseBadge(entry.drill),
+      h('span', { class: 'thread-alert-text', attrs: { dir: 'auto' } }, text),
+      h('time', { class: 'msg-time' }, formatTime(entry.ts)),
+      h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => this.#ctx.openAlert(alertId) } }, 'Open'),
+    );
+  }
+
+  #updatePending(thread: Thread): void {
+    const { model, client } = this.#ctx;
+    const items = this.#ctx
+      .outbox()
+      .filter((i): i is OutboxItem<'hotline:send'> => i.event === 'hotline:send')
+      .filter((i) => i.payload.linkId === thread.link.id && !thread.clientMsgIds.has(i.payload.clientMsgId));
+    const connected = client.status === 'connected';
+    reconcile(
+      this.#pending,
+      items,
+      (i) => i.id,
+      (i) => {
+        const p = i.payload;
+        return h(
+          'li',
+          { class: `msg out pending prec-${p.precedence ?? 'routine'}${p.drill ? ' drill' : ''}`, attrs: { 'data-client-id': p.clientMsgId } },
+          h(
+            'div',
+            { class: 'msg-meta' },
+            exerciseBadge(p.drill === true),
+            precedenceBadge(p.precedence ?? 'routine'),
+            h('span', { class: 'msg-sender' }, model.postName(model.myPostOn(thread.link))),
+            h('time', { class: 'msg-time' }, formatTime(i.createdAt)),
+          ),
+          this.#body(p.text),
+          h('div', { class: 'msg-mark mark-pending' }),
+        );
+      },
+      (el, i) => {
+        const mark = el.querySelector('.msg-mark');
+        if (mark) setText(mark, connected ? `Sending…${i.lastError ? ` (retrying: ${i.lastError})` : ''}` : 'In outbox: goes out when the line is back');
+      },
+    );
+  }
+
+  // --- composer ---------------------------------------------------------------------------------
+
+  #setPrecedence(p: Precedence): void {
+    this.#precedence = p;
+    const input = this.#precedenceInputs.get(p);
+    if (input && !input.checked) input.checked = true;
+    this.#syncComposerLook();
+  }
+
+  #syncComposerLook(): void {
+    const drillOnly = this.#ctx.model.drillOnly;
+    if (drillOnly) {
+      this.#drill.checked = true;
+      this.#drill.disabled = true;
+    }
+    this.#form.classList.toggle('drill', this.#drill.checked);
+    this.#form.dataset.precedence = this.#precedence;
+    const label = `${this.#drill.checked ? 'Send EXERCISE' : 'Send'}${this.#precedence === 'flash' || this.#precedence === 'immediate' ? ` ${PRECEDENCE_LABEL[this.#precedence]}` : ''}`;
+    setText(this.#sendBtn, label);
+  }
+
+  #updateCounter(): void {
+    const n = codePoints(this.#text.value);
+    const over = n > LIMITS.MESSAGE_TEXT_MAX;
+    setText(this.#counter, n > LIMITS.MESSAGE_TEXT_MAX * 0.8 ? `${n} / ${LIMITS.MESSAGE_TEXT_MAX}${over ? ': too long to send' : ''}` : '');
+    this.#counter.classList.toggle('over', over);
+  }
+
+  #send(): void {
+    const linkId = this.#selected;
+    const text = this.#text.value;
+    if (!linkId || text.trim() === '') {
+      this.#text.focus();
+      return;
+    }
+    if (codePoints(text) > LIMITS.MESSAGE_TEXT_MAX) {
+      this.#updateCounter();
+      this.#text.focus();
+      return;
+    }
+    const precedence = this.#precedence;
+    const drill = this.#drill.checked;
+    // The SDK puts it in the (persistent) outbox before anything else: from here it cannot be lost.
+    this.#ctx.client.send(linkId, text, { precedence, drill }).catch(() => undefined);
+    this.#text.value = '';
+    drafts.set(this.#ctx.model.user.id, linkId, '');
+    this.#updateCounter();
+    this.#setPrecedence('routine');
+    this.#togglePhrases(false);
+    this.#scrollToEnd();
+    this.#text.focus();
+    this.#ctx.requestRender();
+  }
+
+  #togglePhrases(force?: boolean): void {
+    const open = force ?? this.#phrasesPanel.hidden;
+    this.#phrasesPanel.hidden = !open;
+    this.#phrasesBtn.setAttribute('aria-expanded', String(open));
+    if (open) this.#renderPhrases();
+  }
+
+  #renderPhrases(): void {
+    const { model } = this.#ctx;
+    const link = this.#selected ? model.link(this.#selected) : undefined;
+    if (!link) return;
+    const langs = model.phraseLanguages(link);
+    const mine = model.myPostOn(link);
+    const myLang = mine ? model.sideOfPost(mine)?.languages[0] : undefined;
+    const theirLang = mine ? model.sideOfPost(model.otherPost(link, mine))?.languages[0] : undefined;
+    fill(
+      this.#phrasesPanel,
+      model.topology.phrases.length === 0 ? h('p', null, 'No pre-agreed phrases in this topology.') : null,
+      model.topology.phrases.map((phrase) =>
+        h(
+          'button',
+          {
+            class: 'phrase-option',
+            attrs: { type: 'button', 'data-phrase': phrase.id },
+            on: {
+              click: () => {
+                this.#text.value = model.composePhrase(phrase, langs);
+                if (this.#selected) drafts.set(model.user.id, this.#selected, this.#text.value);
+                this.#togglePhrases(false);
+                this.#updateCounter();
+                this.#text.focus();
+              },
+            },
+          },
+          [myLang, theirLang, 'en']
+            .filter((l, i, all): l is string => l !== undefined && all.indexOf(l) === i && phrase.text[l] !== undefined)
+            .map((l) => h('span', { class: 'phrase-lang', attrs: { lang: l, dir: 'auto' } }, h('b', { class: 'lang-tag', attrs: { dir: 'ltr' } }, l.toUpperCase()), phrase.text[l]!)),
+        ),
+      ),
+    );
+  }
+
+  // --- side panel -------------------------------------------------------------------------------
+
+  #updateSide(): void {
+    const { model } = this.#ctx;
+    const now = this.#ctx.serverNow();
+    const mineOnly = model.user.role === 'operator';
+    const active = model.activeAlerts.filter((r) => !mineOnly || model.myPostOn(model.link(r.alert.linkId)!) !== null);
+    const queued = this.#ctx.outbox().filter((i): i is OutboxItem<'alert:raise'> => i.event === 'alert:raise');
+    const cards: { key: string; el: () => HTMLElement }[] = [];
+    for (const i of queued) {
+      cards.push({
+        key: `q-${i.id}`,
+        el: () =>
+          h(
+            'div',
+            { class: `alert-card queued sev-${i.payload.severity}${i.payload.drill ? ' drill' : ''}` },
+            exerciseBadge(i.payload.drill === true),
+            h('strong', null, `${KIND_LABEL[i.payload.kind]}: waiting in the outbox`),
+            h('span', null, 'It goes out the moment the line is back.'),
+          ),
+      });
+    }
+    for (const r of active) {
+      const a = r.alert;
+      const incoming = model.user.post === a.counterpartPostId;
+      const ours = model.user.post === a.raiserPostId;
+      cards.push({
+        key: `${a.alertId}:${a.state}:${a.step}:${a.updatedSeq}`,
+        el: () =>
+          h(
+            'button',
+            {
+              class: `alert-card sev-${a.severity} state-${a.state}${a.drill ? ' drill' : ''}`,
+              attrs: { type: 'button', 'data-alert': a.alertId },
+              on: { click: () => this.#ctx.openAlert(a.alertId) },
+            },
+            h('span', { class: 'alert-card-top' }, severityChip(a.severity), exerciseBadge(a.drill), h('span', { class: `state-chip state-${a.state}` }, a.state === 'open' ? 'OPEN' : 'ACKNOWLEDGED')),
+            h('strong', { class: 'alert-card-kind' }, KIND_LABEL[a.kind]),
+            h(
+              'span',
+              { class: 'alert-card-where' },
+              ours ? `Raised by us on ${model.link(a.linkId)?.name}; waiting for ${model.postName(a.counterpartPostId)}` : `${incoming ? 'From' : 'Raised by'} ${model.postName(a.raiserPostId)}, ${formatTime(a.raisedAt)}`,
+            ),
+            escalationLine(model, a, now),
+          ),
+      });
+    }
+    reconcile(this.#sideAlerts, cards, (c) => c.key, (c) => c.el(), () => undefined);
+    if (cards.length === 0) this.#sideAlerts.replaceChildren(h('p', { class: 'empty' }, 'No open alerts.'));
+  }
+
+  // --- scrolling --------------------------------------------------------------------------------
+
+  #atBottom(): boolean {
+    const s = this.#scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 48;
+  }
+
+  #scrollToEnd(): void {
+    this.#scroller.scrollTop = this.#scroller.scrollHeight;
+    this.#stick = true;
+    this.#jump.hidden = true;
+  }
+}

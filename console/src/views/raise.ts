@@ -1,0 +1,168 @@
+import type { AlertKind, AlertRaiseRequest, Severity } from '@hotline/shared';
+import { CONSOLE_LIMITS as LIMITS } from '../limits.js';
+import { h, setText } from '../dom.js';
+import { KIND_LABEL, RAISABLE_KINDS, SEVERITY_LABEL } from '../format.js';
+import type { Ctx } from './common.js';
+
+/**
+ * The raise-alert form: one click away (header button or Alt+R), sendable in two more: pick the kind
+ * (severity starts at High), press RAISE. Description and location are optional; the alert goes into
+ * the outbox at once, so it is raised the moment the line allows.
+ */
+export class RaiseDialog {
+  readonly el: HTMLDialogElement;
+  readonly #ctx: Ctx;
+  readonly #form: HTMLFormElement;
+  readonly #link: HTMLSelectElement;
+  readonly #linkRow: HTMLElement;
+  readonly #description: HTMLTextAreaElement;
+  readonly #drill: HTMLInputElement;
+  readonly #lat: HTMLInputElement;
+  readonly #lon: HTMLInputElement;
+  readonly #label: HTMLInputElement;
+  readonly #coords: HTMLElement;
+  readonly #error: HTMLElement;
+  readonly #submit: HTMLButtonElement;
+
+  constructor(ctx: Ctx) {
+    this.#ctx = ctx;
+    const { model } = ctx;
+    this.#link = h('select', { attrs: { name: 'link', 'aria-label': 'Hotline' } }, model.writableLinks.map((l) => h('option', { attrs: { value: l.id } }, l.name)));
+    this.#linkRow = h('label', { class: 'field' }, h('span', null, 'Hotline'), this.#link);
+    const kinds = h(
+      'fieldset',
+      { class: 'tiles kinds' },
+      h('legend', null, 'What is happening?'),
+      RAISABLE_KINDS.map((k) => h('label', { class: 'tile' }, h('input', { attrs: { type: 'radio', name: 'kind', value: k, required: true } }), h('span', null, KIND_LABEL[k]))),
+    );
+    const severities = h(
+      'fieldset',
+      { class: 'tiles severities' },
+      h('legend', null, 'Severity'),
+      ([1, 2, 3, 4] as const).map((s) =>
+        h('label', { class: `tile sev-${s}` }, h('input', { attrs: { type: 'radio', name: 'severity', value: s, checked: s === 3 } }), h('span', null, `${s} ${SEVERITY_LABEL[s]}`)),
+      ),
+    );
+    this.#description = h('textarea', {
+      attrs: { name: 'description', dir: 'auto', rows: 1, maxlength: LIMITS.ALERT_TEXT_MAX, placeholder: 'Optional: what, where, how many. Any language.' },
+    });
+    this.#lat = h('input', { attrs: { name: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal', 'aria-label': 'Latitude' } });
+    this.#lon = h('input', { attrs: { name: 'lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal', 'aria-label': 'Longitude' } });
+    this.#label = h('input', { attrs: { name: 'label', type: 'text', maxlength: 200, dir: 'auto', 'aria-label': 'Place name', placeholder: 'e.g. culvert below pillar 41' } });
+    this.#coords = h(
+      'div',
+      { class: 'coords', attrs: { hidden: true } },
+      h('label', { class: 'field small' }, h('span', null, 'Latitude'), this.#lat),
+      h('label', { class: 'field small' }, h('span', null, 'Longitude'), this.#lon),
+      h('label', { class: 'field' }, h('span', null, 'Place'), this.#label),
+    );
+    const where = h(
+      'fieldset',
+      { class: 'where' },
+      h('legend', null, 'Where'),
+      h('label', { class: 'inline' }, h('input', { attrs: { type: 'radio', name: 'where', value: 'post', checked: true } }), 'At our post'),
+      h('label', { class: 'inline' }, h('input', { attrs: { type: 'radio', name: 'where', value: 'coords' } }), 'At coordinates'),
+      this.#coords,
+    );
+    where.addEventListener('change', () => {
+      this.#coords.hidden = this.#value('where') !== 'coords';
+    });
+    this.#drill = h('input', { attrs: { type: 'checkbox', name: 'drill' } });
+    this.#drill.addEventListener('change', () => this.#syncLook());
+    this.#error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+    this.#submit = h('button', { class: 'raise-submit', attrs: { type: 'submit' } }, 'RAISE ALERT');
+    this.#form = h(
+      'form',
+      {
+        class: 'raise-form',
+        on: {
+          submit: (ev) => {
+            ev.preventDefault();
+            this.#send();
+          },
+        },
+      },
+      h('h2', { id: 'raise-title' }, 'Raise an incident alert'),
+      this.#linkRow,
+      kinds,
+      severities,
+      h('label', { class: 'field' }, h('span', null, 'Description'), this.#description),
+      where,
+      h('label', { class: 'exercise-toggle' }, this.#drill, h('span', null, 'EXERCISE (drill): not a real incident')),
+      this.#error,
+      h('div', { class: 'form-actions' }, h('button', { class: 'secondary', attrs: { type: 'button' }, on: { click: () => this.el.close() } }, 'Cancel'), this.#submit),
+    );
+    this.el = h('dialog', { class: 'raise-dialog', attrs: { 'aria-labelledby': 'raise-title' } }, this.#form) as HTMLDialogElement;
+  }
+
+  open(linkId?: string): void {
+    const { model } = this.#ctx;
+    if (model.writableLinks.length === 0) return;
+    this.#form.reset();
+    this.#coords.hidden = true;
+    setText(this.#error, '');
+    if (linkId && model.writableLinks.some((l) => l.id === linkId)) this.#link.value = linkId;
+    this.#linkRow.hidden = model.writableLinks.length < 2;
+    if (model.drillOnly) {
+      this.#drill.checked = true;
+      this.#drill.disabled = true;
+    }
+    this.#syncLook();
+    this.el.showModal();
+    (this.#form.querySelector('input[name="kind"]') as HTMLInputElement | null)?.focus();
+  }
+
+  #value(name: string): string | null {
+    const el = this.#form.querySelector<HTMLInputElement>(`input[name="${name}"]:checked`);
+    return el ? el.value : null;
+  }
+
+  #syncLook(): void {
+    this.#form.classList.toggle('drill', this.#drill.checked);
+    setText(this.#submit, this.#drill.checked ? 'RAISE EXERCISE ALERT' : 'RAISE ALERT');
+  }
+
+  #send(): void {
+    const { model, client } = this.#ctx;
+    const kind = this.#value('kind') as Exclude<AlertKind, 'line-fault'> | null;
+    if (!kind) {
+      setText(this.#error, 'Choose what is happening.');
+      (this.#form.querySelector('input[name="kind"]') as HTMLInputElement | null)?.focus();
+      return;
+    }
+    const severity = Number(this.#value('severity') ?? 3) as Severity;
+    const linkId = this.#link.value;
+    const link = model.link(linkId);
+    if (!link) return;
+    const post = model.myPostOn(link);
+    const req: Omit<AlertRaiseRequest, 'clientAlertId'> = {
+      linkId,
+      kind,
+      severity,
+      description: this.#description.value.trim() || `${KIND_LABEL[kind]} reported by ${model.postName(post)}`,
+      occurredAt: Math.round(this.#ctx.serverNow()),
+      drill: this.#drill.checked,
+    };
+    if (this.#value('where') === 'coords') {
+      const lat = this.#lat.valueAsNumber;
+      const lon = this.#lon.valueAsNumber;
+      if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+        setText(this.#error, 'Latitude must be -90 to 90 and longitude -180 to 180, or choose "At our post".');
+        this.#lat.focus();
+        return;
+      }
+      const label = this.#label.value.trim();
+      req.location = label ? { lat, lon, label } : { lat, lon };
+    }
+    // Into the persistent outbox at once; refusals come back as 'failed' notices.
+    client.raiseAlert(req).catch(() => undefined);
+    this.el.close();
+    this.#ctx.notify({
+      key: 'raised',
+      level: 'info',
+      text: client.status === 'connected' ? `${req.drill ? 'Exercise alert' : 'Alert'} raised: ${KIND_LABEL[kind]}` : `${KIND_LABEL[kind]} alert is in the outbox: it goes out the moment the line is back`,
+      ttlMs: 6000,
+    });
+    this.#ctx.requestRender();
+  }
+}
