@@ -165,11 +165,16 @@ describe('line checks with three nodes', () => {
 describe('discipline reports', () => {
   it('count answered and missed line checks and acknowledgement times per precedence', async () => {
     const monitor = await connect(0, 'monitor');
-    const report = await monitor.api<{ links: Record<string, { lineChecks: Record<string, unknown>; precedence: Record<string, { sent: number; acknowledged: number; ackTimes: { count: number } }> }> }>(
-      `/api/reports/discipline?from=${Date.now() - 600_000}`,
-    );
-    const l1 = report.links.l1!.lineChecks as { held: number; answeredBy: Record<string, number>; missedBy: Record<string, number>; faults: number; late: number };
-    const log = await readLog(cluster.redis.client(), 'l1');
+    type Report = { links: Record<string, { lineChecks: Record<string, unknown>; precedence: Record<string, { sent: number; acknowledged: number; ackTimes: { count: number } }> }> };
+    type Checks = { held: number; answeredBy: Record<string, number>; missedBy: Record<string, number>; faults: number; late: number };
+    // Line checks keep coming every two seconds: compare a report with a log read around it that did not move.
+    const from = Date.now() - 600_000;
+    const { report, l1, log } = await waitFor(async () => {
+      const before = await readLog(cluster.redis.client(), 'l1');
+      const r = await monitor.api<Report>(`/api/reports/discipline?from=${from}`);
+      const after = await readLog(cluster.redis.client(), 'l1');
+      return before.length === after.length && { report: r, l1: r.links.l1!.lineChecks as Checks, log: after };
+    });
     expect(l1.held).toBe(log.filter((e) => e.type === 'linecheck.started').length);
     expect(l1.answeredBy.a1).toBe(log.filter((e) => e.type === 'linecheck.answered' && e.payload.postId === 'a1').length);
     const closed = log.filter((e) => e.type === 'linecheck.closed') as (Entry & { type: 'linecheck.closed' })[];
