@@ -5,7 +5,7 @@
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   options: { timeout?: number; interval?: number; message?: string } = {},
-): Promise<NonNullable<T>> {
+): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const timeout = options.timeout ?? 10_000;
   const interval = options.interval ?? 25;
   const deadline = Date.now() + timeout;
@@ -13,7 +13,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
       lastError = undefined;
     } catch (err) {
       lastError = err;
