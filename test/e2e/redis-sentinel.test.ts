@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { connectClient, type TestClient } from '../helpers/clients.js';
 import { freePort } from '../helpers/ports.js';
-import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { startRedis, waitForRedis, type RedisProcess } from '../helpers/redis.js';
 import { startServer, type ServerProcess } from '../helpers/server.js';
 import { makeTopology } from '../helpers/topology.js';
 import { waitFor } from '../helpers/wait.js';
@@ -21,17 +20,10 @@ beforeAll(async () => {
   const conf = path.join(master.dir, 'sentinel.conf');
   writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${master.dir}`, `sentinel monitor hotline 127.0.0.1 ${master.port} 1`, 'sentinel down-after-milliseconds hotline 2000', ''].join('\n'));
   sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  await waitFor(async () => {
-    if (probe.status !== 'ready') {
-      probe.disconnect();
-      await probe.connect();
-    }
+  await waitForRedis(port, async (probe) => {
     const addr = (await probe.call('SENTINEL', 'get-master-addr-by-name', 'hotline')) as string[] | null;
     return addr?.[1] === String(master.port);
   });
-  probe.disconnect();
   const { file } = await makeTopology();
   for (let i = 0; i < 2; i++) {
     nodes.push(await startServer({ redisUrl: 'redis://unused:1', topology: file, env: { REDIS_SENTINELS: `127.0.0.1:${port}`, REDIS_SENTINEL_NAME: 'hotline' } }));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { freePort } from './ports.js';
+import { waitForRedis } from './redis.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -38,18 +39,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterProces
       { stdio: 'ignore' },
     ),
   );
-  for (const port of ports) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    await waitFor(async () => {
-      if (probe.status !== 'ready') {
-        probe.disconnect();
-        await probe.connect();
-      }
-      return (await probe.ping()) === 'PONG';
-    }, { timeout: 15_000 });
-    probe.disconnect();
-  }
+  for (const port of ports) await waitForRedis(port);
   await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
   for (const port of ports) {
     const c = new Redis({ port, host: '127.0.0.1' });

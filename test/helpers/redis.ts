@@ -6,6 +6,33 @@ import { Redis } from 'ioredis';
 import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
 
+/**
+ * Polls a redis-server (or sentinel) on `port` until `check` passes on a fresh connection: it may not
+ * listen yet, or answer LOADING while it reads its AOF.
+ */
+export async function waitForRedis(
+  port: number,
+  check: (probe: Redis) => Promise<boolean> = async (probe) => (await probe.ping()) === 'PONG',
+  timeout = 15_000,
+): Promise<void> {
+  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await waitFor(
+      async () => {
+        if (probe.status !== 'ready') {
+          probe.disconnect();
+          await probe.connect();
+        }
+        return check(probe);
+      },
+      { timeout, message: `redis on ${port} did not get ready` },
+    );
+  } finally {
+    probe.disconnect();
+  }
+}
+
 export interface RedisProcess {
   readonly port: number;
   readonly url: string;
@@ -46,23 +73,7 @@ export async function startRedis(options: { aof?: boolean; extraArgs?: string[] 
       ...(options.extraArgs ?? []),
     ];
     child = spawn('redis-server', args, { stdio: 'ignore' });
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      await waitFor(
-        async () => {
-          if (probe.status !== 'ready') {
-            probe.disconnect();
-            await probe.connect();
-          }
-          // While loading the AOF, Redis answers LOADING errors: wait until it serves.
-          return (await probe.ping()) === 'PONG';
-        },
-        { timeout: 15_000, message: `redis-server on ${port} did not start` },
-      );
-    } finally {
-      probe.disconnect();
-    }
+    await waitForRedis(port);
   };
 
   const waitExit = async () => {
