@@ -1,8 +1,8 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import {
-  CLIENT_EVENT_SCHEMAS,
   ErrorCode,
   isSignedAct,
+  withSignedDefaults,
   type Checkpoint,
   type Ack,
   type AckFn,
@@ -397,8 +397,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   async #signed<E extends keyof ClientToServerEvents>(event: E & string, payload: RequestOf<E>): Promise<RequestOf<E>> {
     if (!this.#signer) await this.#registerKey();
     // Sign exactly what the server will see: the payload with the schema's defaults applied.
-    const parsed = CLIENT_EVENT_SCHEMAS[event].safeParse(payload);
-    const fields = { ...((parsed.success ? parsed.data : payload) as Record<string, unknown>) };
+    const fields = isSignedAct(event) ? withSignedDefaults(event, payload as Record<string, unknown>) : { ...(payload as Record<string, unknown>) };
     if ((event === 'hotline:read' || event === 'hotline:delivered') && fields.uptoHash === undefined) {
       const hash = this.#guard.hashAt(String(fields.linkId), Number(fields.uptoSeq));
       if (hash) fields.uptoHash = hash;

@@ -1,12 +1,37 @@
 import { z } from 'zod';
 import type { WireError } from './errors.js';
-import { Checkpoint, KeyId, Sig } from './signing.js';
 import { Id, LatLon, Role, Severity } from './topology.js';
 
 /**
  * The wire contract: one zod schema per payload, used by the server to validate what arrives and by the
  * client SDK for its types. docs/protocol.md describes each event in prose.
  */
+
+// ---------------------------------------------------------------------------------------------------
+// Signatures and checkpoints (see signing.ts)
+// ---------------------------------------------------------------------------------------------------
+
+/** keyId: the first 16 bytes of SHA-256 over the SPKI public key, in hex. */
+export const KeyId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters');
+
+export const Sig = z.strictObject({
+  keyId: KeyId,
+  /** base64url of the 64-byte r||s signature */
+  value: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'must be a base64url ECDSA P-256 signature'),
+});
+export type Sig = z.infer<typeof Sig>;
+
+/** A server checkpoint: the server's signature over the head of a link log at a moment. */
+export const Checkpoint = z.object({
+  linkId: z.string(),
+  seq: z.number().int().min(0),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  ts: z.number().int(),
+  keyId: KeyId,
+  /** base64url ECDSA P-256 signature over checkpointInput(...) by the server key */
+  sig: z.string(),
+});
+export type Checkpoint = z.infer<typeof Checkpoint>;
 
 // ---------------------------------------------------------------------------------------------------
 // Limits

@@ -1,5 +1,7 @@
-import { z } from 'zod';
 import { canonicalize } from './canonical.js';
+
+// The zod schemas of signatures and checkpoints live in protocol.ts with the other wire shapes; this
+// module stays free of zod so the browser console does not carry it.
 
 /**
  * Signed actions. Every message, receipt and alert action a client sends carries `sig`: the client's
@@ -10,16 +12,6 @@ import { canonicalize } from './canonical.js';
  */
 
 export const SIGNATURE_ALG = 'ES256' as const;
-
-/** keyId: the first 16 bytes of SHA-256 over the SPKI public key, in hex. */
-export const KeyId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters');
-
-export const Sig = z.strictObject({
-  keyId: KeyId,
-  /** base64url of the 64-byte r||s signature */
-  value: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'must be a base64url ECDSA P-256 signature'),
-});
-export type Sig = z.infer<typeof Sig>;
 
 /** The fields of each signed action, in the request and (rebuilt) in the entry. */
 export const SIGNED_FIELDS = {
@@ -37,6 +29,23 @@ export const SIGNED_FIELDS = {
 } as const;
 
 export type SignedAct = keyof typeof SIGNED_FIELDS;
+
+/**
+ * The defaults the server's schemas fill in for omitted fields of signed actions. A client signs the
+ * action as the server will see it, so it applies these first (a unit test keeps them equal to the
+ * schemas' defaults).
+ */
+export const SIGNED_DEFAULTS: Partial<Record<SignedAct, Record<string, unknown>>> = {
+  'hotline:send': { precedence: 'routine', drill: false },
+  'alert:raise': { drill: false },
+};
+
+/** The fields of an action with the schema defaults filled in. */
+export function withSignedDefaults(act: SignedAct, fields: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...fields };
+  for (const [k, v] of Object.entries(SIGNED_DEFAULTS[act] ?? {})) if (out[k] === undefined) out[k] = v;
+  return out;
+}
 
 export function isSignedAct(event: string): event is SignedAct {
   return Object.hasOwn(SIGNED_FIELDS, event);
@@ -97,18 +106,6 @@ export function actionOfEntry(entry: {
       return null;
   }
 }
-
-/** A server checkpoint: the server's signature over the head of a link log at a moment. */
-export const Checkpoint = z.object({
-  linkId: z.string(),
-  seq: z.number().int().min(0),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
-  ts: z.number().int(),
-  keyId: KeyId,
-  /** base64url ECDSA P-256 signature over checkpointInput(...) by the server key */
-  sig: z.string(),
-});
-export type Checkpoint = z.infer<typeof Checkpoint>;
 
 export function checkpointInput(cp: { linkId: string; seq: number; hash: string; ts: number }): string {
   return canonicalize({ v: 1, type: 'checkpoint', linkId: cp.linkId, seq: cp.seq, hash: cp.hash, ts: cp.ts });

@@ -1,5 +1,6 @@
 import { GENESIS_HASH, entryHashInput } from './canonical.js';
-import { actionOfEntry, checkpointInput, signingInput, type Checkpoint } from './signing.js';
+import type { Checkpoint } from './protocol.js';
+import { actionOfEntry, checkpointInput, signingInput } from './signing.js';
 
 /**
  * Offline verification of a link export (docs/record.md). Environment-agnostic: the caller supplies

@@ -51,3 +51,18 @@ describe('hash chain', () => {
     expect(verifyChain(swapped, sha256)).toMatchObject({ ok: false, seq: 2 });
   });
 });
+
+describe('signed-action defaults', () => {
+  it('equal the defaults the server schemas fill in', async () => {
+    const { CLIENT_EVENT_SCHEMAS, SIGNED_DEFAULTS, SIGNED_FIELDS } = await import('@hotline/shared');
+    const minimal: Record<string, Record<string, unknown>> = {
+      'hotline:send': { linkId: 'l1', clientMsgId: 'abcdefgh', text: 'x' },
+      'alert:raise': { linkId: 'l1', clientAlertId: 'abcdefgh', kind: 'drone', severity: 1, description: 'x' },
+    };
+    for (const [act, fields] of Object.entries(minimal)) {
+      const parsed = CLIENT_EVENT_SCHEMAS[act as keyof typeof CLIENT_EVENT_SCHEMAS].parse(fields) as Record<string, unknown>;
+      const filled = Object.fromEntries(Object.entries(parsed).filter(([k]) => !(k in fields) && (SIGNED_FIELDS as Record<string, readonly string[]>)[act]!.includes(k)));
+      expect(filled).toEqual(SIGNED_DEFAULTS[act as keyof typeof SIGNED_DEFAULTS]);
+    }
+  });
+});
