@@ -1,8 +1,8 @@
-import { ErrorCode, type Presence, type VisibleTopology } from '@hotline/shared';
+import { ErrorCode, type MessageDeadline, type Presence, type VisibleTopology } from '@hotline/shared';
 import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '../../client-sdk/src/index.js';
 import { Alarm } from './alarm.js';
 import { fill, h, reconcile, setText } from './dom.js';
-import { KIND_LABEL, formatCountdown, formatDuration, formatTime } from './format.js';
+import { KIND_LABEL, PRECEDENCE_LABEL, formatCountdown, formatDuration, formatTime } from './format.js';
 import { ConsoleModel } from './model.js';
 import { cacheTopology, cachedTopology, saveSession, userPrefix, type Session } from './session.js';
 import { AlertsView } from './views/alerts.js';
@@ -273,6 +273,13 @@ export class ConsoleApp implements Ctx {
     this.requestRender();
   }
 
+  openMessage(linkId: string, seq: number): void {
+    this.selectTab('hotline');
+    this.#hotline.reveal(linkId, seq);
+    this.#updateHash();
+    this.requestRender();
+  }
+
   openRaise(linkId?: string): void {
     this.#raise.open(linkId ?? this.#hotline.selected ?? undefined);
   }
@@ -343,6 +350,7 @@ export class ConsoleApp implements Ctx {
         this.requestRender();
       }),
       c.on('escalation', (e) => {
+        if (e.message) this.model.mergeDeadline(e.message);
         if (this.model.addEscalation(e)) this.requestRender();
       }),
       c.on('status', (status) => {
@@ -360,6 +368,7 @@ export class ConsoleApp implements Ctx {
           this.#firstSynced = true;
           void this.#afterFirstSync();
         }
+        void this.#refreshDeadlines();
         this.requestRender();
       }),
       c.on('outbox', () => this.requestRender()),
@@ -451,6 +460,17 @@ export class ConsoleApp implements Ctx {
       // Presence events keep coming anyway.
     }
     this.requestRender();
+  }
+
+  /** What the server says of the messages awaiting acknowledgement: their policy and next escalation. */
+  async #refreshDeadlines(): Promise<void> {
+    try {
+      const { deadlines } = await this.client.api<{ deadlines: MessageDeadline[] }>('/api/deadlines');
+      for (const d of deadlines) this.model.mergeDeadline(d);
+      this.requestRender();
+    } catch {
+      // The log alone gives every deadline; the server's figures only add the next escalation time.
+    }
   }
 
   /** Corrects countdowns for a local clock that is off: the server's Date header, to the second. */
@@ -674,6 +694,12 @@ export class ConsoleApp implements Ctx {
         return `${link ?? ''}: ${String(p.text)}`;
       case 'alert:raise':
         return `${link ?? ''}: ${KIND_LABEL[p.kind as keyof typeof KIND_LABEL] ?? p.kind}, severity ${String(p.severity)}`;
+      case 'hotline:ack': {
+        const d = typeof p.linkId === 'string' ? this.model.deadline(p.linkId, Number(p.seq)) : undefined;
+        return `${link ?? ''}: ${d ? `${PRECEDENCE_LABEL[d.precedence]} message "${d.excerpt}"` : `message ${String(p.seq)}`}`;
+      }
+      case 'linecheck:answer':
+        return `${link ?? ''}: line check answer`;
       default:
         return `${alert ? KIND_LABEL[alert.kind] : alertId ?? ''}${typeof p.text === 'string' ? `: ${p.text}` : ''}`;
     }

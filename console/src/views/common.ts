@@ -18,6 +18,8 @@ export interface Ctx {
   openAlert(alertId: string): void;
   /** Shows a link's thread in the Hotline view. */
   openLink(linkId: string): void;
+  /** Shows a link's thread scrolled to one entry (a message awaiting acknowledgement, say). */
+  openMessage(linkId: string, seq: number): void;
   /** Opens the raise-alert form. */
   openRaise(linkId?: string): void;
   /** Adds a notice at the top of the screen. */
