@@ -1,4 +1,4 @@
-import { ErrorCode, type MessageDeadline, type Presence, type VisibleTopology } from '@hotline/shared';
+import { ErrorCode, type Entry, type MessageDeadline, type Presence, type VisibleTopology } from '@hotline/shared';
 import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '../../client-sdk/src/index.js';
 import { Alarm } from './alarm.js';
 import { fill, h, reconcile, setText } from './dom.js';
@@ -7,6 +7,7 @@ import { ConsoleModel } from './model.js';
 import { cacheTopology, cachedTopology, saveSession, userPrefix, type Session } from './session.js';
 import { AlertsView } from './views/alerts.js';
 import { confirmButton, exerciseBadge, type Ctx, type NoticeInput } from './views/common.js';
+import { LineCheckBar, lineEventText } from './views/discipline.js';
 import { HotlineView } from './views/hotline.js';
 import { MapView } from './views/map.js';
 import { RaiseDialog } from './views/raise.js';
@@ -55,6 +56,7 @@ export class ConsoleApp implements Ctx {
   readonly #map: MapView;
   readonly #takeover: Takeover;
   readonly #raise: RaiseDialog;
+  readonly #lineChecks: LineCheckBar;
   readonly #panels: Record<Tab, HTMLElement>;
   readonly #tabs: Record<Tab, HTMLButtonElement>;
   readonly #conn: HTMLElement;
@@ -128,6 +130,7 @@ export class ConsoleApp implements Ctx {
     this.#map = new MapView(this);
     this.#takeover = new Takeover(this);
     this.#raise = new RaiseDialog(this);
+    this.#lineChecks = new LineCheckBar(this);
 
     // --- header ---------------------------------------------------------------------------------
     const side = this.model.side(user.side);
@@ -227,6 +230,7 @@ export class ConsoleApp implements Ctx {
         header,
         exercise,
         tablist,
+        this.#lineChecks.el,
         this.#notices,
         h('main', { class: 'panels' }, Object.values(this.#panels)),
         this.#outboxBar,
@@ -343,6 +347,7 @@ export class ConsoleApp implements Ctx {
         if (this.#firstSynced && entry.type === 'message' && this.model.user.post && entry.actor.postId !== this.model.user.post) {
           if (entry.payload.precedence === 'flash' || entry.payload.precedence === 'immediate') this.alarm.beep();
         }
+        if (this.#firstSynced) this.#lineCheckNews(entry);
         this.requestRender();
       }),
       c.on('presence', (p: Presence) => {
@@ -417,6 +422,8 @@ export class ConsoleApp implements Ctx {
       if (key === 'r' && this.model.writableLinks.length > 0) {
         ev.preventDefault();
         this.openRaise();
+      } else if (key === 'l' && this.#lineChecks.focusAnswer()) {
+        ev.preventDefault();
       } else if (TAB_KEY[key]) {
         ev.preventDefault();
         this.selectTab(TAB_KEY[key], true);
@@ -460,6 +467,24 @@ export class ConsoleApp implements Ctx {
       // Presence events keep coming anyway.
     }
     this.requestRender();
+  }
+
+  /** A line check at this operator's post starts (a tone) or closes (its outcome, as a notice). */
+  #lineCheckNews(entry: Entry): void {
+    const post = this.model.user.role === 'operator' ? this.model.user.post : null;
+    if (!post) return;
+    if (entry.type === 'linecheck.started' && entry.payload.posts.includes(post)) this.alarm.beep();
+    if (entry.type === 'linecheck.closed') {
+      const check = this.model.lineChecks.get(entry.payload.checkId);
+      if (!check?.posts.includes(post)) return;
+      const { text } = lineEventText(this.model, entry);
+      this.notify({
+        key: `lc:${entry.linkId}`, // the latest outcome per link: never a pile of them
+        level: entry.payload.missed.length ? 'warning' : 'info',
+        text: `${this.model.link(entry.linkId)?.name ?? entry.linkId}: ${text}.`,
+        ttlMs: 20_000,
+      });
+    }
   }
 
   /** What the server says of the messages awaiting acknowledgement: their policy and next escalation. */
@@ -525,6 +550,7 @@ export class ConsoleApp implements Ctx {
     this.alarm.setSiren(this.#takeover.wantsSiren);
     this.alarm.setChime(this.#inboxReady && m.unreadEscalations.length > 0);
     this.#takeover.update();
+    this.#lineChecks.update();
     this.#renderHeader();
     this.#renderNotices();
     this.#renderOutbox();
@@ -570,7 +596,8 @@ export class ConsoleApp implements Ctx {
 
     this.#renderConn();
     const incoming = m.incomingAlerts.length;
-    document.title = incoming ? `(${incoming}) INCOMING ALERT · Hotline` : unreadEsc ? `(${unreadEsc}) Escalation · Hotline` : unreadMessages ? `(${unreadMessages}) Hotline` : 'Hotline';
+    const checks = m.pendingLineChecks.filter((c) => c.windowEndsAt > this.serverNow()).length;
+    document.title = incoming ? `(${incoming}) INCOMING ALERT · Hotline` : checks ? 'LINE CHECK: answer · Hotline' : unreadEsc ? `(${unreadEsc}) Escalation · Hotline` : unreadMessages ? `(${unreadMessages}) Hotline` : 'Hotline';
   }
 
   #renderConn(): void {

@@ -3,7 +3,7 @@ import { CONSOLE_LIMITS as LIMITS } from '../limits.js';
 import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, STATE_LABEL, formatTime } from '../format.js';
 import { DEFAULT_FILTER, type AlertFilter, type AlertRecord } from '../model.js';
-import { actorLabel, confirmButton, escalationLine, exerciseBadge, precedenceBadge, severityChip, type Ctx } from './common.js';
+import { actorLabel, alertBetween, alertDescription, confirmButton, escalationLine, exerciseBadge, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
 import { deadlineStamp, messageAckButton } from './discipline.js';
 
 /**
@@ -116,7 +116,7 @@ export class AlertsView {
       el,
       h('span', { class: 'row-top' }, severityChip(a.severity), exerciseBadge(a.drill), h('span', { class: `state-chip state-${a.state}` }, a.state.toUpperCase()), h('time', { class: 'row-time' }, formatTime(a.raisedAt))),
       h('strong', { class: 'row-kind' }, KIND_LABEL[a.kind]),
-      h('span', { class: 'row-where' }, `${model.link(a.linkId)?.name ?? a.linkId}: ${model.postName(a.raiserPostId)} → ${model.postName(a.counterpartPostId)}`),
+      h('span', { class: 'row-where' }, `${model.link(a.linkId)?.name ?? a.linkId}: ${alertBetween(model, a)}`),
       a.state === 'open' ? escalationLine(model, a, now) : null,
     );
   }
@@ -185,16 +185,23 @@ class AlertDetail {
       this.#body,
       a.drill ? h('div', { class: 'exercise-strip' }, 'EXERCISE · EXERCISE · EXERCISE: not a real incident') : null,
       h('header', { class: 'detail-head' }, h('h2', null, KIND_LABEL[a.kind]), severityChip(a.severity), h('span', { class: `state-chip big state-${a.state}` }, STATE_LABEL[a.state])),
-      h('p', { class: 'detail-desc', attrs: { dir: 'auto' } }, a.description),
+      h('p', { class: 'detail-desc', attrs: { dir: 'auto' } }, alertDescription(model, a)),
       a.state === 'open' ? h('p', { class: 'detail-countdown' }, escalationLine(model, a, now)) : null,
       h(
         'dl',
         { class: 'facts' },
         fact('Link', `${link?.name ?? a.linkId}`),
-        fact('Raised by', `${actorLabel(model, a.raisedBy)} at ${formatTime(a.raisedAt)}`),
-        fact('Counterpart', `${model.postName(a.counterpartPostId)}${a.counterpartOnline ? '' : ' (offline when raised)'}`),
+        fact('Raised by', `${raisedByText(model, a)} at ${formatTime(a.raisedAt)}`),
+        fact(a.kind === 'line-fault' ? 'Did not answer' : 'Counterpart', `${model.postName(a.counterpartPostId)}${a.counterpartOnline ? '' : ' (offline when raised)'}`),
         a.occurredAt !== undefined ? fact('Occurred', formatTime(a.occurredAt)) : null,
-        fact('Location', a.location ? `${a.location.label ? `${a.location.label}, ` : ''}${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)}` : `at ${model.postName(a.raiserPostId)}`),
+        fact(
+          'Location',
+          a.location
+            ? `${a.location.label ? `${a.location.label}, ` : ''}${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)}`
+            : a.kind === 'line-fault'
+              ? `the line between ${model.postName(a.raiserPostId)} and ${model.postName(a.counterpartPostId)}`
+              : `at ${model.postName(a.raiserPostId)}`,
+        ),
         a.acknowledgedBy ? fact('Acknowledged', `${actorLabel(model, a.acknowledgedBy)} at ${formatTime(a.acknowledgedAt ?? 0)}`) : null,
         a.resolvedBy ? fact('Resolved', `${actorLabel(model, a.resolvedBy)} at ${formatTime(a.resolvedAt ?? 0)}`) : null,
         a.cancelledBy ? fact('Cancelled', `${actorLabel(model, a.cancelledBy)} at ${formatTime(a.cancelledAt ?? 0)}`) : null,
@@ -394,7 +401,11 @@ class InboxPane {
           h('time', { class: 'row-time' }, formatTime(e.at)),
         ),
         h('strong', { class: 'row-kind' }, `${KIND_LABEL[a.kind]} (${SEVERITY_LABEL[a.severity]})`),
-        h('span', { class: 'row-where' }, `${model.link(e.linkId)?.name ?? e.linkId}: raised by ${model.postName(a.raiserPostId)} at ${formatTime(a.raisedAt)}; not acknowledged by ${model.postName(a.counterpartPostId)} in time`),
+        h(
+          'span',
+          { class: 'row-where' },
+          `${model.link(e.linkId)?.name ?? e.linkId}: raised by ${a.raisedBy.role === 'system' ? raisedByText(model, a) : model.postName(a.raiserPostId)} at ${formatTime(a.raisedAt)}; not acknowledged by ${model.postName(a.counterpartPostId)} in time`,
+        ),
         h('span', { class: `state-chip state-${a.state}` }, `Now: ${STATE_LABEL[a.state]}`),
       ),
     );

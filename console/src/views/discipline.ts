@@ -1,4 +1,4 @@
-import { h } from '../dom.js';
+import { fill, h, reconcile } from '../dom.js';
 import { PRECEDENCE_LABEL, formatTime } from '../format.js';
 import type { ConsoleModel, DeadlineRecord, LineCheckRecord, LineEventEntry } from '../model.js';
 import { actorLabel, countdown, exerciseBadge, precedenceBadge, type Ctx } from './common.js';
@@ -136,7 +136,7 @@ export function deadlineCard(ctx: Ctx, d: DeadlineRecord, now: number, options: 
 export function lateNote(c: { late: boolean; missedSlots: number; slotAt: number }): string {
   if (!c.late) return '';
   if (c.missedSlots > 0) {
-    return `LATE: the service was down; this one check stands for ${c.missedSlots + 1} scheduled times (${c.missedSlots} missed, the latest ${formatTime(c.slotAt)}).`;
+    return `LATE: the service was down; this one check stands for the ${c.missedSlots + 1} scheduled checks due up to ${formatTime(c.slotAt)}.`;
   }
   return `LATE: started after its time (${formatTime(c.slotAt)}).`;
 }
@@ -183,7 +183,7 @@ export function lineEventText(model: ConsoleModel, entry: LineEventEntry): { ico
       };
     }
     case 'linecheck.answered':
-      return { icon: '✓', cls: 'linecheck-answered', text: `${model.postName(entry.payload.postId)} answered the line check (${actorLabel(model, entry.actor)})` };
+      return { icon: '✓', cls: 'linecheck-answered', text: `${model.postName(entry.payload.postId)} answered the line check (${model.userName(entry.actor.userId)})` };
     case 'linecheck.closed': {
       const p = entry.payload;
       const answered = p.answered.map((x) => model.postName(x)).join(' and ');
@@ -196,5 +196,113 @@ export function lineEventText(model: ConsoleModel, entry: LineEventEntry): { ico
           : `Line check closed: answered by ${answered}`,
       };
     }
+  }
+}
+
+/** Whether this post's answer to a check is waiting in the outbox. */
+export function answerPending(ctx: Ctx, c: LineCheckRecord): boolean {
+  return ctx.outbox().some((i) => i.event === 'linecheck:answer' && 'checkId' in i.payload && i.payload.checkId === c.checkId);
+}
+
+export function lineCheckStamp(ctx: Ctx, c: LineCheckRecord, now: number): string {
+  return [c.answers.size, c.closed !== null, now >= c.windowEndsAt, answerPending(ctx, c), ctx.client.status === 'connected'].join(':');
+}
+
+/**
+ * The prompt of an open line check at one of the operator's posts: "Line check: answer within 0:42" and
+ * ANSWER; once answered, who answered and whom the check still waits for.
+ */
+export function lineCheckPrompt(ctx: Ctx, c: LineCheckRecord, now: number): HTMLElement {
+  const { model, client } = ctx;
+  const post = model.user.post ?? '';
+  const link = model.link(c.linkId);
+  const other = c.posts.filter((p) => p !== post);
+  const mine = c.answers.get(post);
+  const pending = answerPending(ctx, c);
+  const open = now < c.windowEndsAt;
+  const state = mine ? 'answered' : pending ? 'pending' : open ? 'unanswered' : 'expired';
+  const where = h('span', { class: 'lc-where' }, `${link?.name ?? c.linkId} · with ${other.map((p) => model.postName(p)).join(', ')} · scheduled ${formatTime(c.slotAt)}`);
+  let title: HTMLElement;
+  let action: HTMLElement | null = null;
+  if (state === 'unanswered') {
+    title = h('strong', { class: 'lc-title' }, 'Line check: answer within ', countdown(c.windowEndsAt, now));
+    action = h(
+      'button',
+      {
+        class: 'linecheck-answer',
+        attrs: { type: 'button', 'aria-keyshortcuts': 'Alt+L', 'data-check': c.checkId, title: 'Tell both sides this post is at the hotline (Alt+L)' },
+        on: {
+          click: () => {
+            client.answerLineCheck(c.linkId, c.checkId).catch(() => undefined); // a refusal arrives as a 'failed' notice
+            ctx.requestRender();
+          },
+        },
+      },
+      'ANSWER',
+    );
+  } else if (state === 'pending') {
+    title = h('strong', { class: 'lc-title' }, client.status === 'connected' ? 'Line check: answering…' : 'Line check: answer waiting in the outbox');
+  } else if (state === 'answered') {
+    const waiting = other.filter((p) => !c.answers.has(p)).map((p) => model.postName(p));
+    title = h(
+      'strong',
+      { class: 'lc-title' },
+      `✓ Line check answered at ${formatTime(mine!.at)} by ${model.userName(mine!.actor.userId)}`,
+      waiting.length ? h('span', { class: 'lc-wait' }, ` · waiting for ${waiting.join(', ')} `, open ? ['(', countdown(c.windowEndsAt, now), ')'] : '') : null,
+    );
+  } else {
+    title = h('strong', { class: 'lc-title' }, `Line check window closed at ${formatTime(c.windowEndsAt)}, unanswered: waiting for the outcome`);
+  }
+  return h(
+    'div',
+    { class: `linecheck-prompt state-${state}${c.late ? ' late' : ''}`, attrs: { 'data-check': c.checkId, 'data-link': c.linkId, role: 'group', 'aria-label': 'Line check' } },
+    h('span', { class: 'lc-icon', attrs: { 'aria-hidden': 'true' } }, '☎'),
+    h('span', { class: 'lc-body' }, title, where, c.late ? h('span', { class: 'lc-late' }, lateNote(c)) : null),
+    action,
+  );
+}
+
+/** Open line checks at the operator's post: the prompt of each, at the top of every view. */
+export class LineCheckBar {
+  readonly el: HTMLElement;
+  readonly #ctx: Ctx;
+
+  constructor(ctx: Ctx) {
+    this.#ctx = ctx;
+    this.el = h('section', { class: 'linecheck-bar', attrs: { 'aria-label': 'Line checks', 'aria-live': 'assertive', hidden: true } });
+  }
+
+  /** The open checks shown: this post's, not yet closed. */
+  get checks(): LineCheckRecord[] {
+    const post = this.#ctx.model.user.role === 'operator' ? this.#ctx.model.user.post : null;
+    if (!post) return [];
+    return [...this.#ctx.model.lineChecks.values()].filter((c) => c.closed === null && c.posts.includes(post)).sort((a, b) => a.windowEndsAt - b.windowEndsAt);
+  }
+
+  update(): void {
+    const now = this.#ctx.serverNow();
+    const checks = this.checks;
+    this.el.hidden = checks.length === 0;
+    reconcile(
+      this.el,
+      checks,
+      (c) => c.checkId,
+      () => h('div', { class: 'linecheck-slot' }),
+      (el, c) => {
+        const stamp = lineCheckStamp(this.#ctx, c, now);
+        if (el.dataset.stamp === stamp) return;
+        const focused = el.contains(document.activeElement);
+        el.dataset.stamp = stamp;
+        fill(el, lineCheckPrompt(this.#ctx, c, now));
+        if (focused) (el.querySelector<HTMLElement>('.linecheck-answer') ?? this.el.querySelector<HTMLElement>('.linecheck-answer'))?.focus();
+      },
+    );
+  }
+
+  /** Alt+L: puts the keyboard on the first ANSWER button. */
+  focusAnswer(): boolean {
+    const btn = this.el.querySelector<HTMLElement>('.linecheck-answer');
+    btn?.focus();
+    return btn !== null;
   }
 }

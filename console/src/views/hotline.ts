@@ -5,7 +5,7 @@ import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCES, PRECEDENCE_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
 import type { DeadlineRecord, LineEventEntry, MessageItem, Thread, ThreadItem } from '../model.js';
 import { drafts } from '../session.js';
-import { actorLabel, escalationLine, exerciseBadge, precedenceBadge, severityChip, type Ctx } from './common.js';
+import { actorLabel, alertBetween, alertDescription, escalationLine, exerciseBadge, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
 import { deadlineCard, deadlineStamp, deadlineStatus, lateNote, lineCheckPosts, lineEventText, messageAckButton } from './discipline.js';
 import { MapView } from './map.js';
 
@@ -420,7 +420,10 @@ export class HotlineView {
     const target = entry.type === 'message.escalated' ? entry.payload.messageSeq : null;
     return h(
       'li',
-      { class: `thread-event ${cls}${entry.drill ? ' drill' : ''}`, attrs: { 'data-seq': entry.seq, 'data-type': entry.type } },
+      {
+        class: `thread-event ${cls}${entry.drill ? ' drill' : ''}`,
+        attrs: { 'data-seq': entry.seq, 'data-type': entry.type, 'data-check': 'checkId' in entry.payload ? entry.payload.checkId : undefined },
+      },
       h('span', { class: 'thread-alert-icon', attrs: { 'aria-hidden': 'true' } }, icon),
       exerciseBadge(entry.drill),
       h('span', { class: 'thread-alert-text', attrs: { dir: 'auto' } }, text),
@@ -463,7 +466,7 @@ export class HotlineView {
     let text: string;
     switch (entry.type) {
       case 'alert.raised':
-        text = `ALERT RAISED by ${actorLabel(model, entry.actor)}: ${kind}, ${entry.payload.severity} ${SEVERITY_LABEL[entry.payload.severity]}. ${entry.payload.description}`;
+        text = `ALERT RAISED by ${a ? raisedByText(model, a) : actorLabel(model, entry.actor)}: ${kind}, ${entry.payload.severity} ${SEVERITY_LABEL[entry.payload.severity]}. ${a ? alertDescription(model, a) : entry.payload.description}`;
         break;
       case 'alert.acknowledged':
         text = `${kind} alert acknowledged by ${actorLabel(model, entry.actor)}${entry.payload.text ? `: ${entry.payload.text}` : ''}`;
@@ -689,7 +692,11 @@ export class HotlineView {
             h(
               'span',
               { class: 'alert-card-where' },
-              ours ? `Raised by us on ${model.link(a.linkId)?.name}; waiting for ${model.postName(a.counterpartPostId)}` : `${incoming ? 'From' : 'Raised by'} ${model.postName(a.raiserPostId)}, ${formatTime(a.raisedAt)}`,
+              a.raisedBy.role === 'system'
+                ? `${model.link(a.linkId)?.name}: ${alertBetween(model, a)}, ${formatTime(a.raisedAt)}`
+                : ours
+                  ? `Raised by us on ${model.link(a.linkId)?.name}; waiting for ${model.postName(a.counterpartPostId)}`
+                  : `${incoming ? 'From' : 'Raised by'} ${model.postName(a.raiserPostId)}, ${formatTime(a.raisedAt)}`,
             ),
             escalationLine(model, a, now),
           ),
