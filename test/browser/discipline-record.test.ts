@@ -1,10 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { Entry } from '@hotline/shared';
+import type { Alert, Entry } from '@hotline/shared';
+import { connectClient, tokenFor, type TestClient } from '../helpers/clients.js';
 import { waitFor } from '../helpers/wait.js';
 import type { TestCluster } from '../helpers/cluster.js';
 import { readLog } from '../helpers/log.js';
-import { FLASH_DEADLINE, LINE_CHECK, buildConsoleDir, inPageAll, launchBrowser, openConsole, screenshot, startDisciplineCluster, type ConsolePage } from './harness.js';
+import { formatMs } from '../../console/src/format.js';
+import {
+  FLASH_DEADLINE,
+  LINE_CHECK,
+  buildConsoleDir,
+  inPageAll,
+  launchBrowser,
+  openConsole,
+  rewriteLog,
+  screenshot,
+  startDisciplineCluster,
+  type ConsolePage,
+} from './harness.js';
 
 /**
  * Hotline discipline and the verifiable record in the console, in Debian's Chromium against real
@@ -16,6 +30,7 @@ let built: Awaited<ReturnType<typeof buildConsoleDir>>;
 let cluster: TestCluster;
 let browser: Browser;
 const pages: ConsolePage[] = [];
+const clients: TestClient[] = [];
 /** Console messages the browser itself logs while a test stops the servers on purpose. */
 const NETWORK_NOISE = /WebSocket connection to .* failed|Failed to load resource|net::ERR_/;
 let expectedNetworkNoise = new Set<ConsolePage>();
@@ -24,6 +39,17 @@ async function open(node: number, user: string): Promise<ConsolePage> {
   const p = await openConsole(browser, cluster.nodes[node]!.url, user);
   pages.push(p);
   return p;
+}
+
+async function client(node: number, user: string): Promise<TestClient> {
+  const c = await connectClient(cluster.nodes[node]!.url, user);
+  clients.push(c);
+  return c;
+}
+
+/** The monitor's console, opened once and kept for the record tests. */
+async function monitor(): Promise<ConsolePage> {
+  return pages.find((p) => p.user === 'monitor') ?? open(1, 'monitor');
 }
 
 async function close(...ps: ConsolePage[]): Promise<void> {
@@ -64,6 +90,7 @@ afterEach(() => {
 
 afterAll(async () => {
   for (const n of cluster?.nodes ?? []) if (!n.running) console.error(`server ${n.nodeId} died:\n${n.output.slice(-40).join('\n')}`);
+  for (const c of clients) c.close();
   await Promise.allSettled(pages.map((p) => p.context.close()));
   await browser?.close();
   await cluster?.stop();
@@ -88,6 +115,16 @@ describe('hotline discipline in the console', () => {
     }
     // Only the counterpart may acknowledge.
     expect(await a.page.locator(`.msg[data-seq="${seq}"] .msg-ack`).count()).toBe(0);
+    // A1's own signing key, in its about panel, is the key the record registers for op-a1 and signs with.
+    await a.page.locator('button.identity').click();
+    const keyId = await a.page.locator('.about-dialog[open] .key-id').getAttribute('data-key-id');
+    const l1 = await readLog(cluster.redis.client(), 'l1');
+    expect(l1.find((e) => e.seq === seq)!.sig?.keyId).toBe(keyId);
+    expect(l1.filter((e) => e.type === 'key.registered' && e.actor.userId === 'op-a1').map((e) => e.type === 'key.registered' && e.payload.keyId)).toContain(keyId);
+    expect(await a.page.locator('.about-dialog .key-id').textContent()).toBe(keyId!.replace(/(.{4})(?=.)/g, '$1 '));
+    await screenshot(a.page, 'about-key');
+    await a.page.keyboard.press('Escape');
+    await a.page.locator('.about-dialog[open]').waitFor({ state: 'detached' });
     await screenshot(b.page, 'flash-awaiting');
 
     // B acknowledges with the keyboard.
@@ -223,5 +260,224 @@ describe('hotline discipline in the console', () => {
     await a.page.locator('.conn[data-status="connected"]').waitFor();
     await screenshot(a.page, 'linecheck-late');
     await close(a);
+  });
+});
+
+describe('reports and the verifiable record in the console', () => {
+  it('the reports view shows the figures of a known set of alerts and flash traffic, with CSV downloads', async () => {
+    const a = await client(0, 'op-a2');
+    const b = await client(1, 'op-b2');
+    const raise = async (kind: 'small-arms-fire' | 'drone' | 'explosion', severity: 2 | 3 | 4, drill = false) =>
+      (await a.raiseAlert({ linkId: 'l2', kind, severity, description: `report: ${kind}`, drill })).alert;
+    const real = [await raise('small-arms-fire', 3), await raise('small-arms-fire', 4), await raise('drone', 2)];
+    const drill = await raise('explosion', 2, true);
+    // Alerts on l2 (and drills) escalate once, at once, to the joint command; wait for each.
+    const redis = cluster.redis.client();
+    await waitFor(async () => {
+      const log = await readLog(redis, 'l2');
+      return [...real, drill].every((x) => log.some((e) => e.type === 'alert.escalated' && e.payload.alertId === x.alertId));
+    });
+    const acked: Alert[] = [(await b.ackAlert(real[0]!.alertId)).alert, (await b.ackAlert(real[1]!.alertId)).alert];
+    await b.resolveAlert(real[1]!.alertId, 'ceasefire holds');
+    await a.cancelAlert(real[2]!.alertId, 'a bird');
+    await b.ackAlert(drill.alertId);
+    // One flash acknowledged in time, one immediate still waiting.
+    const flash = (await a.send('l2', 'FLASH for the report', { precedence: 'flash' })).entry;
+    await waitFor(() => b.cursor('l2') >= flash.seq);
+    const flashAck = (await b.ackMessage('l2', flash.seq)).deadline;
+    await a.send('l2', 'IMMEDIATE for the report', { precedence: 'immediate' });
+
+    const m = await monitor();
+    await m.page.getByRole('tab', { name: 'Reports' }).click();
+    const panel = m.page.locator('#panel-reports');
+    await panel.getByLabel('Link', { exact: true }).selectOption('l2');
+    await panel.getByRole('button', { name: 'Show report' }).click();
+    await m.page.locator('.reports-view[data-state="shown"]').waitFor();
+    const cells = async (table: string, row: string) =>
+      inPageAll<Record<string, string>>(
+        panel.locator(`[data-table="${table}"] tr[data-row="${row}"] td`),
+        'return Object.fromEntries(els.map((e) => [e.dataset.col, e.textContent]))',
+      );
+    const times = acked.map((x) => x.acknowledgedAt! - x.raisedAt).sort((p, q) => p - q);
+    expect(await cells('incidents', 'incidents')).toEqual({ real: '3', drill: '1' });
+    expect(await cells('incidents', 'acknowledged')).toEqual({ real: '2', drill: '1' });
+    expect(await cells('incidents', 'ack-median')).toMatchObject({ real: formatMs(times[0]!) });
+    expect(await cells('incidents', 'ack-p90')).toMatchObject({ real: formatMs(times[1]!) });
+    expect(await cells('incidents', 'ack-worst')).toMatchObject({ real: formatMs(times[1]!) });
+    expect(await cells('incidents', 'escalations')).toEqual({ real: '3', drill: '1' });
+    expect(await cells('incidents', 'esc-level-1')).toEqual({ real: '3', drill: '1' });
+    expect(await cells('incidents', 'kind-small-arms-fire')).toEqual({ real: '2', drill: '0' });
+    expect(await cells('incidents', 'kind-drone')).toEqual({ real: '1', drill: '0' });
+    expect(await cells('incidents', 'kind-explosion')).toEqual({ real: '0', drill: '1' });
+    expect(await cells('incidents', 'severity-2')).toEqual({ real: '1', drill: '1' });
+    expect(await cells('incidents', 'severity-4')).toEqual({ real: '1', drill: '0' });
+    expect(await cells('incidents', 'state-resolved')).toEqual({ real: '1', drill: '0' });
+    expect(await cells('incidents', 'state-cancelled')).toEqual({ real: '1', drill: '0' });
+    expect(await cells('precedence', 'l2:flash')).toEqual({
+      sent: '1',
+      acknowledged: '1',
+      awaiting: '0',
+      escalated: '0',
+      'ack-median': formatMs(flashAck.acknowledgedAt! - flashAck.sentAt),
+      'ack-p90': formatMs(flashAck.acknowledgedAt! - flashAck.sentAt),
+      'ack-worst': formatMs(flashAck.acknowledgedAt! - flashAck.sentAt),
+    });
+    expect(await cells('precedence', 'l2:immediate')).toMatchObject({ sent: '1', acknowledged: '0', awaiting: '1' });
+    await screenshot(m.page, 'reports');
+
+    // CSV: the server's own for incidents, one made in the page for discipline.
+    const [incidentsCsv] = await Promise.all([m.page.waitForEvent('download'), panel.locator('[data-csv="incidents"]').click()]);
+    const csv = readFileSync((await incidentsCsv.path())!, 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^period_from,period_to,link,traffic,incidents,/);
+    expect(csv.find((l) => l.split(',')[2] === 'l2' && l.split(',')[3] === 'real')!.split(',')[4]).toBe('3');
+    const [disciplineCsv] = await Promise.all([m.page.waitForEvent('download'), panel.locator('[data-csv="discipline"]').click()]);
+    const dcsv = readFileSync((await disciplineCsv.path())!, 'utf8');
+    expect(dcsv).toMatch(/,l2,precedence,flash,sent,1\n/);
+    expect(dcsv).toMatch(/,l2,precedence,immediate,awaiting,1\n/);
+  });
+
+  /** Traffic of both kinds on l4 from two SDK clients, then a quiet log (every receipt written). */
+  async function busyLink4(): Promise<Entry[]> {
+    const a = await client(0, 'op-a1');
+    const b = await client(1, 'op-b2');
+    const redis = cluster.redis.client();
+    await a.send('l4', 'Routine traffic on link 4: patrol at pillar 12');
+    const flash = (await a.send('l4', 'FLASH on link 4: shots near the culvert', { precedence: 'flash' })).entry;
+    await waitFor(() => b.cursor('l4') >= flash.seq);
+    await b.ackMessage('l4', flash.seq);
+    const raised = (await a.raiseAlert({ linkId: 'l4', kind: 'small-arms-fire', severity: 3, description: 'Shots near the culvert' })).alert;
+    await b.ackAlert(raised.alertId, 'seen');
+    const reply = (await b.send('l4', 'Received: patrol on its way')).entry;
+    await waitFor(async () => {
+      const log = await readLog(redis, 'l4');
+      const delivered = (post: string, seq: number) => log.some((e) => e.type === 'receipt' && e.payload.kind === 'delivered' && e.payload.postId === post && e.payload.uptoSeq >= seq);
+      return delivered('a1', reply.seq) && delivered('b2', flash.seq);
+    });
+    a.close();
+    b.close();
+    return readLog(redis, 'l4');
+  }
+
+  async function verify(m: ConsolePage, linkId: string): Promise<void> {
+    await m.page.getByRole('tab', { name: 'Record' }).click();
+    const panel = m.page.locator('#panel-record');
+    await panel.getByLabel('Link', { exact: true }).selectOption(linkId);
+    await panel.getByRole('button', { name: 'Fetch and verify' }).click();
+    await m.page.locator('.record-view[data-state="intact"], .record-view[data-state="not-intact"]').waitFor();
+  }
+
+  it('a monitor verifies a link’s export in the browser: INTACT with the counts; an entry edited in Redis: NOT INTACT, naming it', async () => {
+    const original = await busyLink4();
+    const m = await monitor();
+    await verify(m, 'l4');
+    const result = m.page.locator('.verify-result');
+    expect(await result.getAttribute('data-result')).toBe('intact');
+    expect(await result.locator('.verdict').textContent()).toBe('INTACT');
+    const count = async (key: string) => Number(await m.page.locator(`.counts-table tr[data-count="${key}"] td`).textContent());
+    expect(await count('entries')).toBe(original.length);
+    expect((await count('signed')) + (await count('serverEntries')) + (await count('keys'))).toBe(original.length);
+    expect(await count('keys')).toBeGreaterThanOrEqual(2);
+    expect(await count('unsigned')).toBe(0);
+    expect(await count('quotesChecked')).toBeGreaterThanOrEqual(3);
+    expect(await m.page.locator('.types-table tr[data-type="message"] td').textContent()).toBe(String(original.filter((e) => e.type === 'message').length));
+    await screenshot(m.page, 'record-intact');
+    // The export, as a file: exactly what was verified.
+    const [download] = await Promise.all([m.page.waitForEvent('download'), m.page.getByRole('button', { name: 'Download the export (.ndjson)' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^l4-.*\.ndjson$/);
+    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; entries?: number });
+    expect(lines[0]!.kind).toBe('header');
+    expect(lines.at(-1)).toMatchObject({ kind: 'end', entries: original.length });
+
+    // Someone with write access to Redis edits what was said.
+    const edited = original.find((e) => e.type === 'message' && e.payload.text.startsWith('Routine traffic on link 4'))!;
+    await rewriteLog(
+      cluster.redis.client(),
+      'l4',
+      original.map((e) => (e.seq === edited.seq && e.type === 'message' ? { ...e, payload: { ...e.payload, text: 'we never said that' } } : e)),
+    );
+    await verify(m, 'l4');
+    expect(await result.getAttribute('data-result')).toBe('not-intact');
+    expect(await result.getAttribute('data-bad-seq')).toBe(String(edited.seq));
+    expect(await result.locator('.verdict').textContent()).toBe('NOT INTACT');
+    expect(await result.locator('.first-bad').textContent()).toMatch(
+      new RegExp(`^First bad: entry ${edited.seq} \\(line \\d+\\): hash does not match the content \\(the entry was altered\\)$`),
+    );
+    await screenshot(m.page, 'record-not-intact');
+    await rewriteLog(cluster.redis.client(), 'l4', original);
+    await verify(m, 'l4');
+    expect(await result.getAttribute('data-result')).toBe('intact');
+  });
+
+  it('a console that holds a checkpoint shows a persistent integrity warning, naming link and entry, once the log is rewritten behind its back', async () => {
+    const m = await monitor();
+    const redis = cluster.redis.client();
+    const original = await readLog(redis, 'l4');
+    const bar = m.page.locator('.integrity-bar');
+    expect(await bar.isVisible()).toBe(false);
+    // The server signs every head now; the console gets the checkpoint and keeps it.
+    const made = await fetch(`${cluster.nodes[0]!.url}/api/checkpoints`, { method: 'POST', headers: { authorization: `Bearer ${tokenFor('admin', 'admin')}` } });
+    expect(((await made.json()) as { made: number }).made).toBeGreaterThan(0);
+    const cp = await waitFor(async () => {
+      const held = JSON.parse((await m.page.evaluate<string | null>("localStorage.getItem('hotline:u:monitor:checkpoint:l4')")) ?? 'null') as { seq: number } | null;
+      return held && held.seq === original.length ? held : null;
+    });
+    // A rewrite no chain check can see: an entry edited before the checkpoint, the chain recomputed.
+    const target = original.find((e) => e.type === 'message' && e.seq < cp.seq)!;
+    await rewriteLog(
+      redis,
+      'l4',
+      original.map((e) => (e.seq === target.seq && e.type === 'message' ? { ...e, payload: { ...e.payload, text: 'rewritten' } } : e)),
+      { rechain: true },
+    );
+    // The next time the console reads the log (here: a reload) it says so, and keeps saying so.
+    await m.page.reload();
+    await m.page.locator('.conn[data-status="connected"]').waitFor();
+    await bar.waitFor();
+    expect(await bar.locator('.integrity-title').textContent()).toBe(`⚠ RECORD INTEGRITY WARNING: Link 4 (l4), entry ${cp.seq}`);
+    expect(await bar.locator(`li[data-link="l4"][data-seq="${cp.seq}"]`).textContent()).toContain('signed');
+    await screenshot(m.page, 'integrity-warning');
+    await m.page.getByRole('tab', { name: 'Alerts' }).click();
+    expect(await bar.isVisible()).toBe(true);
+    await m.page.reload();
+    await bar.waitFor();
+    // The verifier in the browser agrees: the edited message's signature no longer verifies, and the
+    // console's own checkpoint differs from the export.
+    await verify(m, 'l4');
+    expect(await m.page.locator('.verify-result').getAttribute('data-bad-seq')).toBe(String(target.seq));
+    expect(await m.page.locator('.first-bad').textContent()).toContain('does not verify');
+    expect(await m.page.locator('.own-checkpoint').textContent()).toMatch(new RegExp(`^entry ${cp.seq}, signed \\d\\d:\\d\\d:\\d\\d: ✗ the export DIFFERS$`));
+    await rewriteLog(redis, 'l4', original);
+    // Folded to one line, it stays; cleared only on a second press.
+    await bar.getByRole('button', { name: 'Fold to one line' }).click();
+    await m.page.locator('.integrity-bar.folded').waitFor();
+    await bar.getByRole('button', { name: 'Show details' }).click();
+    const clear = bar.getByRole('button', { name: 'Clear after reporting' });
+    await clear.click();
+    expect(await bar.isVisible()).toBe(true);
+    await bar.getByRole('button', { name: 'Press again to clear this warning' }).click();
+    await bar.waitFor({ state: 'hidden' });
+  });
+
+  it('says plainly at the login that it cannot sign on an insecure origin (plain http, not localhost)', async () => {
+    const insecure = await launchBrowser([`--host-resolver-rules=MAP hotline.insecure.test 127.0.0.1`]);
+    try {
+      const page = await (await insecure.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(msg.text());
+      });
+      await page.goto(`http://hotline.insecure.test:${cluster.nodes[0]!.port}/`);
+      const note = page.locator('#insecure-origin');
+      await note.waitFor();
+      expect(await note.textContent()).toContain('WebCrypto');
+      expect(await note.textContent()).toContain('https');
+      expect(await page.getByRole('button', { name: 'Log in' }).isDisabled()).toBe(true);
+      expect(await page.getByLabel('User').isDisabled()).toBe(true);
+      await screenshot(page, 'insecure-origin');
+      expect(errors).toEqual([]);
+    } finally {
+      await insecure.close();
+    }
   });
 });
