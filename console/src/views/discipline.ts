@@ -96,7 +96,7 @@ export function messageAckButton(ctx: Ctx, d: DeadlineRecord): HTMLElement | nul
         },
       },
     },
-    `ACKNOWLEDGE${forPost}`,
+    `ACKNOWLEDGE MESSAGE${forPost}`,
   );
 }
 

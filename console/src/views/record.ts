@@ -84,7 +84,7 @@ export class RecordView {
           },
         },
       },
-      h('div', { class: 'field' }, h('label', { attrs: { for: 'record-link' } }, 'Link'), this.#link),
+      h('div', { class: 'field' }, h('label', { attrs: { for: 'record-link' } }, 'Link to verify'), this.#link),
       h(
         'fieldset',
         { class: 'range' },

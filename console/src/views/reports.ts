@@ -89,7 +89,7 @@ export class ReportsView {
           },
         },
       },
-      h('div', { class: 'field' }, h('label', { attrs: { for: 'report-link' } }, 'Link'), this.#link),
+      h('div', { class: 'field' }, h('label', { attrs: { for: 'report-link' } }, 'Report on link'), this.#link),
       h('div', { class: 'field' }, h('label', { attrs: { for: 'report-from' } }, 'From'), this.#from),
       h('div', { class: 'field' }, h('label', { attrs: { for: 'report-to' } }, 'To (empty: now)'), this.#to),
       this.#show,
