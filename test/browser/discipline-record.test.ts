@@ -145,6 +145,18 @@ describe('hotline discipline in the console', () => {
       payload: { uptoHash: message.hash },
     });
 
+    // Exercise traffic stays marked: an EXERCISE flash, in the thread and the side list at both ends.
+    await a.page.locator('form.composer .exercise-toggle').click();
+    await send(a, 'EXERCISE FLASH: simulated contact at pillar 9', 'flash');
+    await a.page.locator('form.composer .exercise-toggle').click();
+    const ex = await seqOf(a, 'EXERCISE FLASH: simulated contact at pillar 9');
+    for (const p of [a, b]) {
+      expect(await p.page.locator(`.msg.drill[data-seq="${ex}"] .exercise-badge`).textContent()).toBe('EXERCISE');
+      await p.page.locator(`.deadline-card.drill[data-deadline-id="MSG-l1-${ex}"] .exercise-badge`).waitFor();
+    }
+    await b.page.locator(`.deadline-card[data-deadline-id="MSG-l1-${ex}"] .msg-ack`).click();
+    await a.page.locator(`.msg[data-seq="${ex}"][data-ack="acknowledged"]`).waitFor();
+
     // Nobody acknowledges the next one: at its deadline it escalates, and both ends say to whom.
     await send(a, 'FLASH: nobody answers this one', 'flash');
     const late = await seqOf(a, 'FLASH: nobody answers this one');
@@ -290,7 +302,7 @@ describe('reports and the verifiable record in the console', () => {
     const m = await monitor();
     await m.page.getByRole('tab', { name: 'Reports' }).click();
     const panel = m.page.locator('#panel-reports');
-    await panel.getByLabel('Link', { exact: true }).selectOption('l2');
+    await panel.getByLabel('Report on link').selectOption('l2');
     await panel.getByRole('button', { name: 'Show report' }).click();
     await m.page.locator('.reports-view[data-state="shown"]').waitFor();
     const cells = async (table: string, row: string) =>
@@ -361,7 +373,7 @@ describe('reports and the verifiable record in the console', () => {
   async function verify(m: ConsolePage, linkId: string): Promise<void> {
     await m.page.getByRole('tab', { name: 'Record' }).click();
     const panel = m.page.locator('#panel-record');
-    await panel.getByLabel('Link', { exact: true }).selectOption(linkId);
+    await panel.getByLabel('Link to verify').selectOption(linkId);
     await panel.getByRole('button', { name: 'Fetch and verify' }).click();
     await m.page.locator('.record-view[data-state="intact"], .record-view[data-state="not-intact"]').waitFor();
   }
