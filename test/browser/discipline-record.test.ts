@@ -423,7 +423,7 @@ describe('reports and the verifiable record in the console', () => {
   it('a console that holds a checkpoint shows a persistent integrity warning, naming link and entry, once the log is rewritten behind its back', async () => {
     const m = await monitor();
     const redis = cluster.redis.client();
-    const original = await readLog(redis, 'l4');
+    const original = await busyLink4();
     const bar = m.page.locator('.integrity-bar');
     expect(await bar.isVisible()).toBe(false);
     // The server signs every head now; the console gets the checkpoint and keeps it.
