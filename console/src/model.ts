@@ -624,11 +624,6 @@ export class ConsoleModel {
     return this.#actingPost(link, d.counterpartPostId) === d.counterpartPostId ? d.counterpartPostId : null;
   }
 
-  /** The deadline a message escalation is about, as the log shows it now (else as it was then). */
-  escalationDeadline(e: Escalation): DeadlineRecord | MessageDeadline | undefined {
-    return (e.subject === 'message' ? this.deadlines.get(e.id) : undefined) ?? e.message;
-  }
-
   // --- line checks --------------------------------------------------------------------------------
 
   /**
