@@ -21,7 +21,8 @@ export default defineConfig({
         // The console in Chromium runs after the others: a browser beside the timing-sensitive e2e files
         // on two cores would only make both flaky.
         extends: true,
-        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], sequence: { groupOrder: 1 } },
+        // Its files run one after another: each starts its own servers and Chromium.
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], sequence: { groupOrder: 1 }, fileParallelism: false },
       },
     ],
   },

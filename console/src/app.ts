@@ -1,21 +1,28 @@
-import { ErrorCode, type Presence, type VisibleTopology } from '@hotline/shared';
+import { ErrorCode, type Entry, type MessageDeadline, type Presence, type VisibleTopology } from '@hotline/shared';
 import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '../../client-sdk/src/index.js';
 import { Alarm } from './alarm.js';
 import { fill, h, reconcile, setText } from './dom.js';
-import { KIND_LABEL, formatCountdown, formatDuration, formatTime } from './format.js';
+import { KIND_LABEL, PRECEDENCE_LABEL, formatCountdown, formatDuration, formatTime } from './format.js';
 import { ConsoleModel } from './model.js';
 import { cacheTopology, cachedTopology, saveSession, userPrefix, type Session } from './session.js';
+import { AboutDialog } from './views/about.js';
 import { AlertsView } from './views/alerts.js';
 import { confirmButton, exerciseBadge, type Ctx, type NoticeInput } from './views/common.js';
+import { LineCheckBar, lineEventText } from './views/discipline.js';
 import { HotlineView } from './views/hotline.js';
+import { IntegrityBar } from './views/integrity.js';
 import { MapView } from './views/map.js';
 import { RaiseDialog } from './views/raise.js';
+import { RecordView } from './views/record.js';
+import { ReportsView } from './views/reports.js';
 import { Takeover } from './views/takeover.js';
 
-type Tab = 'hotline' | 'alerts' | 'map';
+type Tab = 'hotline' | 'alerts' | 'map' | 'record' | 'reports';
 
-const TAB_LABEL: Record<Tab, string> = { hotline: 'Hotline', alerts: 'Alerts', map: 'Map' };
-const TAB_KEY: Record<string, Tab> = { h: 'hotline', a: 'alerts', m: 'map' };
+const TAB_LABEL: Record<Tab, string> = { hotline: 'Hotline', alerts: 'Alerts', map: 'Map', record: 'Record', reports: 'Reports' };
+/** Alt+<key> selects a view. */
+const TAB_KEY: Record<string, Tab> = { h: 'hotline', a: 'alerts', m: 'map', v: 'record', p: 'reports' };
+const TAB_SHORTCUT: Record<Tab, string> = { hotline: 'Alt+H', alerts: 'Alt+A', map: 'Alt+M', record: 'Alt+V', reports: 'Alt+P' };
 
 const OUTBOX_LABEL: Record<OutboxItem['event'], string> = {
   'hotline:send': 'Message',
@@ -55,8 +62,15 @@ export class ConsoleApp implements Ctx {
   readonly #map: MapView;
   readonly #takeover: Takeover;
   readonly #raise: RaiseDialog;
-  readonly #panels: Record<Tab, HTMLElement>;
-  readonly #tabs: Record<Tab, HTMLButtonElement>;
+  readonly #lineChecks: LineCheckBar;
+  readonly #integrity: IntegrityBar;
+  readonly #about: AboutDialog;
+  readonly #record: RecordView | null;
+  readonly #reports: ReportsView | null;
+  /** The views this user has: Record and Reports are for monitors, admins and commanders. */
+  readonly #available: Tab[];
+  readonly #panels: Partial<Record<Tab, HTMLElement>>;
+  readonly #tabs: Partial<Record<Tab, HTMLButtonElement>>;
   readonly #conn: HTMLElement;
   readonly #soundBtn: HTMLButtonElement;
   readonly #outboxBtn: HTMLButtonElement;
@@ -128,6 +142,19 @@ export class ConsoleApp implements Ctx {
     this.#map = new MapView(this);
     this.#takeover = new Takeover(this);
     this.#raise = new RaiseDialog(this);
+    this.#lineChecks = new LineCheckBar(this);
+    const pinnedServerKey = (): { keyId: string } | null => {
+      try {
+        return JSON.parse(localStorage.getItem(`${userPrefix(user.id)}server-key`) ?? 'null') as { keyId: string } | null;
+      } catch {
+        return null;
+      }
+    };
+    const records = user.role !== 'operator';
+    this.#record = records ? new RecordView(this, { pinnedServerKey: () => pinnedServerKey()?.keyId ?? null }) : null;
+    this.#reports = records ? new ReportsView(this) : null;
+    this.#integrity = new IntegrityBar(this, `${userPrefix(user.id)}forks`);
+    this.#about = new AboutDialog(this, { serverKey: pinnedServerKey, expiresAt: () => this.#session.expiresAt });
 
     // --- header ---------------------------------------------------------------------------------
     const side = this.model.side(user.side);
@@ -168,8 +195,12 @@ export class ConsoleApp implements Ctx {
       'header',
       { class: 'topbar' },
       h(
-        'div',
-        { class: 'identity', attrs: { style: `--side:${side?.color ?? '#888'}` } },
+        'button',
+        {
+          class: 'identity',
+          attrs: { type: 'button', style: `--side:${side?.color ?? '#888'}`, 'aria-haspopup': 'dialog', title: 'About you and this console: your signing key id' },
+          on: { click: () => this.#about.open() },
+        },
         h('strong', { class: 'user-name' }, user.name),
         h('span', { class: 'user-role' }, roleLine),
       ),
@@ -192,7 +223,10 @@ export class ConsoleApp implements Ctx {
         h('section', { class: 'map-view', attrs: { 'aria-label': 'Map' } }, this.#map.el),
       ),
     };
-    const tabs = Object.keys(TAB_LABEL) as Tab[];
+    if (this.#record) this.#panels.record = h('div', { class: 'panel scroll-panel', attrs: { id: 'panel-record', role: 'tabpanel', 'aria-labelledby': 'tab-record' } }, this.#record.el);
+    if (this.#reports) this.#panels.reports = h('div', { class: 'panel scroll-panel', attrs: { id: 'panel-reports', role: 'tabpanel', 'aria-labelledby': 'tab-reports' } }, this.#reports.el);
+    const tabs = (Object.keys(TAB_LABEL) as Tab[]).filter((t) => this.#panels[t] !== undefined);
+    this.#available = tabs;
     this.#tabs = Object.fromEntries(
       tabs.map((t) => [
         t,
@@ -200,12 +234,12 @@ export class ConsoleApp implements Ctx {
           'button',
           {
             class: 'tab',
-            attrs: { type: 'button', role: 'tab', id: `tab-${t}`, 'aria-controls': `panel-${t}`, 'aria-keyshortcuts': `Alt+${t[0]!.toUpperCase()}` },
+            attrs: { type: 'button', role: 'tab', id: `tab-${t}`, 'aria-controls': `panel-${t}`, 'aria-keyshortcuts': TAB_SHORTCUT[t] },
             on: { click: () => this.selectTab(t, true) },
           },
         ),
       ]),
-    ) as Record<Tab, HTMLButtonElement>;
+    ) as Partial<Record<Tab, HTMLButtonElement>>;
     const tablist = h('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } }, tabs.map((t) => this.#tabs[t]));
     tablist.addEventListener('keydown', (ev) => {
       if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
@@ -225,21 +259,25 @@ export class ConsoleApp implements Ctx {
         'div',
         { class: `console role-${user.role}${session.drill ? ' drill-session' : ''}` },
         header,
+        this.#integrity.el,
         exercise,
         tablist,
+        this.#lineChecks.el,
         this.#notices,
         h('main', { class: 'panels' }, Object.values(this.#panels)),
         this.#outboxBar,
         this.#takeover.el,
         this.#raise.el,
+        this.#about.el,
       ),
     );
 
-    // Where the user was (survives a reload): #hotline/<link>, #alerts/<alert>, #map.
+    // Where the user was (survives a reload): #hotline/<link>, #alerts/<alert>, #map, #record/<link>, #reports.
     const [tab, arg] = decodeURIComponent(location.hash.slice(1)).split('/');
-    this.#tab = tab === 'alerts' || tab === 'map' || tab === 'hotline' ? tab : user.role === 'operator' ? 'hotline' : 'alerts';
+    this.#tab = tabs.includes(tab as Tab) ? (tab as Tab) : user.role === 'operator' ? 'hotline' : 'alerts';
     if (this.#tab === 'hotline' && arg) this.#hotline.select(arg);
     if (this.#tab === 'alerts' && arg) this.#alerts.select(arg);
+    if (this.#tab === 'record' && arg) this.#record?.select(arg);
     this.selectTab(this.#tab);
     this.#wire();
     this.requestRender();
@@ -273,6 +311,13 @@ export class ConsoleApp implements Ctx {
     this.requestRender();
   }
 
+  openMessage(linkId: string, seq: number): void {
+    this.selectTab('hotline');
+    this.#hotline.reveal(linkId, seq);
+    this.#updateHash();
+    this.requestRender();
+  }
+
   openRaise(linkId?: string): void {
     this.#raise.open(linkId ?? this.#hotline.selected ?? undefined);
   }
@@ -291,13 +336,14 @@ export class ConsoleApp implements Ctx {
   }
 
   selectTab(tab: Tab, focus = false): void {
+    if (!this.#available.includes(tab)) return;
     this.#tab = tab;
-    for (const t of Object.keys(this.#panels) as Tab[]) {
-      this.#panels[t].hidden = t !== tab;
-      this.#tabs[t].setAttribute('aria-selected', String(t === tab));
-      this.#tabs[t].tabIndex = t === tab ? 0 : -1;
+    for (const t of this.#available) {
+      this.#panels[t]!.hidden = t !== tab;
+      this.#tabs[t]!.setAttribute('aria-selected', String(t === tab));
+      this.#tabs[t]!.tabIndex = t === tab ? 0 : -1;
     }
-    if (focus) this.#tabs[tab].focus();
+    if (focus) this.#tabs[tab]!.focus();
     this.#updateHash();
     this.requestRender();
   }
@@ -336,6 +382,7 @@ export class ConsoleApp implements Ctx {
         if (this.#firstSynced && entry.type === 'message' && this.model.user.post && entry.actor.postId !== this.model.user.post) {
           if (entry.payload.precedence === 'flash' || entry.payload.precedence === 'immediate') this.alarm.beep();
         }
+        if (this.#firstSynced) this.#lineCheckNews(entry);
         this.requestRender();
       }),
       c.on('presence', (p: Presence) => {
@@ -343,6 +390,7 @@ export class ConsoleApp implements Ctx {
         this.requestRender();
       }),
       c.on('escalation', (e) => {
+        if (e.message) this.model.mergeDeadline(e.message);
         if (this.model.addEscalation(e)) this.requestRender();
       }),
       c.on('status', (status) => {
@@ -360,6 +408,7 @@ export class ConsoleApp implements Ctx {
           this.#firstSynced = true;
           void this.#afterFirstSync();
         }
+        void this.#refreshDeadlines();
         this.requestRender();
       }),
       c.on('outbox', () => this.requestRender()),
@@ -372,13 +421,7 @@ export class ConsoleApp implements Ctx {
           text: `${this.model.link(linkId)?.name ?? linkId}: entries from ${expectedSeq} are missing (${gotSeq} arrived first). Syncing to fill the gap…`,
         });
       }),
-      c.on('fork', ({ linkId, detail }) => {
-        this.notify({
-          key: `fork:${linkId}`,
-          level: 'critical',
-          text: `${this.model.link(linkId)?.name ?? linkId}: the server's record disagrees with what this console already holds (${detail}). The log may have been rewritten or rolled back: report this to the joint monitors.`,
-        });
-      }),
+      c.on('fork', ({ linkId, seq, detail }) => this.#integrity.add({ linkId, seq, detail })),
       c.on('unauthenticated', () => {
         this.logout('Your session has ended. Please log in again; nothing in the outbox is lost.');
       }),
@@ -408,7 +451,9 @@ export class ConsoleApp implements Ctx {
       if (key === 'r' && this.model.writableLinks.length > 0) {
         ev.preventDefault();
         this.openRaise();
-      } else if (TAB_KEY[key]) {
+      } else if (key === 'l' && this.#lineChecks.focusAnswer()) {
+        ev.preventDefault();
+      } else if (TAB_KEY[key] && this.#available.includes(TAB_KEY[key])) {
         ev.preventDefault();
         this.selectTab(TAB_KEY[key], true);
       }
@@ -453,6 +498,35 @@ export class ConsoleApp implements Ctx {
     this.requestRender();
   }
 
+  /** A line check at this operator's post starts (a tone) or closes (its outcome, as a notice). */
+  #lineCheckNews(entry: Entry): void {
+    const post = this.model.user.role === 'operator' ? this.model.user.post : null;
+    if (!post) return;
+    if (entry.type === 'linecheck.started' && entry.payload.posts.includes(post)) this.alarm.beep();
+    if (entry.type === 'linecheck.closed') {
+      const check = this.model.lineChecks.get(entry.payload.checkId);
+      if (!check?.posts.includes(post)) return;
+      const { text } = lineEventText(this.model, entry);
+      this.notify({
+        key: `lc:${entry.linkId}`, // the latest outcome per link: never a pile of them
+        level: entry.payload.missed.length ? 'warning' : 'info',
+        text: `${this.model.link(entry.linkId)?.name ?? entry.linkId}: ${text}.`,
+        ttlMs: 20_000,
+      });
+    }
+  }
+
+  /** What the server says of the messages awaiting acknowledgement: their policy and next escalation. */
+  async #refreshDeadlines(): Promise<void> {
+    try {
+      const { deadlines } = await this.client.api<{ deadlines: MessageDeadline[] }>('/api/deadlines');
+      for (const d of deadlines) this.model.mergeDeadline(d);
+      this.requestRender();
+    } catch {
+      // The log alone gives every deadline; the server's figures only add the next escalation time.
+    }
+  }
+
   /** Corrects countdowns for a local clock that is off: the server's Date header, to the second. */
   async #syncClock(): Promise<void> {
     try {
@@ -488,7 +562,7 @@ export class ConsoleApp implements Ctx {
   }
 
   #updateHash(): void {
-    const arg = this.#tab === 'hotline' ? this.#hotline.selected : this.#tab === 'alerts' ? this.#alerts.selected : null;
+    const arg = this.#tab === 'hotline' ? this.#hotline.selected : this.#tab === 'alerts' ? this.#alerts.selected : this.#tab === 'record' ? (this.#record?.selected ?? null) : null;
     const hash = `#${this.#tab}${arg ? `/${encodeURIComponent(arg)}` : ''}`;
     if (location.hash !== hash) history.replaceState(null, '', hash);
   }
@@ -505,6 +579,9 @@ export class ConsoleApp implements Ctx {
     this.alarm.setSiren(this.#takeover.wantsSiren);
     this.alarm.setChime(this.#inboxReady && m.unreadEscalations.length > 0);
     this.#takeover.update();
+    this.#lineChecks.update();
+    this.#integrity.update();
+    this.#about.update();
     this.#renderHeader();
     this.#renderNotices();
     this.#renderOutbox();
@@ -534,9 +611,12 @@ export class ConsoleApp implements Ctx {
     const open = m.activeAlerts.filter((r) => r.alert.state === 'open').length;
     const unreadEsc = m.unreadEscalations.length;
     const badge = (n: number, cls: string) => (n > 0 ? h('span', { class: `badge ${cls}` }, String(n)) : null);
-    fill(this.#tabs.hotline, 'Hotline', badge(unreadMessages, 'unread-badge'));
-    fill(this.#tabs.alerts, 'Alerts', badge(open, 'alert-badge'), unreadEsc ? h('span', { class: 'badge esc-badge' }, `${unreadEsc} new`) : null);
-    fill(this.#tabs.map, 'Map');
+    const awaiting = m.awaitingDeadlines.length;
+    fill(this.#tabs.hotline!, 'Hotline', badge(unreadMessages, 'unread-badge'), awaiting ? h('span', { class: 'badge ack-badge', attrs: { title: `${awaiting} flash or immediate message${awaiting === 1 ? '' : 's'} awaiting acknowledgement` } }, `${awaiting} awaiting`) : null);
+    fill(this.#tabs.alerts!, 'Alerts', badge(open, 'alert-badge'), unreadEsc ? h('span', { class: 'badge esc-badge' }, `${unreadEsc} new`) : null);
+    fill(this.#tabs.map!, 'Map');
+    if (this.#tabs.record) fill(this.#tabs.record, 'Record');
+    if (this.#tabs.reports) fill(this.#tabs.reports, 'Reports');
 
     this.#inboxBtn.hidden = unreadEsc === 0;
     const drillEsc = m.unreadEscalations.filter((e) => e.drill).length;
@@ -550,7 +630,8 @@ export class ConsoleApp implements Ctx {
 
     this.#renderConn();
     const incoming = m.incomingAlerts.length;
-    document.title = incoming ? `(${incoming}) INCOMING ALERT · Hotline` : unreadEsc ? `(${unreadEsc}) Escalation · Hotline` : unreadMessages ? `(${unreadMessages}) Hotline` : 'Hotline';
+    const checks = m.pendingLineChecks.filter((c) => c.windowEndsAt > this.serverNow()).length;
+    document.title = incoming ? `(${incoming}) INCOMING ALERT · Hotline` : checks ? 'LINE CHECK: answer · Hotline' : unreadEsc ? `(${unreadEsc}) Escalation · Hotline` : unreadMessages ? `(${unreadMessages}) Hotline` : 'Hotline';
   }
 
   #renderConn(): void {
@@ -674,6 +755,12 @@ export class ConsoleApp implements Ctx {
         return `${link ?? ''}: ${String(p.text)}`;
       case 'alert:raise':
         return `${link ?? ''}: ${KIND_LABEL[p.kind as keyof typeof KIND_LABEL] ?? p.kind}, severity ${String(p.severity)}`;
+      case 'hotline:ack': {
+        const d = typeof p.linkId === 'string' ? this.model.deadline(p.linkId, Number(p.seq)) : undefined;
+        return `${link ?? ''}: ${d ? `${PRECEDENCE_LABEL[d.precedence]} message "${d.excerpt}"` : `message ${String(p.seq)}`}`;
+      }
+      case 'linecheck:answer':
+        return `${link ?? ''}: line check answer`;
       default:
         return `${alert ? KIND_LABEL[alert.kind] : alertId ?? ''}${typeof p.text === 'string' ? `: ${p.text}` : ''}`;
     }

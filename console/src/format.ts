@@ -74,3 +74,9 @@ export const TARGET_LABEL: Record<string, string> = {
 export function formatCountdown(msLeft: number): string {
   return msLeft > 0 ? formatDuration(msLeft + 999) : 'due now';
 }
+
+/** A measured duration in a report: "4.2 s", "12:05", or "—" when there is nothing to measure. */
+export function formatMs(ms: number | null): string {
+  if (ms === null) return '—';
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms);
+}

@@ -4,7 +4,7 @@
  */
 import './fonts.css';
 import { ConsoleApp } from './app.js';
-import { showLogin } from './login.js';
+import { showLogin, webCryptoMissing } from './login.js';
 import { clearSession, loadSession, saveSession, type Session } from './session.js';
 
 const root = document.getElementById('app');
@@ -13,7 +13,9 @@ const appRoot: HTMLElement = root;
 
 function boot(message?: string): void {
   const session = loadSession();
-  if (!session) {
+  // Without WebCrypto (an http:// address other than localhost) the console cannot sign: say so at the
+  // login, whether or not a session is stored, instead of hanging at "connecting".
+  if (!session || webCryptoMissing()) {
     showLogin(appRoot, {
       message,
       onLoggedIn: (s) => {

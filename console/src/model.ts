@@ -3,8 +3,10 @@ import type {
   Alert,
   AlertState,
   Entry,
+  EntryOf,
   Escalation,
   Link,
+  MessageDeadline,
   Phrase,
   Post,
   Precedence,
@@ -37,8 +39,73 @@ interface ReceiptMark {
   ts: number;
 }
 
-/** What a thread shows, in seq order: messages and the alert entries of the link. */
-export type ThreadItem = { kind: 'message'; seq: number; message: MessageItem } | { kind: 'alert'; seq: number; entry: Entry };
+/** Entries a thread shows as events of the line: message escalations and line checks. */
+export type LineEventEntry = EntryOf<'message.escalated'> | EntryOf<'linecheck.started'> | EntryOf<'linecheck.answered'> | EntryOf<'linecheck.closed'>;
+
+/** What a thread shows, in seq order: messages, the alert entries of the link, and line events. */
+export type ThreadItem =
+  | { kind: 'message'; seq: number; message: MessageItem }
+  | { kind: 'alert'; seq: number; entry: Entry }
+  | { kind: 'event'; seq: number; entry: LineEventEntry };
+
+/** One escalation of a message nobody acknowledged in time (a message.escalated entry). */
+export interface MessageEscalationStep {
+  seq: number;
+  at: number;
+  step: number;
+  level: number;
+  repeat: boolean;
+  targets: string[];
+  targetKinds: string[];
+}
+
+/**
+ * A flash or immediate message (any precedence the topology gives a deadline) and its acknowledgement,
+ * projected from the log: the message, the receipt of kind ack that quotes it, its message.escalated
+ * entries. docs/discipline.md.
+ */
+export interface DeadlineRecord {
+  /** MSG-<linkId>-<seq>, as the server names it. */
+  id: string;
+  linkId: string;
+  seq: number;
+  precedence: Precedence;
+  sentAt: number;
+  sentBy: Actor;
+  senderPostId: string;
+  /** The post that must acknowledge. */
+  counterpartPostId: string;
+  drill: boolean;
+  excerpt: string;
+  /** sent + the topology's deadline for the precedence (or the server's figure, from /api/deadlines). */
+  deadlineAt: number;
+  /** The escalation policy, once the server has said (GET /api/deadlines or an escalation). */
+  policyId: string | null;
+  state: 'awaiting' | 'acknowledged';
+  acknowledgedAt?: number;
+  acknowledgedBy?: Actor;
+  ackSeq?: number;
+  escalations: MessageEscalationStep[];
+  /** When the next escalation is due, when known; null: none known (or none left). */
+  nextEscalationAt: number | null;
+}
+
+/** A scheduled line check and its answers, projected from linecheck.* entries. */
+export interface LineCheckRecord {
+  checkId: string;
+  linkId: string;
+  startedSeq: number;
+  startedAt: number;
+  slotAt: number;
+  windowEndsAt: number;
+  late: boolean;
+  missedSlots: number;
+  posts: string[];
+  /** Per post: who answered, when, in which entry. */
+  answers: Map<string, { at: number; actor: Actor; seq: number }>;
+  /** The outcome, once the window has closed. */
+  closed: { at: number; seq: number; answered: string[]; missed: string[]; alertId: string | null } | null;
+}
 
 export interface Thread {
   link: Link;
@@ -64,8 +131,10 @@ export interface AlertRecord {
 /** What an entry changed, for the views to react to. */
 export interface Change {
   entry: Entry;
-  kind: 'message' | 'receipt' | 'alert';
+  kind: 'message' | 'receipt' | 'alert' | 'deadline' | 'linecheck';
   alertId?: string;
+  /** Deadline changes: its id. Line checks: the check id. */
+  id?: string;
 }
 
 export type MessageMark = 'sent' | 'delivered' | 'read';
@@ -106,6 +175,10 @@ export class ConsoleModel {
   readonly alerts = new Map<string, AlertRecord>();
   /** Escalations that reached this user, by inbox position. */
   readonly escalations = new Map<number, Escalation>();
+  /** Messages with an acknowledgement deadline, by deadline id (MSG-<linkId>-<seq>). */
+  readonly deadlines = new Map<string, DeadlineRecord>();
+  /** Line checks by check id. */
+  readonly lineChecks = new Map<string, LineCheckRecord>();
   inboxReadUpto = 0;
   readonly presence = new Map<string, Presence>();
   readonly #posts = new Map<string, Post>();
@@ -194,9 +267,21 @@ export class ConsoleModel {
         thread.messages.push(message);
         thread.items.push({ kind: 'message', seq: entry.seq, message });
         thread.clientMsgIds.add(entry.payload.clientMsgId);
+        this.#createDeadline(thread.link, entry);
         return { entry, kind: 'message' };
       }
       case 'receipt': {
+        if (entry.payload.kind === 'ack') {
+          const d = this.deadlines.get(deadlineId(entry.linkId, entry.payload.uptoSeq));
+          if (d && d.state === 'awaiting') {
+            d.state = 'acknowledged';
+            d.acknowledgedAt = entry.ts;
+            d.acknowledgedBy = entry.actor;
+            d.ackSeq = entry.seq;
+            d.nextEscalationAt = null;
+          }
+          return { entry, kind: 'deadline', id: deadlineId(entry.linkId, entry.payload.uptoSeq) };
+        }
         const map = entry.payload.kind === 'read' ? thread.read : thread.delivered;
         const list = map.get(entry.payload.postId) ?? [];
         const last = list[list.length - 1];
@@ -206,7 +291,11 @@ export class ConsoleModel {
       }
       case 'alert.raised': {
         const p = entry.payload;
-        const raiser = entry.actor.postId ?? thread.link.posts[0];
+        // A line-fault alert is raised by the system; its counterpart is the post that did not answer
+        // the check (the second post when neither did), as the server decides (linecheck-service.ts).
+        const check = p.lineCheckId ? this.lineChecks.get(p.lineCheckId) : undefined;
+        const missed = check?.closed?.missed ?? [];
+        const raiser = entry.actor.postId ?? (missed.length === 1 ? this.otherPost(thread.link, missed[0]!) : thread.link.posts[0]);
         const alert: Alert = {
           alertId: p.alertId,
           linkId: entry.linkId,
@@ -260,8 +349,49 @@ export class ConsoleModel {
         record.alert = a;
         return { entry, kind: 'alert', alertId: a.alertId };
       }
+      case 'message.escalated': {
+        const p = entry.payload;
+        thread.items.push({ kind: 'event', seq: entry.seq, entry });
+        const d = this.deadlines.get(p.deadlineId);
+        if (d) {
+          d.escalations.push({ seq: entry.seq, at: entry.ts, step: p.step, level: p.level, repeat: p.repeat, targets: p.targets, targetKinds: p.targetKinds });
+          if (d.state === 'awaiting') d.nextEscalationAt = p.nextEscalationAt;
+        }
+        return { entry, kind: 'deadline', id: p.deadlineId };
+      }
+      case 'linecheck.started': {
+        const p = entry.payload;
+        this.lineChecks.set(p.checkId, {
+          checkId: p.checkId,
+          linkId: entry.linkId,
+          startedSeq: entry.seq,
+          startedAt: entry.ts,
+          slotAt: p.slotAt,
+          windowEndsAt: p.windowEndsAt,
+          late: p.late,
+          missedSlots: p.missedSlots,
+          posts: [...p.posts],
+          answers: new Map(),
+          closed: null,
+        });
+        thread.items.push({ kind: 'event', seq: entry.seq, entry });
+        return { entry, kind: 'linecheck', id: p.checkId };
+      }
+      case 'linecheck.answered': {
+        const check = this.lineChecks.get(entry.payload.checkId);
+        if (check && !check.answers.has(entry.payload.postId)) check.answers.set(entry.payload.postId, { at: entry.ts, actor: entry.actor, seq: entry.seq });
+        thread.items.push({ kind: 'event', seq: entry.seq, entry });
+        return { entry, kind: 'linecheck', id: entry.payload.checkId };
+      }
+      case 'linecheck.closed': {
+        const p = entry.payload;
+        const check = this.lineChecks.get(p.checkId);
+        if (check) check.closed = { at: entry.ts, seq: entry.seq, answered: [...p.answered], missed: [...p.missed], alertId: p.alertId };
+        thread.items.push({ kind: 'event', seq: entry.seq, entry });
+        return { entry, kind: 'linecheck', id: p.checkId };
+      }
       default:
-        // Entries this view does not draw (keys, line checks, message escalations) still advance the thread.
+        // Key registrations are part of the record, not of the conversation; they still advance the thread.
         return null;
     }
   }
@@ -419,6 +549,101 @@ export class ConsoleModel {
     return (e.alertId ? this.alerts.get(e.alertId)?.alert : undefined) ?? e.alert;
   }
 
+  // --- precedence deadlines ----------------------------------------------------------------------
+
+  /** A message with a deadline: created when the topology gives its precedence one (docs/discipline.md). */
+  #createDeadline(link: Link, entry: EntryOf<'message'>): void {
+    const rule = this.topology.precedence?.[entry.payload.precedence];
+    const sender = entry.actor.postId;
+    if (!rule || !sender || !link.posts.includes(sender)) return;
+    const id = deadlineId(link.id, entry.seq);
+    this.deadlines.set(id, {
+      id,
+      linkId: link.id,
+      seq: entry.seq,
+      precedence: entry.payload.precedence,
+      sentAt: entry.ts,
+      sentBy: entry.actor,
+      senderPostId: sender,
+      counterpartPostId: this.otherPost(link, sender),
+      drill: entry.drill,
+      excerpt: Array.from(entry.payload.text).slice(0, 200).join(''),
+      deadlineAt: entry.ts + rule.deadline,
+      policyId: entry.drill ? null : (rule.policy ?? null),
+      state: 'awaiting',
+      escalations: [],
+      nextEscalationAt: null,
+    });
+  }
+
+  /** The deadline of a message, if it has one. */
+  deadline(linkId: string, seq: number): DeadlineRecord | undefined {
+    return this.deadlines.get(deadlineId(linkId, seq));
+  }
+
+  /**
+   * Takes what the server says of a deadline (GET /api/deadlines, an escalation event): its policy and
+   * the next escalation. The log stays the source of truth for the state: an acknowledgement the
+   * console already holds is never undone by an older snapshot.
+   */
+  mergeDeadline(d: MessageDeadline): void {
+    const record = this.deadlines.get(d.id);
+    if (!record) return;
+    record.policyId = d.policyId;
+    record.deadlineAt = d.deadlineAt;
+    if (record.state === 'awaiting' && d.state === 'awaiting' && d.step >= record.escalations.length) record.nextEscalationAt = d.nextEscalationAt;
+  }
+
+  /** Links whose messages this user follows as a post (operators) or in scope (everyone else). */
+  #followsDeadline(d: DeadlineRecord): boolean {
+    if (this.user.role !== 'operator') return true;
+    return d.senderPostId === this.user.post || d.counterpartPostId === this.user.post;
+  }
+
+  /** Messages still awaiting acknowledgement, the most pressing deadline first. */
+  get awaitingDeadlines(): DeadlineRecord[] {
+    return [...this.deadlines.values()].filter((d) => d.state === 'awaiting' && this.#followsDeadline(d)).sort((a, b) => a.deadlineAt - b.deadlineAt);
+  }
+
+  /** The latest acknowledged ones, newest first. */
+  recentlyAcknowledged(limit: number): DeadlineRecord[] {
+    return [...this.deadlines.values()]
+      .filter((d) => d.state === 'acknowledged' && this.#followsDeadline(d))
+      .sort((a, b) => (b.acknowledgedAt ?? 0) - (a.acknowledgedAt ?? 0))
+      .slice(0, limit);
+  }
+
+  /**
+   * The post this user would acknowledge a message for (the counterpart's operators, or a commander
+   * covering it), or null when they may not. Mirrors the server's check; the server has the last word.
+   */
+  messageAckPost(d: DeadlineRecord): string | null {
+    const link = this.link(d.linkId);
+    if (!link || this.readOnly || d.state !== 'awaiting') return null;
+    if (this.drillOnly && !d.drill) return null;
+    return this.#actingPost(link, d.counterpartPostId) === d.counterpartPostId ? d.counterpartPostId : null;
+  }
+
+  // --- line checks --------------------------------------------------------------------------------
+
+  /**
+   * Line checks this operator's post must still answer: started on a link of the post, not answered by
+   * it, not closed. `now` is server time; a check whose window has passed stays until it closes, so the
+   * console can say it is waiting for the outcome.
+   */
+  get pendingLineChecks(): LineCheckRecord[] {
+    const post = this.user.role === 'operator' ? this.user.post : null;
+    if (!post) return [];
+    return [...this.lineChecks.values()]
+      .filter((c) => c.closed === null && c.posts.includes(post) && !c.answers.has(post))
+      .sort((a, b) => a.windowEndsAt - b.windowEndsAt);
+  }
+
+  /** Line checks started on a link, newest first. */
+  lineChecksOf(linkId: string): LineCheckRecord[] {
+    return [...this.lineChecks.values()].filter((c) => c.linkId === linkId).sort((a, b) => b.startedSeq - a.startedSeq);
+  }
+
   // --- phrases ------------------------------------------------------------------------------------
 
   /** Languages a phrase is sent in on a link: the writer's side's languages, then the other side's. */
@@ -449,6 +674,11 @@ export class ConsoleModel {
     for (const lang of Object.keys(phrase.text)) if (!langs.includes(lang)) langs.push(lang);
     return { phrase, lines: langs.flatMap((lang) => (phrase.text[lang] ? [{ lang, text: phrase.text[lang] }] : [])) };
   }
+}
+
+/** The server's id of a message deadline. */
+export function deadlineId(linkId: string, seq: number): string {
+  return `MSG-${linkId}-${seq}`;
 }
 
 function normalise(s: string): string {

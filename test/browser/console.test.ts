@@ -355,16 +355,24 @@ describe('the console in a real browser', () => {
       });
       await page.goto(cluster.nodes[0]!.url);
       await login(page, 'op-b3');
-      // A reload is a new page that nobody has touched yet: the session is back, the sound is not.
-      await page.reload();
-      await page.locator('.conn[data-status="connected"]').waitFor();
-      const banner = page.locator('button.sound-blocked');
+      // A new tab on the console is a page nobody has touched yet: the session is back, the sound is not.
+      // (Not a reload: Chromium may carry the login's user activation across a same-origin reload, and
+      // then the page may sound at once, which made this test fail at random.)
+      const fresh = await context.newPage();
+      fresh.on('pageerror', (err) => errors.push(err.message));
+      fresh.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(msg.text());
+      });
+      await fresh.goto(cluster.nodes[0]!.url);
+      await page.close();
+      await fresh.locator('.conn[data-status="connected"]').waitFor();
+      const banner = fresh.locator('button.sound-blocked');
       await banner.waitFor();
       expect(await banner.textContent()).toBe('Alarm sound not armed: click here once');
-      expect(await html(page).getAttribute('data-audio')).toBe('suspended');
+      expect(await html(fresh).getAttribute('data-audio')).toBe('suspended');
       await banner.click();
       await banner.waitFor({ state: 'hidden' });
-      expect(await html(page).getAttribute('data-audio')).toBe('running');
+      expect(await html(fresh).getAttribute('data-audio')).toBe('running');
       expect(errors).toEqual([]);
     } finally {
       await strict.close();

@@ -2,9 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import type { TopologyInput } from '@hotline/shared';
+import type { Redis } from 'ioredis';
+import { entryHashInput, type Entry, type TopologyInput } from '@hotline/shared';
 import { buildConsole } from '../../scripts/build.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { sha256 } from '../helpers/log.js';
 import { ROOT } from '../helpers/server.js';
 import { FAST_POLICIES, TEST_PASSWORD } from '../helpers/topology.js';
 
@@ -67,6 +69,56 @@ export async function startConsoleCluster(consoleDir: string, nodes = 1): Promis
   });
 }
 
+/** Line checks on link l3 in the discipline cluster: every few seconds, a window of a couple. */
+export const LINE_CHECK = { every: 5000, window: 2500 };
+/** The flash deadline in the discipline cluster: long enough for a person to acknowledge, short enough to wait out. */
+export const FLASH_DEADLINE = 8000;
+
+/**
+ * A cluster for hotline discipline and the record: flash messages must be acknowledged within
+ * FLASH_DEADLINE and then escalate at once to the counterpart's supervisors and sector commanders; link
+ * l3 is checked every LINE_CHECK.every; alerts on l2 (and drills) escalate once at once, then wait an
+ * hour, so the incident report's figures are known; everything else escalates after an hour.
+ * Checkpoints are made only on request (POST /api/checkpoints).
+ */
+export async function startDisciplineCluster(consoleDir: string, nodes = 2): Promise<TestCluster> {
+  return startCluster({
+    nodes,
+    env: { HOTLINE_CONSOLE_DIR: consoleDir, HOTLINE_LINECHECK_TICK: '100ms', HOTLINE_CHECKPOINT_INTERVAL: '1h' },
+    topology: {
+      policies: [
+        ...FAST_POLICIES,
+        { id: 'flash-traffic', name: 'Flash traffic', onCounterpartOffline: 'wait', levels: [{ delay: 0, targets: ['counterpart-supervisors', 'counterpart-commanders'] }] },
+        {
+          id: 'once',
+          name: 'Joint command at once, then after an hour',
+          onCounterpartOffline: 'wait',
+          levels: [
+            { delay: 0, targets: ['joint-command'] },
+            { delay: '1h', targets: ['counterpart-commanders'] },
+          ],
+        },
+      ],
+      policySelection: { default: 'slow', drill: 'once', lineFault: 'slow', byLink: { l2: 'once' } },
+      extra: {
+        sides: [
+          { id: 'a', name: 'Side A', languages: ['ur', 'en'], color: '#2f6fb3' },
+          { id: 'b', name: 'Side B', languages: ['ps', 'en'], color: '#b3562f' },
+        ],
+        links: [
+          { id: 'l1', name: 'Link 1', posts: ['a1', 'b1'] },
+          { id: 'l2', name: 'Link 2', posts: ['a2', 'b2'] },
+          { id: 'l3', name: 'Link 3', posts: ['a3', 'b3'], lineCheck: { every: LINE_CHECK.every, window: LINE_CHECK.window } },
+          { id: 'l4', name: 'Link 4', posts: ['a1', 'b2'] },
+        ],
+        precedence: { flash: { deadline: FLASH_DEADLINE, policy: 'flash-traffic' }, immediate: { deadline: '30m', policy: 'flash-traffic' } },
+        map: TEST_MAP,
+        phrases: [{ id: 'cease-fire', text: { en: 'Cease fire.', ur: 'فائرنگ بند کریں۔', ps: 'ډزې ودروئ.' } }],
+      },
+    },
+  });
+}
+
 export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
@@ -118,4 +170,26 @@ export function inPage<T>(locator: Locator, body: string): Promise<T> {
 }
 export function inPageAll<T>(locator: Locator, body: string): Promise<T> {
   return locator.evaluateAll(new Function('els', body) as (els: unknown[]) => T);
+}
+
+/**
+ * Writes entries back as a link's log, straight into Redis: what a host with write access to Redis
+ * could do (as test/e2e/record.test.ts). With `rechain`, the hash chain is recomputed, so only
+ * signatures and server checkpoints can tell.
+ */
+export async function rewriteLog(redis: Redis, linkId: string, entries: Entry[], options: { rechain?: boolean } = {}): Promise<void> {
+  let prev = '0'.repeat(64);
+  const out = entries.map((e) => {
+    if (!options.rechain) return e;
+    const body = { ...e, prevHash: prev } as Record<string, unknown>;
+    delete body.hash;
+    const hash = sha256(entryHashInput(body));
+    prev = hash;
+    return { ...body, hash } as Entry;
+  });
+  const tx = redis.multi().del(`hotline:log:{link:${linkId}}`);
+  out.forEach((e, i) => tx.xadd(`hotline:log:{link:${linkId}}`, `${i + 1}-0`, 'e', JSON.stringify(e)));
+  const last = out[out.length - 1]!;
+  tx.hset(`hotline:head:{link:${linkId}}`, 'seq', String(out.length), 'hash', last.hash, 'ts', String(last.ts));
+  await tx.exec();
 }

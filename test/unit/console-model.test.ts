@@ -45,6 +45,34 @@ function log() {
       type: 'message',
       payload: { clientMsgId: `msg-${seq + 1}-xxxxxx`, text, precedence },
     }),
+    ack: (actor: Actor, uptoSeq: number): Entry => ({
+      ...base(actor),
+      type: 'receipt',
+      payload: { kind: 'ack', postId: actor.postId!, uptoSeq, uptoHash: HASH },
+    }),
+    messageEscalated: (messageSeq: number, step: number, next: number | null): Entry => ({
+      ...base(system),
+      type: 'message.escalated',
+      payload: { deadlineId: `MSG-l1-${messageSeq}`, messageSeq, step, level: step, repeat: false, dueAt: 0, targets: ['sup-b1'], targetKinds: ['counterpart-supervisors'], nextEscalationAt: next },
+    }),
+    checkStarted: (checkId: string, late = false): Entry => {
+      const b = base(system);
+      return { ...b, type: 'linecheck.started', payload: { checkId, slotAt: b.ts - 10, late, missedSlots: late ? 3 : 0, windowEndsAt: b.ts + 5000, posts: ['a1', 'b1'] } };
+    },
+    checkAnswered: (actor: Actor, checkId: string): Entry => ({ ...base(actor), type: 'linecheck.answered', payload: { checkId, postId: actor.postId!, quotedHash: HASH } }),
+    checkClosed: (checkId: string, answered: string[], missed: string[], alertId: string | null): Entry => ({
+      ...base(system),
+      type: 'linecheck.closed',
+      payload: { checkId, answered, missed, alertId },
+    }),
+    lineFault: (checkId: string): Entry => {
+      const b = base(system);
+      return {
+        ...b,
+        type: 'alert.raised',
+        payload: { alertId: `AL-l1-${b.seq}`, clientAlertId: `sys-${checkId}`, kind: 'line-fault', severity: 2, description: 'Line check not answered by Post B1', policyId: 'p', counterpartOnline: false, nextEscalationAt: null, lineCheckId: checkId },
+      };
+    },
     receipt: (actor: Actor, kind: 'delivered' | 'read', uptoSeq: number): Entry => ({
       ...base(actor),
       type: 'receipt',
@@ -196,6 +224,73 @@ describe('console model', () => {
     m.inboxReadUpto = 1;
     expect(m.unreadEscalations.map((e) => e.position)).toEqual([2]);
     expect(m.receivesEscalations).toBe(true);
+  });
+
+  it('gives flash messages a deadline from the topology, stops it at the counterpart\'s ack, records escalations', () => {
+    const m = new ConsoleModel(topology, user({ side: 'b', post: 'b1' }));
+    const l = log();
+    const flash = l.message(opA, 'FLASH: cease fire', 'flash');
+    m.apply(flash);
+    m.apply(l.message(opA, 'routine'));
+    expect(m.deadlines.size).toBe(1);
+    const d = m.deadline('l1', flash.seq)!;
+    expect(d).toMatchObject({ id: 'MSG-l1-1', state: 'awaiting', deadlineAt: flash.ts + 600_000, senderPostId: 'a1', counterpartPostId: 'b1', excerpt: 'FLASH: cease fire' });
+    expect(m.messageAckPost(d)).toBe('b1');
+    expect(m.awaitingDeadlines.map((x) => x.id)).toEqual(['MSG-l1-1']);
+    // The server's view fills in what the topology does not say (policy, next escalation)...
+    m.mergeDeadline({ ...d, hash: HASH, escalations: [], step: 0, policyId: 'p', nextEscalationAt: 777, updatedSeq: 1 } as never);
+    expect(m.deadline('l1', 1)).toMatchObject({ policyId: 'p', nextEscalationAt: 777 });
+    const esc = l.messageEscalated(flash.seq, 1, 9_000);
+    expect(m.apply(esc)).toMatchObject({ kind: 'deadline', id: 'MSG-l1-1' });
+    expect(m.deadline('l1', 1)).toMatchObject({ nextEscalationAt: 9_000, escalations: [{ step: 1, level: 1, targets: ['sup-b1'] }] });
+    const ack = l.ack(opB, flash.seq);
+    m.apply(ack);
+    expect(m.deadline('l1', 1)).toMatchObject({ state: 'acknowledged', acknowledgedAt: ack.ts, acknowledgedBy: opB, nextEscalationAt: null });
+    expect(m.awaitingDeadlines).toEqual([]);
+    expect(m.recentlyAcknowledged(3).map((x) => x.id)).toEqual(['MSG-l1-1']);
+    // An ack is not a delivery mark, and an older server snapshot does not undo it.
+    expect(m.threads.get('l1')!.delivered.size).toBe(0);
+    m.mergeDeadline({ ...d, state: 'awaiting', step: 1, nextEscalationAt: 12_000 } as never);
+    expect(m.deadline('l1', 1)).toMatchObject({ state: 'acknowledged', nextEscalationAt: null });
+    expect(m.threads.get('l1')!.items.map((i) => i.kind)).toEqual(['message', 'message', 'event']);
+  });
+
+  it('lets only the counterpart post (or a commander covering it) acknowledge a message', () => {
+    const l = log();
+    const flash = l.message(opA, 'FLASH', 'flash');
+    const who = (u: Partial<SessionUser>, drillOnly = false) => {
+      const m = new ConsoleModel(topology, user(u), { drillOnly });
+      m.apply(flash);
+      return m.messageAckPost(m.deadline('l1', 1)!);
+    };
+    expect(who({})).toBeNull(); // the sending post
+    expect(who({ side: 'b', post: 'b1' })).toBe('b1');
+    expect(who({ role: 'commander', post: null, side: 'b', sectors: ['sb'] })).toBe('b1');
+    expect(who({ role: 'commander', post: null, side: 'a', sectors: ['sa'] })).toBeNull();
+    expect(who({ role: 'commander', post: null, side: null, joint: true })).toBe('b1');
+    expect(who({ role: 'monitor', post: null })).toBeNull();
+    expect(who({ side: 'b', post: 'b1' }, true)).toBeNull(); // a drill token, a real message
+  });
+
+  it('follows a line check: pending for the post until it answers, then the outcome; the fault is raised by the system against the silent post', () => {
+    const a = new ConsoleModel(topology, user({}));
+    const b = new ConsoleModel(topology, user({ side: 'b', post: 'b1' }));
+    const l = log();
+    const entries = [l.checkStarted('LC-l1-1', true)];
+    for (const e of entries) [a, b].forEach((m) => m.apply(e));
+    expect(a.pendingLineChecks.map((c) => c.checkId)).toEqual(['LC-l1-1']);
+    expect(a.lineChecks.get('LC-l1-1')).toMatchObject({ late: true, missedSlots: 3, posts: ['a1', 'b1'], closed: null });
+    const more = [l.checkAnswered(opA, 'LC-l1-1'), l.checkClosed('LC-l1-1', ['a1'], ['b1'], 'AL-l1-4'), l.lineFault('LC-l1-1')];
+    for (const e of more) [a, b].forEach((m) => m.apply(e));
+    expect(a.pendingLineChecks).toEqual([]);
+    expect(b.pendingLineChecks).toEqual([]); // closed: nothing left to answer
+    expect(a.lineChecks.get('LC-l1-1')!.closed).toMatchObject({ answered: ['a1'], missed: ['b1'], alertId: 'AL-l1-4' });
+    expect(a.lineChecks.get('LC-l1-1')!.answers.get('a1')).toMatchObject({ actor: opA, seq: 2 });
+    // The line-fault alert: raised by the system, on behalf of the post that answered, against the silent one.
+    expect(b.alert('AL-l1-4')!.alert).toMatchObject({ kind: 'line-fault', raisedBy: system, raiserPostId: 'a1', counterpartPostId: 'b1' });
+    expect(b.incomingAlerts.map((r) => r.alert.alertId)).toEqual(['AL-l1-4']);
+    expect(a.incomingAlerts).toEqual([]);
+    expect(a.threads.get('l1')!.items.map((i) => i.kind)).toEqual(['event', 'event', 'event', 'alert']);
   });
 
   it('uses the protocol\'s text limits without importing the schemas', () => {

@@ -1,9 +1,10 @@
 import type { Alert, Entry, Escalation } from '@hotline/shared';
 import { CONSOLE_LIMITS as LIMITS } from '../limits.js';
 import { fill, h, reconcile, setText } from '../dom.js';
-import { KIND_LABEL, SEVERITY_LABEL, STATE_LABEL, formatTime } from '../format.js';
+import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, STATE_LABEL, formatTime } from '../format.js';
 import { DEFAULT_FILTER, type AlertFilter, type AlertRecord } from '../model.js';
-import { actorLabel, confirmButton, escalationLine, exerciseBadge, severityChip, type Ctx } from './common.js';
+import { actorLabel, alertBetween, alertDescription, confirmButton, escalationLine, exerciseBadge, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
+import { deadlineStamp, messageAckButton } from './discipline.js';
 
 /**
  * Alerts: for commanders and supervisors the escalation inbox (with its chime), every alert in scope
@@ -115,7 +116,7 @@ export class AlertsView {
       el,
       h('span', { class: 'row-top' }, severityChip(a.severity), exerciseBadge(a.drill), h('span', { class: `state-chip state-${a.state}` }, a.state.toUpperCase()), h('time', { class: 'row-time' }, formatTime(a.raisedAt))),
       h('strong', { class: 'row-kind' }, KIND_LABEL[a.kind]),
-      h('span', { class: 'row-where' }, `${model.link(a.linkId)?.name ?? a.linkId}: ${model.postName(a.raiserPostId)} → ${model.postName(a.counterpartPostId)}`),
+      h('span', { class: 'row-where' }, `${model.link(a.linkId)?.name ?? a.linkId}: ${alertBetween(model, a)}`),
       a.state === 'open' ? escalationLine(model, a, now) : null,
     );
   }
@@ -184,16 +185,23 @@ class AlertDetail {
       this.#body,
       a.drill ? h('div', { class: 'exercise-strip' }, 'EXERCISE · EXERCISE · EXERCISE: not a real incident') : null,
       h('header', { class: 'detail-head' }, h('h2', null, KIND_LABEL[a.kind]), severityChip(a.severity), h('span', { class: `state-chip big state-${a.state}` }, STATE_LABEL[a.state])),
-      h('p', { class: 'detail-desc', attrs: { dir: 'auto' } }, a.description),
+      h('p', { class: 'detail-desc', attrs: { dir: 'auto' } }, alertDescription(model, a)),
       a.state === 'open' ? h('p', { class: 'detail-countdown' }, escalationLine(model, a, now)) : null,
       h(
         'dl',
         { class: 'facts' },
         fact('Link', `${link?.name ?? a.linkId}`),
-        fact('Raised by', `${actorLabel(model, a.raisedBy)} at ${formatTime(a.raisedAt)}`),
-        fact('Counterpart', `${model.postName(a.counterpartPostId)}${a.counterpartOnline ? '' : ' (offline when raised)'}`),
+        fact('Raised by', `${raisedByText(model, a)} at ${formatTime(a.raisedAt)}`),
+        fact(a.kind === 'line-fault' ? 'Did not answer' : 'Counterpart', `${model.postName(a.counterpartPostId)}${a.counterpartOnline ? '' : ' (offline when raised)'}`),
         a.occurredAt !== undefined ? fact('Occurred', formatTime(a.occurredAt)) : null,
-        fact('Location', a.location ? `${a.location.label ? `${a.location.label}, ` : ''}${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)}` : `at ${model.postName(a.raiserPostId)}`),
+        fact(
+          'Location',
+          a.location
+            ? `${a.location.label ? `${a.location.label}, ` : ''}${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)}`
+            : a.kind === 'line-fault'
+              ? `the line between ${model.postName(a.raiserPostId)} and ${model.postName(a.counterpartPostId)}`
+              : `at ${model.postName(a.raiserPostId)}`,
+        ),
         a.acknowledgedBy ? fact('Acknowledged', `${actorLabel(model, a.acknowledgedBy)} at ${formatTime(a.acknowledgedAt ?? 0)}`) : null,
         a.resolvedBy ? fact('Resolved', `${actorLabel(model, a.resolvedBy)} at ${formatTime(a.resolvedAt ?? 0)}`) : null,
         a.cancelledBy ? fact('Cancelled', `${actorLabel(model, a.cancelledBy)} at ${formatTime(a.cancelledAt ?? 0)}`) : null,
@@ -355,16 +363,24 @@ class InboxPane {
       this.#list,
       model.inbox,
       (e) => String(e.position),
-      (e) => h('li', { class: 'esc', attrs: { 'data-position': e.position, 'data-alert': e.alertId } }),
+      (e) =>
+        h('li', {
+          class: 'esc',
+          attrs: { 'data-position': e.position, 'data-subject': e.subject, 'data-alert': e.alertId, 'data-deadline-id': e.subject === 'message' ? e.id : undefined },
+        }),
       (el, e) => this.#item(el, e),
     );
     if (model.inbox.length === 0) this.#list.replaceChildren(h('p', { class: 'empty' }, 'No escalations have reached you.'));
   }
 
   #item(el: HTMLElement, e: Escalation): void {
+    if (e.subject === 'message') {
+      this.#messageItem(el, e);
+      return;
+    }
     const { model } = this.#ctx;
     const a = model.escalationAlert(e);
-    if (!a) return; // a message escalation: not drawn in this list
+    if (!a) return;
     const unread = e.position > model.inboxReadUpto;
     const stamp = `${unread}:${a.state}:${a.step}`;
     if (el.dataset.stamp === stamp) return;
@@ -385,9 +401,58 @@ class InboxPane {
           h('time', { class: 'row-time' }, formatTime(e.at)),
         ),
         h('strong', { class: 'row-kind' }, `${KIND_LABEL[a.kind]} (${SEVERITY_LABEL[a.severity]})`),
-        h('span', { class: 'row-where' }, `${model.link(e.linkId)?.name ?? e.linkId}: raised by ${model.postName(a.raiserPostId)} at ${formatTime(a.raisedAt)}; not acknowledged by ${model.postName(a.counterpartPostId)} in time`),
+        h(
+          'span',
+          { class: 'row-where' },
+          `${model.link(e.linkId)?.name ?? e.linkId}: raised by ${a.raisedBy.role === 'system' ? raisedByText(model, a) : model.postName(a.raiserPostId)} at ${formatTime(a.raisedAt)}; not acknowledged by ${model.postName(a.counterpartPostId)} in time`,
+        ),
         h('span', { class: `state-chip state-${a.state}` }, `Now: ${STATE_LABEL[a.state]}`),
       ),
+    );
+  }
+
+  /** A flash or immediate message the counterpart did not acknowledge in time. */
+  #messageItem(el: HTMLElement, e: Escalation): void {
+    const ctx = this.#ctx;
+    const { model } = ctx;
+    const record = model.deadlines.get(e.id);
+    const d = record ?? e.message;
+    if (!d) return;
+    const unread = e.position > model.inboxReadUpto;
+    const now = ctx.serverNow();
+    const stamp = `${unread}:${record ? deadlineStamp(ctx, record, now) : d.state}`;
+    if (el.dataset.stamp === stamp) return;
+    el.dataset.stamp = stamp;
+    el.className = `esc msg-esc prec-${d.precedence}${unread ? ' unread' : ''}${e.drill ? ' drill' : ''}`;
+    const acked = d.state === 'acknowledged';
+    fill(
+      el,
+      h(
+        'button',
+        { class: 'esc-open', attrs: { type: 'button', title: 'Show the message in its thread' }, on: { click: () => ctx.openMessage(d.linkId, d.seq) } },
+        h(
+          'span',
+          { class: 'row-top' },
+          unread ? h('span', { class: 'new-chip' }, 'NEW') : null,
+          exerciseBadge(e.drill),
+          precedenceBadge(d.precedence),
+          h('span', { class: 'esc-step' }, `Escalation step ${e.step} · level ${e.level}`),
+          h('time', { class: 'row-time' }, formatTime(e.at)),
+        ),
+        h('strong', { class: 'row-kind' }, `${PRECEDENCE_LABEL[d.precedence]} message not acknowledged in time`),
+        h('span', { class: 'esc-excerpt', attrs: { dir: 'auto' } }, d.excerpt),
+        h(
+          'span',
+          { class: 'row-where' },
+          `${model.link(d.linkId)?.name ?? d.linkId}: sent by ${model.postName(d.senderPostId)} at ${formatTime(d.sentAt)}; ${model.postName(d.counterpartPostId)} had until ${formatTime(d.deadlineAt)}`,
+        ),
+        h(
+          'span',
+          { class: `state-chip ${acked ? 'state-acknowledged' : 'state-open'}` },
+          acked ? `Now: acknowledged by ${d.acknowledgedBy ? actorLabel(model, d.acknowledgedBy) : model.postName(d.counterpartPostId)} at ${formatTime(d.acknowledgedAt ?? 0)}` : 'Now: still awaiting acknowledgement',
+        ),
+      ),
+      record ? messageAckButton(ctx, record) : null,
     );
   }
 }

@@ -2,7 +2,7 @@ import type { Actor, Alert, Precedence, Severity } from '@hotline/shared';
 import type { HotlineClient, OutboxItem } from '../../../client-sdk/src/index.js';
 import type { Alarm } from '../alarm.js';
 import { h } from '../dom.js';
-import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, TARGET_LABEL, formatCountdown, formatDuration } from '../format.js';
+import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, TARGET_LABEL, formatCountdown, formatDuration, formatTime } from '../format.js';
 import type { ConsoleModel } from '../model.js';
 
 /** What every view gets from the app. */
@@ -18,6 +18,8 @@ export interface Ctx {
   openAlert(alertId: string): void;
   /** Shows a link's thread in the Hotline view. */
   openLink(linkId: string): void;
+  /** Shows a link's thread scrolled to one entry (a message awaiting acknowledgement, say). */
+  openMessage(linkId: string, seq: number): void;
   /** Opens the raise-alert form. */
   openRaise(linkId?: string): void;
   /** Adds a notice at the top of the screen. */
@@ -64,6 +66,29 @@ export function actorLabel(model: ConsoleModel, actor: Actor): string {
   const user = model.userName(actor.userId);
   if (actor.role === 'commander') return actor.postId ? `${user}, on behalf of ${model.postName(actor.postId)}` : user;
   return actor.postId ? `${model.postName(actor.postId)} (${user})` : user;
+}
+
+/** Who raised an alert, in words: a line-fault alert is raised by the system, for an unanswered line check. */
+export function raisedByText(model: ConsoleModel, alert: Alert): string {
+  if (alert.raisedBy.role === 'system') return alert.kind === 'line-fault' ? 'the system (line check not answered)' : 'the system';
+  return actorLabel(model, alert.raisedBy);
+}
+
+/** One line on where an alert stands between the posts: "Post A1 → Post B1", or the silent post of a line fault. */
+export function alertBetween(model: ConsoleModel, alert: Alert): string {
+  if (alert.raisedBy.role === 'system') return `raised by the system: ${model.postName(alert.counterpartPostId)} did not answer the line check`;
+  return `${model.postName(alert.raiserPostId)} → ${model.postName(alert.counterpartPostId)}`;
+}
+
+/**
+ * An alert's description. A line fault's, written by the server in UTC, is told in local time from the
+ * line check itself when the console holds it.
+ */
+export function alertDescription(model: ConsoleModel, alert: Alert): string {
+  if (alert.kind !== 'line-fault') return alert.description;
+  const check = [...model.lineChecks.values()].find((c) => c.closed?.alertId === alert.alertId);
+  if (!check?.closed) return alert.description;
+  return `Line check of ${formatTime(check.slotAt)} not answered by ${check.closed.missed.map((p) => model.postName(p)).join(' and ')}`;
 }
 
 export function alertTitle(alert: Alert): string {

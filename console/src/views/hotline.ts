@@ -3,9 +3,10 @@ import { CONSOLE_LIMITS as LIMITS } from '../limits.js';
 import type { OutboxItem } from '../../../client-sdk/src/index.js';
 import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCES, PRECEDENCE_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
-import type { MessageItem, Thread, ThreadItem } from '../model.js';
+import type { DeadlineRecord, LineEventEntry, MessageItem, Thread, ThreadItem } from '../model.js';
 import { drafts } from '../session.js';
-import { actorLabel, escalationLine, exerciseBadge, precedenceBadge, severityChip, type Ctx } from './common.js';
+import { actorLabel, alertBetween, alertDescription, escalationLine, exerciseBadge, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
+import { deadlineCard, deadlineStamp, deadlineStatus, lateNote, lineCheckPosts, lineEventText, messageAckButton } from './discipline.js';
 import { MapView } from './map.js';
 
 /** Code points, as the server counts them. */
@@ -16,6 +17,8 @@ interface RenderedThread {
   rendered: number;
   /** Outgoing messages whose mark can still change (not yet read). */
   unsettled: { el: HTMLElement; message: MessageItem }[];
+  /** Messages with a deadline whose status can still change (not yet acknowledged). */
+  deadlines: { el: HTMLElement; deadline: DeadlineRecord }[];
 }
 
 /**
@@ -33,6 +36,8 @@ export class HotlineView {
   readonly #jump: HTMLButtonElement;
   readonly #composerSlot: HTMLElement;
   readonly #sideAlerts: HTMLElement;
+  readonly #sideDeadlines: HTMLElement;
+  readonly #deadlineCount: HTMLElement;
   readonly #map: MapView;
   readonly #rendered = new Map<string, RenderedThread>();
   #selected: string | null = null;
@@ -130,6 +135,8 @@ export class HotlineView {
     this.#composerSlot = h('div', { class: 'composer-slot' });
 
     this.#sideAlerts = h('div', { class: 'side-alerts', attrs: { 'aria-live': 'polite' } });
+    this.#sideDeadlines = h('div', { class: 'side-deadlines' });
+    this.#deadlineCount = h('span', { class: 'count' });
     this.#map = new MapView(ctx, { compact: true });
 
     this.el = h(
@@ -139,7 +146,13 @@ export class HotlineView {
       h('section', { class: 'thread-pane' }, this.#threadHead, h('div', { class: 'thread-body' }, this.#scroller, this.#jump), this.#composerSlot),
       h(
         'aside',
-        { class: 'side-pane', attrs: { 'aria-label': 'Open alerts' } },
+        { class: 'side-pane', attrs: { 'aria-label': 'Awaiting acknowledgement and open alerts' } },
+        h(
+          'section',
+          { class: 'side-section deadlines-section', attrs: { 'aria-label': 'Awaiting acknowledgement' } },
+          h('h2', { class: 'pane-title' }, 'Awaiting acknowledgement ', this.#deadlineCount),
+          this.#sideDeadlines,
+        ),
         h('h2', { class: 'pane-title' }, 'Open alerts'),
         this.#sideAlerts,
         h('div', { class: 'side-map' }, this.#map.el),
@@ -167,6 +180,20 @@ export class HotlineView {
       this.update();
       this.#scrollToEnd();
     }
+  }
+
+  /** Scrolls a link's entry into view and marks it for a moment (from the side panel or the inbox). */
+  reveal(linkId: string, seq: number): void {
+    this.select(linkId);
+    this.update();
+    const el = this.#threadFor(linkId).list.querySelector<HTMLElement>(`:scope > [data-seq="${seq}"]`);
+    if (!el) return;
+    el.scrollIntoView({ block: 'center' });
+    this.#stick = this.#atBottom();
+    el.classList.remove('revealed');
+    void el.offsetWidth; // restart the highlight
+    el.classList.add('revealed');
+    el.querySelector<HTMLElement>('.msg-ack')?.focus({ preventScroll: true });
   }
 
   focusComposer(): void {
@@ -251,7 +278,7 @@ export class HotlineView {
   #threadFor(linkId: string): RenderedThread {
     let r = this.#rendered.get(linkId);
     if (!r) {
-      r = { list: h('ol', { class: 'messages', attrs: { 'data-link': linkId } }), rendered: 0, unsettled: [] };
+      r = { list: h('ol', { class: 'messages', attrs: { 'data-link': linkId } }), rendered: 0, unsettled: [], deadlines: [] };
       this.#rendered.set(linkId, r);
       this.#resize.observe(r.list);
     }
@@ -275,6 +302,8 @@ export class HotlineView {
     }
     r.rendered = thread.items.length;
     r.unsettled = r.unsettled.filter(({ el, message }) => this.#updateMark(el, message) !== 'read');
+    const now = this.#ctx.serverNow();
+    r.deadlines = r.deadlines.filter(({ el, deadline }) => this.#updateDeadline(el, deadline, now) === 'awaiting');
     this.#updatePending(thread);
     const mine = model.myPostOn(thread.link);
     if (mine && !this.#form.isConnected) this.#composerSlot.replaceChildren(this.#form);
@@ -314,11 +343,28 @@ export class HotlineView {
           );
         }),
       ),
+      this.#lineCheckLine(link),
+    );
+  }
+
+  /** The link's latest line check: each post's answer, then the outcome. */
+  #lineCheckLine(link: Link): HTMLElement | null {
+    const { model } = this.#ctx;
+    const last = model.lineChecksOf(link.id)[0];
+    if (!last) return link.lineCheck ? h('p', { class: 'thread-linecheck' }, 'Line checks scheduled; none yet since this console opened the log.') : null;
+    const outcome = last.closed ? (last.closed.missed.length ? 'MISSED' : 'answered') : 'open';
+    return h(
+      'p',
+      { class: `thread-linecheck lc-${outcome}`, attrs: { 'data-check': last.checkId } },
+      h('strong', null, `Line check ${formatTime(last.slotAt)}: `),
+      lineCheckPosts(model, last),
+      last.late ? h('span', { class: 'lc-late' }, lateNote(last)) : null,
     );
   }
 
   #item(thread: Thread, item: ThreadItem, r: RenderedThread): HTMLElement {
     if (item.kind === 'alert') return this.#alertItem(item.entry);
+    if (item.kind === 'event') return this.#eventItem(item.entry);
     const { model } = this.#ctx;
     const m = item.message;
     const mine = model.myPostOn(thread.link);
@@ -346,7 +392,46 @@ export class HotlineView {
       li.append(mark);
       if (this.#updateMark(li, m) !== 'read') r.unsettled.push({ el: li, message: m });
     }
+    // Flash and immediate: the acknowledgement deadline, at both ends.
+    const deadline = model.deadline(m.linkId, m.seq);
+    if (deadline) {
+      li.classList.add('has-deadline');
+      li.append(h('div', { class: 'msg-deadline' }));
+      if (this.#updateDeadline(li, deadline, this.#ctx.serverNow()) === 'awaiting') r.deadlines.push({ el: li, deadline });
+    }
     return li;
+  }
+
+  /** Redraws a message's deadline status when it changed; returns its state. */
+  #updateDeadline(li: HTMLElement, d: DeadlineRecord, now: number): DeadlineRecord['state'] {
+    const box = li.querySelector<HTMLElement>('.msg-deadline');
+    if (!box) return 'acknowledged';
+    const stamp = deadlineStamp(this.#ctx, d, now);
+    if (box.dataset.stamp === stamp) return d.state;
+    box.dataset.stamp = stamp;
+    li.dataset.ack = d.state === 'acknowledged' ? 'acknowledged' : now >= d.deadlineAt ? 'overdue' : 'awaiting';
+    fill(box, deadlineStatus(this.#ctx, d, now), messageAckButton(this.#ctx, d));
+    return d.state;
+  }
+
+  /** A message escalation or a line check, as a line of the thread. */
+  #eventItem(entry: LineEventEntry): HTMLElement {
+    const { icon, text, cls } = lineEventText(this.#ctx.model, entry);
+    const target = entry.type === 'message.escalated' ? entry.payload.messageSeq : null;
+    return h(
+      'li',
+      {
+        class: `thread-event ${cls}${entry.drill ? ' drill' : ''}`,
+        attrs: { 'data-seq': entry.seq, 'data-type': entry.type, 'data-check': 'checkId' in entry.payload ? entry.payload.checkId : undefined },
+      },
+      h('span', { class: 'thread-alert-icon', attrs: { 'aria-hidden': 'true' } }, icon),
+      exerciseBadge(entry.drill),
+      h('span', { class: 'thread-alert-text', attrs: { dir: 'auto' } }, text),
+      h('time', { class: 'msg-time' }, formatTime(entry.ts)),
+      target !== null
+        ? h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => this.reveal(entry.linkId, target) } }, 'Show message')
+        : null,
+    );
   }
 
   /** Free text with dir="auto" (each line finds its own direction), or a pre-agreed phrase in every language. */
@@ -381,7 +466,7 @@ export class HotlineView {
     let text: string;
     switch (entry.type) {
       case 'alert.raised':
-        text = `ALERT RAISED by ${actorLabel(model, entry.actor)}: ${kind}, ${entry.payload.severity} ${SEVERITY_LABEL[entry.payload.severity]}. ${entry.payload.description}`;
+        text = `ALERT RAISED by ${a ? raisedByText(model, a) : actorLabel(model, entry.actor)}: ${kind}, ${entry.payload.severity} ${SEVERITY_LABEL[entry.payload.severity]}. ${a ? alertDescription(model, a) : entry.payload.description}`;
         break;
       case 'alert.acknowledged':
         text = `${kind} alert acknowledged by ${actorLabel(model, entry.actor)}${entry.payload.text ? `: ${entry.payload.text}` : ''}`;
@@ -546,9 +631,31 @@ export class HotlineView {
 
   // --- side panel -------------------------------------------------------------------------------
 
+  #updateDeadlines(now: number): void {
+    const { model } = this.#ctx;
+    const awaiting = model.awaitingDeadlines;
+    const recent = model.recentlyAcknowledged(3);
+    setText(this.#deadlineCount, awaiting.length ? `(${awaiting.length})` : '');
+    const items = [...awaiting, ...recent];
+    reconcile(
+      this.#sideDeadlines,
+      items,
+      (d) => d.id,
+      (d) => h('div', { class: 'deadline-slot', attrs: { 'data-deadline-id': d.id } }),
+      (el, d) => {
+        const stamp = deadlineStamp(this.#ctx, d, now);
+        if (el.dataset.stamp === stamp) return;
+        el.dataset.stamp = stamp;
+        fill(el, deadlineCard(this.#ctx, d, now, { open: () => this.#ctx.openMessage(d.linkId, d.seq) }));
+      },
+    );
+    if (items.length === 0) this.#sideDeadlines.replaceChildren(h('p', { class: 'empty' }, 'No flash or immediate message is waiting.'));
+  }
+
   #updateSide(): void {
     const { model } = this.#ctx;
     const now = this.#ctx.serverNow();
+    this.#updateDeadlines(now);
     const mineOnly = model.user.role === 'operator';
     const active = model.activeAlerts.filter((r) => !mineOnly || model.myPostOn(model.link(r.alert.linkId)!) !== null);
     const queued = this.#ctx.outbox().filter((i): i is OutboxItem<'alert:raise'> => i.event === 'alert:raise');
@@ -585,7 +692,11 @@ export class HotlineView {
             h(
               'span',
               { class: 'alert-card-where' },
-              ours ? `Raised by us on ${model.link(a.linkId)?.name}; waiting for ${model.postName(a.counterpartPostId)}` : `${incoming ? 'From' : 'Raised by'} ${model.postName(a.raiserPostId)}, ${formatTime(a.raisedAt)}`,
+              a.raisedBy.role === 'system'
+                ? `${model.link(a.linkId)?.name}: ${alertBetween(model, a)}, ${formatTime(a.raisedAt)}`
+                : ours
+                  ? `Raised by us on ${model.link(a.linkId)?.name}; waiting for ${model.postName(a.counterpartPostId)}`
+                  : `${incoming ? 'From' : 'Raised by'} ${model.postName(a.raiserPostId)}, ${formatTime(a.raisedAt)}`,
             ),
             escalationLine(model, a, now),
           ),

@@ -269,7 +269,8 @@ export class MapView {
   #where(alert: Alert, posts: Map<string, Post>): [number, number] | null {
     const p = this.#proj;
     if (alert.location) return [p.x(alert.location.lon), p.y(alert.location.lat)];
-    const post = posts.get(alert.raiserPostId);
+    // A line fault sits at the post that did not answer; any other alert at the post that raised it.
+    const post = posts.get(alert.kind === 'line-fault' ? alert.counterpartPostId : alert.raiserPostId);
     return post ? [p.x(post.location.lon), p.y(post.location.lat)] : null;
   }
 }

@@ -1,7 +1,8 @@
 import { fill, h, setText } from '../dom.js';
 import { KIND_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
 import type { AlertRecord } from '../model.js';
-import { actorLabel, escalationLine, holdButton, type Ctx } from './common.js';
+import { alertDescription, escalationLine, holdButton, raisedByText, type Ctx } from './common.js';
+import { LineCheckBar } from './discipline.js';
 
 /** How long the acknowledge button stays disarmed after the takeover appears: no stray click acknowledges. */
 const ARMING_MS = 800;
@@ -23,6 +24,8 @@ export class Takeover {
   readonly #silence: HTMLButtonElement;
   readonly #status: HTMLElement;
   readonly #more: HTMLElement;
+  /** Line checks due while the takeover covers the screen: they can be answered from here. */
+  readonly #lineChecks: LineCheckBar;
   readonly #silenced = new Set<string>();
   #current: string | null = null;
   #armTimer: ReturnType<typeof setTimeout> | undefined;
@@ -33,6 +36,7 @@ export class Takeover {
     this.#content = h('div', { class: 'takeover-content' });
     this.#status = h('p', { class: 'takeover-status', attrs: { role: 'status' } });
     this.#more = h('p', { class: 'takeover-more' });
+    this.#lineChecks = new LineCheckBar(ctx);
     this.#ack = h('button', { class: 'takeover-ack', attrs: { type: 'button' }, on: { click: () => this.#acknowledge() } }, 'ACKNOWLEDGE');
     this.#silence = holdButton('Hold to silence alarm', SILENCE_HOLD_MS, () => this.#silenceCurrent(), 'takeover-silence');
     this.el = h(
@@ -45,6 +49,7 @@ export class Takeover {
         h('div', { class: 'takeover-actions' }, this.#ack, this.#silence),
         this.#status,
         this.#more,
+        this.#lineChecks.el,
         h(
           'p',
           { class: 'takeover-help' },
@@ -135,6 +140,7 @@ export class Takeover {
     this.#status.dataset.sound = pending ? 'pending' : this.#silenced.has(a.alertId) ? 'silenced' : sound;
     this.#silence.hidden = this.#silenced.has(a.alertId) || pending;
     setText(this.#more, incoming.length > 1 ? `${incoming.length - 1} more incoming alert${incoming.length > 2 ? 's' : ''} after this one` : '');
+    this.#lineChecks.update();
   }
 
   #render(r: AlertRecord): void {
@@ -142,19 +148,31 @@ export class Takeover {
     const a = r.alert;
     const link = model.link(a.linkId);
     const side = model.sideOfPost(a.raiserPostId);
+    const system = a.raisedBy.role === 'system';
     fill(
       this.#content,
       a.drill ? h('div', { class: 'exercise-strip big' }, 'EXERCISE · EXERCISE · EXERCISE: drill alert, not a real incident') : null,
-      h('p', { class: 'takeover-kicker' }, `${a.drill ? 'EXERCISE ' : ''}INCOMING ALERT · ${link?.name ?? a.linkId} · from ${model.postName(a.raiserPostId)}${side ? ` (${side.name})` : ''}`),
+      h(
+        'p',
+        { class: 'takeover-kicker' },
+        `${a.drill ? 'EXERCISE ' : ''}INCOMING ALERT · ${link?.name ?? a.linkId} · ${system ? 'raised by the system' : `from ${model.postName(a.raiserPostId)}${side ? ` (${side.name})` : ''}`}`,
+      ),
       h('h1', { id: 'takeover-title', class: 'takeover-title' }, KIND_LABEL[a.kind].toUpperCase()),
       h('p', { class: 'takeover-sev' }, h('span', { class: `sev-chip big sev-${a.severity}` }, `SEVERITY ${a.severity}: ${SEVERITY_LABEL[a.severity].toUpperCase()}`)),
-      h('p', { id: 'takeover-desc', class: 'takeover-desc', attrs: { dir: 'auto' } }, a.description),
+      h('p', { id: 'takeover-desc', class: 'takeover-desc', attrs: { dir: 'auto' } }, alertDescription(model, a)),
       h(
         'p',
         { class: 'takeover-facts' },
-        `Raised ${formatTime(a.raisedAt)} by ${actorLabel(model, a.raisedBy)}`,
+        `Raised ${formatTime(a.raisedAt)} by ${raisedByText(model, a)}`,
         a.location ? ` · at ${a.location.label ? `${a.location.label} ` : ''}(${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)})` : '',
       ),
+      a.kind === 'line-fault'
+        ? h(
+            'p',
+            { class: 'takeover-explain' },
+            `Your post did not answer the scheduled line check in time, so the line to ${model.postName(a.raiserPostId)} counts as faulty. ACKNOWLEDGE confirms someone is at this hotline now and stops the escalation.`,
+          )
+        : null,
       h('p', { class: 'takeover-countdown' }, escalationLine(model, a, this.#ctx.serverNow())),
     );
   }

@@ -1,0 +1,308 @@
+import { fill, h, reconcile } from '../dom.js';
+import { PRECEDENCE_LABEL, formatTime } from '../format.js';
+import type { ConsoleModel, DeadlineRecord, LineCheckRecord, LineEventEntry } from '../model.js';
+import { actorLabel, countdown, exerciseBadge, precedenceBadge, type Ctx } from './common.js';
+
+/**
+ * Hotline discipline in the console (docs/discipline.md): the acknowledgement deadline of flash and
+ * immediate messages (status, countdown, ACKNOWLEDGE) and scheduled line checks (prompt, answers,
+ * outcome). Shared by the thread, the side panel, the escalation inbox and the line-check bar.
+ */
+
+/** "Supervisor b1, Commander sb1", or "nobody". */
+export function targetNames(model: ConsoleModel, targets: readonly string[]): string {
+  return targets.map((t) => model.userName(t)).join(', ') || 'nobody';
+}
+
+/** Whether an acknowledgement of this message is waiting in the outbox. */
+export function ackPending(ctx: Ctx, d: { linkId: string; seq: number }): boolean {
+  return ctx.outbox().some((i) => i.event === 'hotline:ack' && 'seq' in i.payload && i.payload.linkId === d.linkId && i.payload.seq === d.seq);
+}
+
+/** A stamp of everything a deadline's status shows, so views redraw it only when it changed. */
+export function deadlineStamp(ctx: Ctx, d: DeadlineRecord, now: number): string {
+  return [d.state, d.escalations.length, d.nextEscalationAt, d.deadlineAt, now >= d.deadlineAt, ackPending(ctx, d), ctx.client.status === 'connected'].join(':');
+}
+
+/**
+ * What a message's deadline stands at: the countdown to the deadline; once it passed, that it escalated
+ * (level, who was notified) and when the next level is due; or who acknowledged it, and when.
+ */
+export function deadlineStatus(ctx: Ctx, d: DeadlineRecord, now: number): HTMLElement {
+  const { model } = ctx;
+  const counterpart = model.postName(d.counterpartPostId);
+  const lines: HTMLElement[] = [];
+  if (d.state === 'acknowledged') {
+    lines.push(
+      h(
+        'span',
+        { class: 'deadline-line acked' },
+        `✓ Acknowledged by ${d.acknowledgedBy ? actorLabel(model, d.acknowledgedBy) : counterpart} at ${formatTime(d.acknowledgedAt ?? 0)}`,
+        d.acknowledgedAt !== undefined ? ` (after ${Math.max(0, Math.round((d.acknowledgedAt - d.sentAt) / 1000))} s)` : '',
+      ),
+    );
+  } else if (now < d.deadlineAt) {
+    lines.push(h('span', { class: 'deadline-line awaiting', attrs: { 'data-deadline-countdown': d.id } }, `Awaiting acknowledgement by ${counterpart}: `, countdown(d.deadlineAt, now)));
+  } else {
+    lines.push(h('span', { class: 'deadline-line overdue' }, `NOT ACKNOWLEDGED by ${counterpart}: the deadline passed at ${formatTime(d.deadlineAt)}`));
+    if (d.escalations.length === 0) {
+      lines.push(
+        h(
+          'span',
+          { class: 'deadline-line escalating' },
+          d.nextEscalationAt !== null && d.nextEscalationAt > now ? ['Escalates in ', countdown(d.nextEscalationAt, now)] : 'Escalating by its policy…',
+        ),
+      );
+    }
+  }
+  for (const e of d.escalations) {
+    lines.push(
+      h(
+        'span',
+        { class: 'deadline-line escalated', attrs: { 'data-level': e.level } },
+        `⬆ Escalated${e.repeat ? ' again' : ''} at ${formatTime(e.at)}: level ${e.level}, notified ${targetNames(model, e.targets)}`,
+      ),
+    );
+  }
+  if (d.state === 'awaiting' && d.escalations.length > 0 && d.nextEscalationAt !== null && d.nextEscalationAt > now) {
+    lines.push(h('span', { class: 'deadline-line escalating' }, 'Next level in ', countdown(d.nextEscalationAt, now)));
+  }
+  return h('div', { class: `deadline-status state-${d.state}${d.escalations.length ? ' escalated' : ''}` }, lines);
+}
+
+/** ACKNOWLEDGE for whoever may acknowledge the message (the counterpart post, a commander covering it). */
+export function messageAckButton(ctx: Ctx, d: DeadlineRecord): HTMLElement | null {
+  const { model, client } = ctx;
+  const post = model.messageAckPost(d);
+  if (!post) return null;
+  if (ackPending(ctx, d)) {
+    return h(
+      'span',
+      { class: 'ack-pending' },
+      client.status === 'connected' ? 'Acknowledging…' : 'Acknowledgement in the outbox: it goes out when the line is back',
+    );
+  }
+  const forPost = model.user.role === 'commander' ? ` for ${model.postName(post)}` : '';
+  return h(
+    'button',
+    {
+      class: 'msg-ack primary',
+      attrs: { type: 'button', 'data-ack': d.id, title: `Tell ${model.postName(d.senderPostId)} this ${PRECEDENCE_LABEL[d.precedence]} message was received` },
+      on: {
+        click: (ev) => {
+          ev.stopPropagation();
+          client.ackMessage(d.linkId, d.seq).catch(() => undefined); // a refusal arrives as a 'failed' notice
+          ctx.requestRender();
+        },
+      },
+    },
+    `ACKNOWLEDGE MESSAGE${forPost}`,
+  );
+}
+
+/** A card of the "awaiting acknowledgement" list: the message, its deadline, and ACKNOWLEDGE. */
+export function deadlineCard(ctx: Ctx, d: DeadlineRecord, now: number, options: { open?: () => void } = {}): HTMLElement {
+  const { model } = ctx;
+  const mine = model.user.post === d.senderPostId ? 'sent by us' : model.user.post === d.counterpartPostId ? 'for us to acknowledge' : null;
+  return h(
+    'div',
+    {
+      class: `deadline-card prec-${d.precedence} state-${d.state}${d.drill ? ' drill' : ''}`,
+      attrs: { 'data-deadline-id': d.id, 'data-link': d.linkId, 'data-seq': d.seq },
+    },
+    h(
+      'span',
+      { class: 'deadline-card-top' },
+      precedenceBadge(d.precedence),
+      exerciseBadge(d.drill),
+      h('span', { class: 'deadline-card-where' }, `${model.link(d.linkId)?.name ?? d.linkId}: ${model.postName(d.senderPostId)} → ${model.postName(d.counterpartPostId)}`),
+      h('time', { class: 'row-time' }, formatTime(d.sentAt)),
+    ),
+    h('span', { class: 'deadline-card-text', attrs: { dir: 'auto' } }, d.excerpt),
+    mine ? h('span', { class: 'deadline-card-mine' }, mine) : null,
+    deadlineStatus(ctx, d, now),
+    h(
+      'span',
+      { class: 'deadline-card-actions' },
+      messageAckButton(ctx, d),
+      options.open ? h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: options.open } }, 'Show in thread') : null,
+    ),
+  );
+}
+
+// --- line checks --------------------------------------------------------------------------------
+
+/** "This late check stands for the 3 scheduled checks missed while the service was down." */
+export function lateNote(c: { late: boolean; missedSlots: number; slotAt: number }): string {
+  if (!c.late) return '';
+  if (c.missedSlots > 0) {
+    return `LATE: the service was down; this one check stands for the ${c.missedSlots + 1} scheduled checks due up to ${formatTime(c.slotAt)}.`;
+  }
+  return `LATE: started after its time (${formatTime(c.slotAt)}).`;
+}
+
+/** Who answered a check, who did not (yet), and the outcome once it closed. */
+export function lineCheckPosts(model: ConsoleModel, c: LineCheckRecord): HTMLElement {
+  return h(
+    'span',
+    { class: 'lc-posts' },
+    c.posts.map((p) => {
+      const a = c.answers.get(p);
+      const missed = c.closed?.missed.includes(p) ?? false;
+      const state = a ? 'answered' : missed ? 'missed' : 'waiting';
+      return h(
+        'span',
+        { class: `lc-post lc-${state}`, attrs: { 'data-post': p } },
+        state === 'answered' ? `✓ ${model.postName(p)} answered ${formatTime(a!.at)}` : state === 'missed' ? `✗ ${model.postName(p)} MISSED` : `… ${model.postName(p)} not yet`,
+      );
+    }),
+  );
+}
+
+/** The thread's line for a line event: message escalations and line checks. */
+export function lineEventText(model: ConsoleModel, entry: LineEventEntry): { icon: string; text: string; cls: string } {
+  switch (entry.type) {
+    case 'message.escalated': {
+      const p = entry.payload;
+      const d = model.deadlines.get(p.deadlineId);
+      const what = d ? `${PRECEDENCE_LABEL[d.precedence]} message of ${formatTime(d.sentAt)}` : `Message ${p.messageSeq}`;
+      const who = d ? model.postName(d.counterpartPostId) : 'the counterpart';
+      return {
+        icon: '⬆',
+        cls: 'msg-escalated',
+        text: `${what} not acknowledged by ${who} in time: escalated${p.repeat ? ' again' : ''} (level ${p.level}) to ${targetNames(model, p.targets)}`,
+      };
+    }
+    case 'linecheck.started': {
+      const p = entry.payload;
+      const late = lateNote(p);
+      return {
+        icon: '☎',
+        cls: `linecheck-started${p.late ? ' late' : ''}`,
+        text: `Line check of ${formatTime(p.slotAt)}: ${p.posts.map((x) => model.postName(x)).join(' and ')} answer by ${formatTime(p.windowEndsAt)}.${late ? ` ${late}` : ''}`,
+      };
+    }
+    case 'linecheck.answered':
+      return { icon: '✓', cls: 'linecheck-answered', text: `${model.postName(entry.payload.postId)} answered the line check (${model.userName(entry.actor.userId)})` };
+    case 'linecheck.closed': {
+      const p = entry.payload;
+      const answered = p.answered.map((x) => model.postName(x)).join(' and ');
+      const missed = p.missed.map((x) => model.postName(x)).join(' and ');
+      return {
+        icon: p.missed.length ? '✗' : '✓',
+        cls: `linecheck-closed ${p.missed.length ? 'missed' : 'answered'}`,
+        text: p.missed.length
+          ? `Line check closed: ${answered ? `answered by ${answered}; ` : ''}MISSED by ${missed}${p.alertId ? ': a line-fault alert was raised' : ''}`
+          : `Line check closed: answered by ${answered}`,
+      };
+    }
+  }
+}
+
+/** Whether this post's answer to a check is waiting in the outbox. */
+export function answerPending(ctx: Ctx, c: LineCheckRecord): boolean {
+  return ctx.outbox().some((i) => i.event === 'linecheck:answer' && 'checkId' in i.payload && i.payload.checkId === c.checkId);
+}
+
+export function lineCheckStamp(ctx: Ctx, c: LineCheckRecord, now: number): string {
+  return [c.answers.size, c.closed !== null, now >= c.windowEndsAt, answerPending(ctx, c), ctx.client.status === 'connected'].join(':');
+}
+
+/**
+ * The prompt of an open line check at one of the operator's posts: "Line check: answer within 0:42" and
+ * ANSWER; once answered, who answered and whom the check still waits for.
+ */
+export function lineCheckPrompt(ctx: Ctx, c: LineCheckRecord, now: number): HTMLElement {
+  const { model, client } = ctx;
+  const post = model.user.post ?? '';
+  const link = model.link(c.linkId);
+  const other = c.posts.filter((p) => p !== post);
+  const mine = c.answers.get(post);
+  const pending = answerPending(ctx, c);
+  const open = now < c.windowEndsAt;
+  const state = mine ? 'answered' : pending ? 'pending' : open ? 'unanswered' : 'expired';
+  const where = h('span', { class: 'lc-where' }, `${link?.name ?? c.linkId} · with ${other.map((p) => model.postName(p)).join(', ')} · scheduled ${formatTime(c.slotAt)}`);
+  let title: HTMLElement;
+  let action: HTMLElement | null = null;
+  if (state === 'unanswered') {
+    title = h('strong', { class: 'lc-title' }, 'Line check: answer within ', countdown(c.windowEndsAt, now));
+    action = h(
+      'button',
+      {
+        class: 'linecheck-answer',
+        attrs: { type: 'button', 'aria-keyshortcuts': 'Alt+L', 'data-check': c.checkId, title: 'Tell both sides this post is at the hotline (Alt+L)' },
+        on: {
+          click: () => {
+            client.answerLineCheck(c.linkId, c.checkId).catch(() => undefined); // a refusal arrives as a 'failed' notice
+            ctx.requestRender();
+          },
+        },
+      },
+      'ANSWER',
+    );
+  } else if (state === 'pending') {
+    title = h('strong', { class: 'lc-title' }, client.status === 'connected' ? 'Line check: answering…' : 'Line check: answer waiting in the outbox');
+  } else if (state === 'answered') {
+    const waiting = other.filter((p) => !c.answers.has(p)).map((p) => model.postName(p));
+    title = h(
+      'strong',
+      { class: 'lc-title' },
+      `✓ Line check answered at ${formatTime(mine!.at)} by ${model.userName(mine!.actor.userId)}`,
+      waiting.length ? h('span', { class: 'lc-wait' }, ` · waiting for ${waiting.join(', ')} `, open ? ['(', countdown(c.windowEndsAt, now), ')'] : '') : null,
+    );
+  } else {
+    title = h('strong', { class: 'lc-title' }, `Line check window closed at ${formatTime(c.windowEndsAt)}, unanswered: waiting for the outcome`);
+  }
+  return h(
+    'div',
+    { class: `linecheck-prompt state-${state}${c.late ? ' late' : ''}`, attrs: { 'data-check': c.checkId, 'data-link': c.linkId, role: 'group', 'aria-label': 'Line check' } },
+    h('span', { class: 'lc-icon', attrs: { 'aria-hidden': 'true' } }, '☎'),
+    h('span', { class: 'lc-body' }, title, where, c.late ? h('span', { class: 'lc-late' }, lateNote(c)) : null),
+    action,
+  );
+}
+
+/** Open line checks at the operator's post: the prompt of each, at the top of every view. */
+export class LineCheckBar {
+  readonly el: HTMLElement;
+  readonly #ctx: Ctx;
+
+  constructor(ctx: Ctx) {
+    this.#ctx = ctx;
+    this.el = h('section', { class: 'linecheck-bar', attrs: { 'aria-label': 'Line checks', 'aria-live': 'assertive', hidden: true } });
+  }
+
+  /** The open checks shown: this post's, not yet closed. */
+  get checks(): LineCheckRecord[] {
+    const post = this.#ctx.model.user.role === 'operator' ? this.#ctx.model.user.post : null;
+    if (!post) return [];
+    return [...this.#ctx.model.lineChecks.values()].filter((c) => c.closed === null && c.posts.includes(post)).sort((a, b) => a.windowEndsAt - b.windowEndsAt);
+  }
+
+  update(): void {
+    const now = this.#ctx.serverNow();
+    const checks = this.checks;
+    this.el.hidden = checks.length === 0;
+    reconcile(
+      this.el,
+      checks,
+      (c) => c.checkId,
+      () => h('div', { class: 'linecheck-slot' }),
+      (el, c) => {
+        const stamp = lineCheckStamp(this.#ctx, c, now);
+        if (el.dataset.stamp === stamp) return;
+        const focused = el.contains(document.activeElement);
+        el.dataset.stamp = stamp;
+        fill(el, lineCheckPrompt(this.#ctx, c, now));
+        if (focused) (el.querySelector<HTMLElement>('.linecheck-answer') ?? this.el.querySelector<HTMLElement>('.linecheck-answer'))?.focus();
+      },
+    );
+  }
+
+  /** Alt+L: puts the keyboard on the first ANSWER button. */
+  focusAnswer(): boolean {
+    const btn = this.el.querySelector<HTMLElement>('.linecheck-answer');
+    btn?.focus();
+    return btn !== null;
+  }
+}

@@ -1,0 +1,129 @@
+import { fill, h, setText } from '../dom.js';
+import { formatTime } from '../format.js';
+import { confirmButton, type Ctx } from './common.js';
+
+/** A disagreement between the server's log and what this console already held (the SDK's `fork`). */
+export interface ForkRecord {
+  /** The link, or "*" when the server's checkpoint key itself changed. */
+  linkId: string;
+  seq: number;
+  detail: string;
+  /** When this console saw it (local time). */
+  at: number;
+}
+
+/**
+ * The record integrity warning: every `fork` the SDK reports (a log rewritten or rolled back behind
+ * this console's back, a checkpoint that does not verify, a changed server key), kept in the browser
+ * until someone clears it, shown in red at the top of every view. It can be folded to one line, never
+ * dismissed by accident: a rewritten record is exactly what the joint monitors must hear about.
+ */
+export class IntegrityBar {
+  readonly el: HTMLElement;
+  readonly #ctx: Ctx;
+  readonly #key: string;
+  #forks: ForkRecord[];
+  #folded = false;
+  #stamp = '';
+
+  constructor(ctx: Ctx, storageKey: string) {
+    this.#ctx = ctx;
+    this.#key = storageKey;
+    this.#forks = load(storageKey);
+    this.el = h('section', { class: 'integrity-bar', attrs: { role: 'alert', 'aria-label': 'Record integrity warning', hidden: true } });
+  }
+
+  get forks(): readonly ForkRecord[] {
+    return this.#forks;
+  }
+
+  /** Records a fork (once per link and seq: the first account of it is kept) and unfolds the warning. */
+  add(fork: Omit<ForkRecord, 'at'>): void {
+    if (!this.#forks.some((f) => f.linkId === fork.linkId && f.seq === fork.seq)) {
+      this.#forks.push({ ...fork, at: Date.now() });
+      save(this.#key, this.#forks);
+    }
+    this.#folded = false;
+    this.#ctx.requestRender();
+  }
+
+  update(): void {
+    const stamp = `${this.#forks.length}:${this.#folded}`;
+    if (stamp === this.#stamp) return;
+    this.#stamp = stamp;
+    this.el.hidden = this.#forks.length === 0;
+    if (this.#forks.length === 0) {
+      this.el.replaceChildren();
+      return;
+    }
+    const { model } = this.#ctx;
+    const where = (f: ForkRecord) => (f.linkId === '*' ? 'Every link (the server key)' : `${model.link(f.linkId)?.name ?? f.linkId} (${f.linkId}), entry ${f.seq}`);
+    const title = h('strong', { class: 'integrity-title' }, `⚠ RECORD INTEGRITY WARNING: ${this.#forks.map(where).join('; ')}`);
+    this.el.classList.toggle('folded', this.#folded);
+    if (this.#folded) {
+      fill(this.el, title, h('button', { class: 'small', attrs: { type: 'button' }, on: { click: () => this.#fold(false) } }, 'Show details'));
+      return;
+    }
+    const summary = this.#forks.map((f) => `${where(f)}: ${f.detail} (seen ${new Date(f.at).toISOString()})`).join('\n');
+    const copy = h('button', { class: 'small', attrs: { type: 'button' } }, 'Copy details');
+    copy.addEventListener('click', () => {
+      void navigator.clipboard?.writeText(summary).then(
+        () => setText(copy, 'Copied'),
+        () => setText(copy, 'Select the text to copy it'),
+      );
+    });
+    fill(
+      this.el,
+      title,
+      h(
+        'p',
+        { class: 'integrity-text' },
+        "The server's record disagrees with what this console already held: the log may have been rewritten or rolled back. Do not rely on it; report this to the joint monitors with these details.",
+      ),
+      h(
+        'ul',
+        { class: 'integrity-list' },
+        this.#forks.map((f) =>
+          h('li', { attrs: { 'data-link': f.linkId, 'data-seq': f.seq } }, h('strong', null, where(f)), `: ${f.detail}. Seen ${formatTime(f.at)}.`),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'integrity-actions' },
+        copy,
+        h('button', { class: 'small', attrs: { type: 'button' }, on: { click: () => this.#fold(true) } }, 'Fold to one line'),
+        confirmButton('Clear after reporting', 'Press again to clear this warning', () => this.#clear(), 'small'),
+      ),
+    );
+  }
+
+  #fold(folded: boolean): void {
+    this.#folded = folded;
+    this.#ctx.requestRender();
+  }
+
+  #clear(): void {
+    this.#forks = [];
+    save(this.#key, this.#forks);
+    this.#ctx.requestRender();
+  }
+}
+
+function load(key: string): ForkRecord[] {
+  try {
+    const raw = localStorage.getItem(key);
+    const list = raw ? (JSON.parse(raw) as ForkRecord[]) : [];
+    return Array.isArray(list) ? list : [];
+  } catch {
+    return [];
+  }
+}
+
+function save(key: string, forks: ForkRecord[]): void {
+  try {
+    if (forks.length === 0) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(forks));
+  } catch {
+    // Storage full: the warning stays on screen for this session.
+  }
+}

@@ -1,0 +1,332 @@
+import { ExportVerifier, type Checkpoint, type VerifyReport } from '@hotline/shared';
+import { fetchWithToken, fileStamp, localInputTime, saveFile } from '../download.js';
+import { fill, h, setText } from '../dom.js';
+import { formatTime } from '../format.js';
+import { webCryptoVerify } from '../webcrypto-verify.js';
+import { groupedKeyId } from './about.js';
+import type { Ctx } from './common.js';
+
+/** Counts of a verification, in the order and words the view shows them. */
+const COUNT_LABEL: [keyof VerifyReport['counts'], string][] = [
+  ['entries', 'Entries'],
+  ['signed', 'User actions signed, signature verified'],
+  ['unsigned', 'User actions without a signature'],
+  ['serverEntries', 'Entries the server wrote (covered by checkpoints)'],
+  ['keys', 'Signing keys registered'],
+  ['checkpoints', 'Server checkpoints matched'],
+  ['quotesChecked', 'Quoted hashes checked (receipts, acknowledgements)'],
+];
+
+interface RunMeta {
+  linkId: string;
+  bytes: number;
+  /** This console's own checkpoint of the link, checked against the export's entry at its seq. */
+  own: { cp: Checkpoint; seen: 'agrees' | 'differs' | 'outside' } | null;
+  pinned: string | null;
+}
+
+/**
+ * The record of a link, verified in the browser (monitors, admins, commanders in scope): pick a link
+ * and an optional range, fetch GET /api/links/:id/export with the token, and run the export through the
+ * shared ExportVerifier on WebCrypto as it streams in, with progress. Then INTACT with the counts, or
+ * NOT INTACT with the first bad entry and why; the export itself is offered as a download. The console
+ * also checks the export against the server checkpoint it holds itself, and pins the server key it
+ * pinned on first contact.
+ */
+export class RecordView {
+  readonly el: HTMLElement;
+  readonly #ctx: Ctx;
+  readonly #link: HTMLSelectElement;
+  readonly #fromSeq: HTMLInputElement;
+  readonly #toSeq: HTMLInputElement;
+  readonly #from: HTMLInputElement;
+  readonly #to: HTMLInputElement;
+  readonly #verify: HTMLButtonElement;
+  readonly #cancel: HTMLButtonElement;
+  readonly #download: HTMLButtonElement;
+  readonly #progress: HTMLProgressElement;
+  readonly #status: HTMLElement;
+  readonly #result: HTMLElement;
+  readonly #pinned: () => string | null;
+  #abort: AbortController | null = null;
+  #file: { name: string; blob: Blob } | null = null;
+
+  constructor(ctx: Ctx, options: { pinnedServerKey: () => string | null }) {
+    this.#ctx = ctx;
+    this.#pinned = options.pinnedServerKey;
+    const { model } = ctx;
+    this.#link = h('select', { attrs: { name: 'record-link', id: 'record-link' }, on: { change: () => ctx.requestRender() } }, model.links.map((l) => h('option', { attrs: { value: l.id } }, `${l.name} (${l.id})`)));
+    const num = (name: string, label: string) => h('input', { attrs: { name, type: 'number', min: 1, step: 1, inputmode: 'numeric', 'aria-label': label, placeholder: 'any' } });
+    const time = (name: string, label: string) => h('input', { attrs: { name, type: 'datetime-local', 'aria-label': label } });
+    this.#fromSeq = num('fromSeq', 'From entry');
+    this.#toSeq = num('toSeq', 'To entry');
+    this.#from = time('from', 'From time');
+    this.#to = time('to', 'To time');
+    this.#verify = h('button', { class: 'primary verify-btn', attrs: { type: 'submit' } }, 'Fetch and verify');
+    this.#cancel = h('button', { attrs: { type: 'button', hidden: true }, on: { click: () => this.#abort?.abort() } }, 'Stop');
+    this.#download = h(
+      'button',
+      { class: 'download-btn', attrs: { type: 'button', hidden: true }, on: { click: () => this.#file && saveFile(this.#file.name, this.#file.blob) } },
+      'Download the export (.ndjson)',
+    );
+    this.#progress = h('progress', { attrs: { max: 1, value: 0, hidden: true, 'aria-label': 'Verification progress' } });
+    this.#status = h('p', { class: 'record-status', attrs: { role: 'status', 'aria-live': 'polite' } });
+    this.#result = h('div', { class: 'record-result' });
+    const form = h(
+      'form',
+      {
+        class: 'record-form',
+        attrs: { 'aria-label': 'Export and verify a link' },
+        on: {
+          submit: (ev) => {
+            ev.preventDefault();
+            void this.#run();
+          },
+        },
+      },
+      h('div', { class: 'field' }, h('label', { attrs: { for: 'record-link' } }, 'Link to verify'), this.#link),
+      h(
+        'fieldset',
+        { class: 'range' },
+        h('legend', null, 'Range (optional: the whole log when empty)'),
+        h('label', { class: 'field small' }, h('span', null, 'From entry'), this.#fromSeq),
+        h('label', { class: 'field small' }, h('span', null, 'To entry'), this.#toSeq),
+        h('label', { class: 'field' }, h('span', null, 'From time'), this.#from),
+        h('label', { class: 'field' }, h('span', null, 'To time'), this.#to),
+      ),
+      h('div', { class: 'record-actions' }, this.#verify, this.#cancel, this.#download),
+    );
+    this.el = h(
+      'section',
+      { class: 'record-view', attrs: { 'aria-label': 'Record' } },
+      h(
+        'div',
+        { class: 'record-intro' },
+        h('h2', null, 'Verify the record of a link'),
+        h(
+          'p',
+          null,
+          'The export is fetched from the server and checked here, in this browser, with no trust in the server: every hash of the chain, every user signature against the key its user registered, every quoted hash, every server checkpoint.',
+        ),
+      ),
+      form,
+      this.#progress,
+      this.#status,
+      this.#result,
+    );
+  }
+
+  get selected(): string {
+    return this.#link.value;
+  }
+
+  select(linkId: string): void {
+    if (this.#ctx.model.link(linkId)) this.#link.value = linkId;
+  }
+
+  async #run(): Promise<void> {
+    if (this.#abort) return;
+    const linkId = this.#link.value;
+    const params = new URLSearchParams();
+    const fromSeq = Number(this.#fromSeq.value);
+    const toSeq = Number(this.#toSeq.value);
+    if (this.#fromSeq.value && fromSeq >= 1) params.set('fromSeq', String(Math.floor(fromSeq)));
+    if (this.#toSeq.value && toSeq >= 1) params.set('toSeq', String(Math.floor(toSeq)));
+    const from = localInputTime(this.#from.value);
+    const to = localInputTime(this.#to.value);
+    if (from !== undefined) params.set('from', String(from));
+    if (to !== undefined) params.set('to', String(to + 59_999)); // the whole minute the input names
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.#file = null;
+    this.#verify.disabled = true;
+    this.#cancel.hidden = false;
+    this.#download.hidden = true;
+    this.#progress.hidden = false;
+    this.#progress.removeAttribute('value'); // indeterminate until the header says how many
+    this.#result.replaceChildren();
+    this.el.dataset.state = 'running';
+    setText(this.#status, 'Fetching the export…');
+    const pinned = this.#pinned();
+    const own = this.#ctx.client.checkpoint(linkId);
+    const verifier = new ExportVerifier(webCryptoVerify(), pinned ? { serverKeyId: pinned } : {});
+    const chunks: string[] = [];
+    let ownSeen: NonNullable<RunMeta['own']>['seen'] = 'outside';
+    let bytes = 0;
+    let lines = 0;
+    let expected = 0;
+    const started = performance.now();
+    let lastPaint = 0;
+    try {
+      const res = await fetchWithToken(`/api/links/${encodeURIComponent(linkId)}/export?${params}`, this.#ctx.client.token, abort.signal);
+      if (!res.body) throw new Error('the browser gave no response stream');
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      const feed = async (line: string) => {
+        lines++;
+        if (lines === 1) {
+          try {
+            const header = JSON.parse(line) as { range?: { fromSeq?: number; toSeq?: number } };
+            expected = Math.max(0, (header.range?.toSeq ?? 0) - (header.range?.fromSeq ?? 1) + 1);
+          } catch {
+            // The verifier says what is wrong with it.
+          }
+        }
+        if (own && line.startsWith('{"kind":"entry"') && line.includes(`"seq":${own.seq},`)) {
+          const entry = (JSON.parse(line) as { entry: { seq: number; hash: string } }).entry;
+          if (entry.seq === own.seq) ownSeen = entry.hash === own.hash ? 'agrees' : 'differs';
+        }
+        await verifier.line(line);
+      };
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        bytes += value.length; // characters: close enough for progress
+        buffer += value;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          await feed(buffer.slice(0, nl));
+          buffer = buffer.slice(nl + 1);
+        }
+        const now = performance.now();
+        if (now - lastPaint > 100) {
+          lastPaint = now;
+          this.#paintProgress(verifier.report.counts.entries, expected, bytes, verifier.failed);
+          await new Promise((r) => setTimeout(r, 0)); // let the page breathe on a long log
+        }
+      }
+      if (buffer.trim() !== '') await feed(buffer);
+    } catch (err) {
+      this.#finish();
+      const aborted = abort.signal.aborted;
+      setText(this.#status, aborted ? 'Stopped. Nothing was verified to the end.' : `Could not fetch the export: ${(err as Error).message}`);
+      this.el.dataset.state = aborted ? 'stopped' : 'error';
+      return;
+    }
+    const report = verifier.finish();
+    const link = this.#ctx.model.link(linkId);
+    const blob = new Blob(chunks, { type: 'application/x-ndjson' });
+    this.#file = { name: `${linkId}-${fileStamp()}.ndjson`, blob };
+    this.#finish();
+    this.#download.hidden = false;
+    this.#progress.max = Math.max(1, expected);
+    this.#progress.value = report.counts.entries;
+    const seconds = (performance.now() - started) / 1000;
+    setText(
+      this.#status,
+      `${link?.name ?? linkId}: an export of ${plural(expected, 'entry', 'entries')} (${formatBytes(blob.size)}), checked in this browser in ${seconds.toFixed(1)} s${report.ok ? '' : '; the check stops at the first problem'}.`,
+    );
+    this.#showResult(report, { linkId, bytes: blob.size, own: own ? { cp: own, seen: ownSeen } : null, pinned });
+  }
+
+  #paintProgress(done: number, expected: number, bytes: number, failed: boolean): void {
+    if (expected > 0) {
+      this.#progress.max = expected;
+      this.#progress.value = Math.min(done, expected);
+    }
+    setText(
+      this.#status,
+      failed
+        ? `A problem was found at entry ${done + 1}; fetching the rest of the export for the download… (${formatBytes(bytes)})`
+        : `Fetching and verifying: ${done.toLocaleString('en-GB')}${expected ? ` of ${expected.toLocaleString('en-GB')}` : ''} entries (${formatBytes(bytes)})`,
+    );
+  }
+
+  #finish(): void {
+    this.#abort = null;
+    this.#verify.disabled = false;
+    this.#cancel.hidden = true;
+  }
+
+  #showResult(report: VerifyReport, meta: RunMeta): void {
+    const { model } = this.#ctx;
+    const ownDiffers = meta.own?.seen === 'differs';
+    const intact = report.ok && !ownDiffers;
+    this.el.dataset.state = intact ? 'intact' : 'not-intact';
+    const link = model.link(meta.linkId);
+    const range = report.range.fromSeq !== null ? `entries ${report.range.fromSeq}–${report.range.toSeq}` : 'no entries';
+    const firstBad = report.firstBad
+      ? `First bad: ${report.firstBad.seq !== null ? `entry ${report.firstBad.seq}` : 'the export itself'} (line ${report.firstBad.line}): ${report.firstBad.reason}`
+      : ownDiffers && meta.own
+        ? `First bad: entry ${meta.own.cp.seq}: it differs from the checkpoint this console holds, signed by the server at ${new Date(meta.own.cp.ts).toISOString()} (the log was rewritten after it)`
+        : null;
+    const badSeq = report.firstBad ? report.firstBad.seq : ownDiffers ? (meta.own?.cp.seq ?? null) : null;
+    fill(
+      this.#result,
+      h(
+        'div',
+        {
+          class: `verify-result ${intact ? 'intact' : 'not-intact'}`,
+          attrs: { 'data-result': intact ? 'intact' : 'not-intact', 'data-bad-seq': badSeq ?? undefined, role: 'region', 'aria-label': 'Verification result' },
+        },
+        h('p', { class: 'verdict' }, intact ? 'INTACT' : 'NOT INTACT'),
+        h(
+          'p',
+          { class: 'verdict-line' },
+          intact
+            ? `Record of ${link?.name ?? meta.linkId} (${meta.linkId}), ${range}: every hash, signature, quoted hash and server checkpoint checks out.`
+            : `Record of ${link?.name ?? meta.linkId} (${meta.linkId}) does not check out. Keep the downloaded export as evidence and tell the joint monitors of both sides.`,
+        ),
+        firstBad ? h('p', { class: 'first-bad' }, firstBad) : null,
+        !intact && report.counts.entries > 0 ? h('p', { class: 'verified-before' }, `Verified before the problem: ${plural(report.counts.entries, 'entry', 'entries')}.`) : null,
+        report.counts.unsigned > 0
+          ? h('p', { class: 'unsigned-note' }, `${report.counts.unsigned} user actions carry no signature (written while the server accepted unsigned actions).`)
+          : null,
+      ),
+      h(
+        'table',
+        { class: 'report-table counts-table' },
+        h('caption', null, 'What was checked'),
+        h(
+          'tbody',
+          null,
+          COUNT_LABEL.map(([key, label]) => h('tr', { attrs: { 'data-count': key } }, h('th', { attrs: { scope: 'row' } }, label), h('td', null, String(report.counts[key])))),
+        ),
+      ),
+      h(
+        'table',
+        { class: 'report-table types-table' },
+        h('caption', null, 'Entries by type'),
+        h(
+          'tbody',
+          null,
+          Object.entries(report.counts.byType)
+            .sort((a, b) => b[1] - a[1])
+            .map(([type, n]) => h('tr', { attrs: { 'data-type': type } }, h('th', { attrs: { scope: 'row' } }, type), h('td', null, String(n)))),
+        ),
+      ),
+      h(
+        'dl',
+        { class: 'facts record-facts' },
+        h('dt', null, 'Head'),
+        h('dd', null, report.head ? `entry ${report.head.seq}, hash ${report.head.hash}` : '—'),
+        h('dt', null, 'Server key'),
+        h(
+          'dd',
+          null,
+          report.serverKeyId ? h('code', { class: 'server-key-id' }, groupedKeyId(report.serverKeyId)) : 'none named',
+          meta.pinned ? (meta.pinned === report.serverKeyId ? ' ✓ the key this console pinned' : ' ✗ NOT the key this console pinned') : ' (this console has pinned none)',
+        ),
+        h('dt', null, 'This console’s checkpoint'),
+        h(
+          'dd',
+          { class: `own-checkpoint own-${meta.own?.seen ?? 'none'}` },
+          meta.own
+            ? `entry ${meta.own.cp.seq}, signed ${formatTime(meta.own.cp.ts)}: ${meta.own.seen === 'agrees' ? '✓ the export agrees' : meta.own.seen === 'differs' ? '✗ the export DIFFERS' : 'outside this range'}`
+            : 'none held for this link',
+        ),
+        h('dt', null, 'Export'),
+        h('dd', null, `${formatBytes(meta.bytes)}; the download is exactly what was verified`),
+      ),
+    );
+  }
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
