@@ -311,14 +311,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     });
     socket.on('connect', () => {
       this.#setStatus('connected');
-      this.#registerKey()
-        .then(() => this.sync())
-        .then(() => {
-          this.#flushReceipts();
-          void this.#flush();
-          void this.catchUpInbox().catch(() => undefined);
-        })
-        .catch(() => undefined);
+      void this.#afterConnect(socket);
     });
     socket.on('disconnect', (reason) => {
       // Anything socket.io buffered while offline would go out later without our timeouts: drop it, the
@@ -347,6 +340,30 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     socket.on('escalation', (e) => this.#deliverEscalation(e));
     socket.on('checkpoint', (cp) => void this.#guard.accept(cp));
     return socket;
+  }
+
+  /**
+   * On every connection: register the signing key, sync, then send what waits. A step that fails (a
+   * timeout on a busy server) is retried with backoff while this connection lasts, so `connect()` never
+   * waits on a sync that was lost.
+   */
+  async #afterConnect(socket: Socket<ServerToClientEvents, ClientToServerEvents>): Promise<void> {
+    for (let attempt = 0; socket.connected && !this.#closed; attempt++) {
+      try {
+        await this.#registerKey();
+        await this.sync();
+        this.#flushReceipts();
+        void this.#flush();
+        void this.catchUpInbox().catch(() => undefined);
+        return;
+      } catch (err) {
+        if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) {
+          this.emit('unauthenticated', err.message);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000)));
+      }
+    }
   }
 
   /** Disconnects and stops reconnecting. The outbox is kept (in storage) for the next connect. */
