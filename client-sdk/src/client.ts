@@ -61,6 +61,12 @@ export interface HotlineClientOptions {
   healthCheckMs?: number;
   /** Options passed to socket.io-client. */
   socket?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * Where to resume each link from (the last seq held, and its hash if known), e.g. cursors a console
+   * stored, or the heads at the start of a drill. Entries up to these are never delivered; the fork
+   * check starts from the given hash. @default every followed link from its beginning (seq 0)
+   */
+  cursors?: Record<string, { seq: number; hash?: string }>;
 }
 
 export interface ClientEvents {
@@ -172,7 +178,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
               ? `the server's log ends at ${info.serverSeq}, but this client holds entries up to ${info.seq}`
               : `entry ${info.seq} has hash ${info.serverHash} on the server, but ${info.heldHash} here`,
         }),
-    });
+    }, options.cursors);
   }
 
   get status(): ConnectionStatus {
