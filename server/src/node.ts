@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
@@ -45,7 +45,12 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   await Promise.all([redis.ping(), pub.ping(), sub.ping()]);
 
   const tokens = new TokenSigner(config.HOTLINE_TOKEN_SECRET, config.HOTLINE_TOKEN_TTL);
-  const httpServer = createServer();
+  // Express gets every request Socket.IO does not take: engine.io only passes on the 'request' listeners
+  // that exist when it attaches, so the app is wired in here and bound once it is built (below). Added
+  // later as a listener of its own, it would also answer /socket.io/ polling requests and crash the node
+  // (ERR_HTTP_HEADERS_SENT).
+  let app: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const httpServer = createServer((req, res) => app!(req, res));
   const gatewayLog = log.child({ room: 'gateway' });
   const io = createIo({
     httpServer,
@@ -121,7 +126,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       .catch((err: unknown) => socketLog.warn({ err }, 'presence join failed'));
   });
 
-  const app = createHttpApp({
+  app = createHttpApp({
     auth,
     hotline,
     presence,
@@ -136,7 +141,6 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       drillRoutes(api, requireAuth, topo, tokens);
     },
   });
-  httpServer.on('request', app);
 
   // Periodic work on every node: presence refresh and sweep, and repair of lost escalation timers.
   let ticking = false;
