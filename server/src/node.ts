@@ -65,6 +65,8 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   });
   const broadcaster = new IoBroadcaster(io);
   const linkLog = new RedisLinkLog(redis, keys);
+  const headSub = createRedis(config.REDIS_URL, log, `${config.HOTLINE_NODE_ID}:heads`);
+  await linkLog.followHeads(headSub);
   const hotline = new HotlineService({ topo, log: linkLog, keys, broadcaster });
   const presence = new PresenceService({
     store: new RedisPresenceStore(redis, keys, config.HOTLINE_PRESENCE_TTL),
@@ -179,7 +181,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
         await new Promise<void>((resolve) => io.close(() => resolve()));
         await worker?.close();
         await scheduler.close();
-        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), bullRedis.quit()]);
+        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), headSub.quit(), bullRedis.quit()]);
       })();
       return closing;
     },

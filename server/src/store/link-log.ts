@@ -197,10 +197,11 @@ export class RedisLinkLog implements LinkLog {
         decided.idempotency?.digest ?? '',
         String(ops.length),
         ...opArgs,
+        k.headsChannel,
       )) as AppendReply;
 
       if (reply[0] === 1) {
-        this.#heads.set(linkId, { seq: entry.seq, hash: entry.hash, ts: entry.ts });
+        this.#learn(linkId, { seq: entry.seq, hash: entry.hash, ts: entry.ts });
         return { kind: 'appended', entry, result: decided.result(entry) };
       }
       if (reply[0] === 2) {
@@ -220,6 +221,33 @@ export class RedisLinkLog implements LinkLog {
       }
     }
     throw new AppError(ErrorCode.UNAVAILABLE, `link ${linkId} is too busy, try again`);
+  }
+
+  /** Caches a head unless a later one is known (replies and head messages can arrive in either order). */
+  #learn(linkId: string, head: Head): void {
+    const cached = this.#heads.get(linkId);
+    if (!cached || cached.seq < head.seq) this.#heads.set(linkId, head);
+  }
+
+  /**
+   * Keeps the cached heads fresh from every node's appends (the append script publishes each new head),
+   * so that when two nodes take turns on a link, as the two ends of a conversation do, an append finds
+   * the head current and takes one round trip instead of losing a race and retrying. Only a hint: a
+   * stale head still just loses the compare-and-set. `sub` becomes a subscriber connection.
+   */
+  async followHeads(sub: RedisClient): Promise<void> {
+    const channel = this.#keys.headsChannel;
+    sub.on('message', (ch: string, message: string) => {
+      if (ch !== channel) return;
+      const [linkId, seq, hash, ts] = message.split(' ');
+      if (linkId && seq && hash && ts) this.#learn(linkId, { seq: Number(seq), hash, ts: Number(ts) });
+    });
+    await sub.subscribe(channel);
+  }
+
+  /** The head this node last saw for a link (for tests and metrics). */
+  cachedHead(linkId: string): Head | undefined {
+    return this.#heads.get(linkId);
   }
 
   async #snapshot(linkId: string, reads: FieldRead[]): Promise<Snapshot> {

@@ -19,6 +19,8 @@
   ARGV[8]  content digest stored with the idempotency field
   ARGV[9]  number of projection ops; then 4 ARGV per op: name, key index, arg1, arg2
            HSET key field value | HDEL key field - | ZADD key score member | ZREM key member -
+  ARGV[10 + 4 * ops]  optional: a channel on which to publish "<linkId> <seq> <hash> <ts>" after the
+           append, so every node learns the new head without a round trip of its own
 
   Returns
     {1, seq}                       appended
@@ -70,6 +72,12 @@ for _ = 1, n do
     redis.call('ZREM', key, ARGV[i + 2])
   end
   i = i + 4
+end
+
+local channel = ARGV[10 + n * 4]
+if channel and channel ~= '' then
+  local linkId = string.match(KEYS[1], '{link:(.*)}$') or KEYS[1]
+  redis.call('PUBLISH', channel, linkId .. ' ' .. ARGV[3] .. ' ' .. ARGV[5] .. ' ' .. ARGV[6])
 end
 
 return {1, ARGV[3]}
