@@ -1,0 +1,67 @@
+/** Child processes of the bench (bare baselines), started like the server nodes: node --import tsx. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from '../../test/helpers/server.js';
+import { freePort } from '../../test/helpers/ports.js';
+
+export interface BenchProcess {
+  readonly pid: number;
+  readonly port: number;
+  readonly url: string;
+  readonly output: string[];
+  kill(): Promise<void>;
+}
+
+/** Spawns `script` (relative to the project root) and waits for its {"msg":"listening"} line. */
+export async function spawnBench(script: string, env: Record<string, string>, withPort = true): Promise<BenchProcess> {
+  const port = withPort ? await freePort() : 0;
+  const output: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let buffer = '';
+    let ready = false;
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (output.length < 1000) output.push(line);
+        if (!ready && line.includes('"msg":"listening"')) {
+          ready = true;
+          resolve();
+        }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, sig) => {
+      if (!ready) reject(new Error(`${script} exited (${code ?? sig}) before listening:\n${output.slice(-20).join('\n')}`));
+    });
+  });
+  return {
+    pid: child.pid!,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Resident set size of a process in bytes (Linux /proc). */
+export async function rssOf(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (!m) throw new Error(`no VmRSS for ${pid}`);
+  return Number(m[1]) * 1024;
+}
