@@ -29,8 +29,10 @@ export interface EntrySlot {
 export function sealEntry(draft: EntryDraft | ((slot: EntrySlot) => EntryDraft), head: Head, now: number): Entry {
   const slot = { seq: head.seq + 1, ts: Math.max(now, head.ts) };
   const body = typeof draft === 'function' ? draft(slot) : draft;
-  const unsealed = { ...body, seq: slot.seq, ts: slot.ts, prevHash: head.hash } as Omit<Entry, 'hash'>;
-  return { ...unsealed, hash: sha256Hex(entryHashInput(unsealed)) } as Entry;
+  const entry = { ...body, seq: slot.seq, ts: slot.ts, prevHash: head.hash } as Omit<Entry, 'hash'> & { hash?: string };
+  // Hash every field but `hash` (entryHashInput), then add it: one object, no copies on this hot path.
+  entry.hash = sha256Hex(entryHashInput(entry));
+  return entry as Entry;
 }
 
 export interface Head {
