@@ -38,6 +38,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --raise-rate <n/s>         how fast the alerts are raised (default 1000)
   --resume-entries <n>       entries the resuming console is behind (default 10000)
   --consoles <n>             idle consoles for the memory figure (default 1000)
+  --with-append-baseline     relay: also sweep a second baseline, the bare relay appending each
+                             message to a Redis stream (where persistence alone brings it)
   --aof                      run Redis with AOF (everysec), as npm start does
   --out <dir>                results folder (default bench-results)
   --skip-doc                 do not update docs/benchmarks.md (only a run of every section updates it)
@@ -82,6 +84,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         'resume-entries': { type: 'string' },
         consoles: { type: 'string' },
         aof: { type: 'boolean' },
+        'with-append-baseline': { type: 'boolean' },
         out: { type: 'string' },
         'skip-doc': { type: 'boolean' },
         strict: { type: 'boolean' },
@@ -112,6 +115,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     resumeEntries: numberFlag('resume-entries', s('resume-entries'), { min: 10, max: 1_000_000, integer: true }) ?? 10_000,
     consoles: numberFlag('consoles', s('consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),
     aof: values.aof === true,
+    appendBaseline: values['with-append-baseline'] === true,
     out: s('out') ?? 'bench-results',
     skipDoc: values['skip-doc'] === true,
     strict: values.strict === true,
@@ -141,7 +145,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
   };
   log(`sections: ${only.join(', ')}; load average ${env.load.start.toFixed(1)}, CPU pressure ${env.cpuPressure.start ?? 'n/a'}%`);
 
-  const cluster = await startBenchCluster({ pairs: opts.pairs, escalationDelayMs: opts.timerDelayMs, bare: only.includes('relay'), aof: opts.aof });
+  const cluster = await startBenchCluster({ pairs: opts.pairs, escalationDelayMs: opts.timerDelayMs, bare: only.includes('relay'), append: only.includes('relay') && opts.appendBaseline, aof: opts.aof });
   // Interrupted: stop what it started (Redis, nodes, baselines) before leaving.
   const onSignal = (signal: NodeJS.Signals) => {
     progress.stop(false);
@@ -161,14 +165,16 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       status = 'relay: connecting consoles';
       const urls = (p: { url: string }[]) => [p[0]!.url, p[1]!.url] as [string, string];
       const bare = await bareEndpoint(urls(cluster.bare!), opts.pairs);
+      const append = cluster.append ? await bareEndpoint(urls(cluster.append), opts.pairs, 'append') : undefined;
       const full = await fullEndpoint(urls(cluster.full), cluster.topo, cluster.signer);
-      log(`relay: ${opts.pairs} pairs, side a on node 1 and side b on node 2; sweeping ${opts.rates.join(', ')} msg/s, bare then full at each`);
+      log(`relay: ${opts.pairs} pairs, side a on node 1 and side b on node 2; sweeping ${opts.rates.join(', ')} msg/s, ${append ? 'bare, bare+append' : 'bare'} then full at each`);
       const describe = (st: RelayStep) =>
-        `relay: ${st.system.padEnd(4)} ${String(st.rate).padStart(6)} msg/s${st.retry ? ' (retry)' : ''}: ` +
+        `relay: ${(st.system === 'append' ? 'bare+append' : st.system).padEnd(11)} ${String(st.rate).padStart(6)} msg/s${st.retry ? ' (retry)' : ''}: ` +
         (st.lost > 0 ? `${st.lost} of ${st.measured} not delivered in time` : `p50 ${st.p50?.toFixed(1)} ms, p99 ${st.p99?.toFixed(1)} ms, max ${st.max?.toFixed(0)} ms`) +
+        (st.cpuUsPerMessage ? `; CPU/msg ${st.cpuUsPerMessage.server} µs server, ${st.cpuUsPerMessage.generator} µs load generator` : '') +
         (st.pass ? '' : '  ✗');
       results.relay = await relaySweep(
-        { full, bare },
+        { full, bare, ...(append ? { append } : {}) },
         opts.pairs,
         {
           rates: opts.rates,
@@ -176,13 +182,18 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
           measureMs: opts.stepMs,
           drainMs: 2000,
           p99LimitMs: opts.p99LimitMs,
+          serverPids: {
+            full: [cluster.full[0].pid!, cluster.full[1].pid!, cluster.redisPid],
+            bare: [cluster.bare![0].pid, cluster.bare![1].pid, cluster.redisPid],
+            ...(cluster.append ? { append: [cluster.append[0].pid, cluster.append[1].pid, cluster.redisPid] } : {}),
+          },
           onStep: (st) => {
             log(describe(st));
             status = `relay: after ${st.system} at ${st.rate} msg/s`;
           },
         },
       );
-      await Promise.all([bare.close(), full.close()]);
+      await Promise.all([bare.close(), full.close(), append?.close()]);
       log(`relay: sustained ${results.relay.sustained.full} msg/s (full) vs ${results.relay.sustained.bare} msg/s (bare): ratio ${results.relay.ratio?.toFixed(2)}`);
     }
     if (only.includes('escalation')) {

@@ -14,6 +14,9 @@ const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const pub = new Redis(url);
 const sub = new Redis(url);
 for (const c of [pub, sub]) c.on('error', (err) => process.stderr.write(`redis: ${err.message}\n`));
+/** BENCH_BARE_APPEND=1: also append each message to a Redis stream (a diagnostic baseline). */
+const cmd = process.env.BENCH_BARE_APPEND === '1' ? new Redis(url) : null;
+cmd?.on('error', (err) => process.stderr.write(`redis: ${err.message}\n`));
 const httpServer = createServer();
 const io = new Server(httpServer, {
   serveClient: false,
@@ -25,6 +28,14 @@ io.on('connection', (socket) => {
   const room = (socket.handshake.auth as { room?: unknown }).room;
   if (typeof room === 'string') void socket.join(room);
   socket.on('send', (msg: { room: string }, ack?: (a: unknown) => void) => {
+    if (cmd) {
+      // The "bare + append" variant: each message also appended to a Redis stream before the relay.
+      void cmd.xadd(`bench-bare:log:${msg.room}`, '*', 'e', JSON.stringify(msg)).then(() => {
+        io.to(msg.room).emit('entry', msg);
+        if (typeof ack === 'function') ack({ ok: true });
+      });
+      return;
+    }
     io.to(msg.room).emit('entry', msg);
     if (typeof ack === 'function') ack({ ok: true });
   });

@@ -1,5 +1,6 @@
 /** Child processes of the bench (bare baselines), started like the server nodes: node --import tsx. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../test/helpers/server.js';
 import { freePort } from '../../test/helpers/ports.js';
@@ -65,3 +66,14 @@ export async function rssOf(pid: number): Promise<number> {
   if (!m) throw new Error(`no VmRSS for ${pid}`);
   return Number(m[1]) * 1024;
 }
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc). */
+export function cpuTimeOf(pid: number): number {
+  // Fields after the command name: state is field 3; utime and stime are fields 14 and 15 (clock ticks).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** Linux reports CPU times in clock ticks of 1/100 s on every common configuration. */
+const CLOCK_TICKS = 100;

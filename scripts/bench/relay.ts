@@ -10,10 +10,14 @@ import type { SessionUser } from '@hotline/shared';
 import { HotlineClient } from '../../client-sdk/src/index.js';
 import type { TokenSigner } from '../../server/src/auth/tokens.js';
 import { summarize } from '../lib/stats.js';
+import { cpuTimeOf } from './procs.js';
 import type { BenchTopology } from './topology.js';
 
+/** full: the service; bare: Socket.IO + Redis adapter; append: bare that also appends each message to a Redis stream. */
+export type RelaySystem = 'full' | 'bare' | 'append';
+
 export interface RelayEndpoint {
-  readonly name: 'full' | 'bare';
+  readonly name: RelaySystem;
   /** Sends message `id` on pair `pair`, from side a (dir 0) or b (dir 1). */
   send(pair: number, dir: 0 | 1, id: string): void;
   /** Called with each message id when the peer's console receives it. */
@@ -84,12 +88,12 @@ export async function fullEndpoint(urls: [string, string], topo: BenchTopology, 
 }
 
 /** The same consoles against the bare relay: a plain socket.io-client per post, one room per pair. */
-export async function bareEndpoint(urls: [string, string], pairs: number): Promise<RelayEndpoint> {
+export async function bareEndpoint(urls: [string, string], pairs: number, name: 'bare' | 'append' = 'bare'): Promise<RelayEndpoint> {
   const sockets: { a: Socket; b: Socket }[] = [];
   let outstanding = 0;
   let errors = 0;
   const ep: RelayEndpoint = {
-    name: 'bare',
+    name,
     onDeliver: () => undefined,
     get outstanding() {
       return outstanding;
@@ -138,7 +142,7 @@ async function connectAll(tasks: (() => Promise<void>)[]): Promise<void> {
 }
 
 export interface RelayStep {
-  system: 'full' | 'bare';
+  system: RelaySystem;
   /** Target aggregate rate, messages/s. */
   rate: number;
   /** Messages in the measured window, delivered within it or the drain after. */
@@ -153,12 +157,21 @@ export interface RelayStep {
   pass: boolean;
   /** A repeat after a failure (noise guard). */
   retry: boolean;
+  /** CPU time per message sent in the step, µs: the two nodes and Redis, and the load generator. */
+  cpuUsPerMessage: { server: number; generator: number } | null;
 }
 
 let stepCounter = 0;
 
 /** One step: `warmupMs` unmeasured, then `measureMs` measured, at `rate` messages/s across all pairs. */
-export async function runStep(ep: RelayEndpoint, pairs: number, rate: number, o: { warmupMs: number; measureMs: number; drainMs: number; p99LimitMs: number }): Promise<Omit<RelayStep, 'retry'>> {
+export async function runStep(
+  ep: RelayEndpoint,
+  pairs: number,
+  rate: number,
+  o: { warmupMs: number; measureMs: number; drainMs: number; p99LimitMs: number; serverPids?: number[] },
+): Promise<Omit<RelayStep, 'retry'>> {
+  const serverCpu = () => (o.serverPids ?? []).reduce((sum, pid) => sum + cpuTimeOf(pid), 0);
+  const cpuBefore = { server: serverCpu(), generator: process.cpuUsage() };
   const tag = `bench-${ep.name}-${(stepCounter++).toString(36)}`;
   const intended = new Map<string, number>();
   const measured = new Set<string>();
@@ -195,6 +208,10 @@ export async function runStep(ep: RelayEndpoint, pairs: number, rate: number, o:
   while (latencies.length < measured.size && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
   const s = summarize(latencies);
   const lost = measured.size - latencies.length;
+  const generatorCpu = process.cpuUsage(cpuBefore.generator);
+  const cpuUsPerMessage = o.serverPids?.length
+    ? { server: Math.round(((serverCpu() - cpuBefore.server) * 1000) / k), generator: Math.round((generatorCpu.user + generatorCpu.system) / k) }
+    : null;
   // Let the previous load drain from the consoles' outboxes before the next step.
   const quietUntil = performance.now() + 20_000;
   while (ep.outstanding > 0 && performance.now() < quietUntil) await new Promise((r) => setTimeout(r, 20));
@@ -211,6 +228,7 @@ export async function runStep(ep: RelayEndpoint, pairs: number, rate: number, o:
     p99: lost > 0 ? null : s.p99,
     max: s.max,
     pass: lost === 0 && ep.errors === errorsBefore && s.p99 !== null && s.p99 <= o.p99LimitMs,
+    cpuUsPerMessage,
   };
 }
 
@@ -218,48 +236,73 @@ export interface RelayResult {
   p99LimitMs: number;
   pairs: number;
   steps: RelayStep[];
-  /** Highest rate each sustained with p99 within the limit (every lower rate tried passed too). */
-  sustained: { full: number; bare: number };
+  /** Highest rate each system sustained with p99 within the limit (every lower rate tried passed too). */
+  sustained: { full: number; bare: number; append?: number };
+  /** full / bare */
   ratio: number | null;
+  /** CPU µs per message of each system at the highest rate all of them sustained. */
+  cpuUsPerMessage: { rate: number; full: RelayStep['cpuUsPerMessage']; bare: RelayStep['cpuUsPerMessage']; append?: RelayStep['cpuUsPerMessage'] } | null;
 }
 
 /**
- * Sweeps rates, bare then full at each, so noise from the shared machine hits both alike. A failed
- * step is repeated once; a system stops at its first confirmed failure. Then the gap between the last
- * pass and the first failure is halved once.
+ * Sweeps rates, the baselines then full at each, so noise from the shared machine hits all alike. A
+ * failed step is repeated once; a system stops at its first confirmed failure. Then the gap between the
+ * last pass and the first failure is halved once.
  */
 export async function relaySweep(
-  eps: { full: RelayEndpoint; bare: RelayEndpoint },
+  eps: { full: RelayEndpoint; bare: RelayEndpoint; append?: RelayEndpoint },
   pairs: number,
-  o: { rates: number[]; warmupMs: number; measureMs: number; drainMs: number; p99LimitMs: number; onStep: (s: RelayStep) => void },
+  o: {
+    rates: number[];
+    warmupMs: number;
+    measureMs: number;
+    drainMs: number;
+    p99LimitMs: number;
+    /** Server-side processes of each system (its nodes and Redis), for CPU per message. */
+    serverPids?: Partial<Record<RelaySystem, number[]>>;
+    onStep: (s: RelayStep) => void;
+  },
 ): Promise<RelayResult> {
+  const systems: RelaySystem[] = eps.append ? ['bare', 'append', 'full'] : ['bare', 'full'];
   const steps: RelayStep[] = [];
-  const best = { full: 0, bare: 0 };
-  const failedAt: { full: number | null; bare: number | null } = { full: null, bare: null };
+  const best: Record<RelaySystem, number> = { full: 0, bare: 0, append: 0 };
+  const failedAt: Record<RelaySystem, number | null> = { full: null, bare: null, append: null };
   const attempt = async (ep: RelayEndpoint, rate: number): Promise<boolean> => {
-    let step: RelayStep = { ...(await runStep(ep, pairs, rate, o)), retry: false };
+    const stepOptions = { ...o, serverPids: o.serverPids?.[ep.name] ?? [] };
+    let step: RelayStep = { ...(await runStep(ep, pairs, rate, stepOptions)), retry: false };
     steps.push(step);
     o.onStep(step);
     if (!step.pass) {
-      step = { ...(await runStep(ep, pairs, rate, o)), retry: true };
+      step = { ...(await runStep(ep, pairs, rate, stepOptions)), retry: true };
       steps.push(step);
       o.onStep(step);
     }
     return step.pass;
   };
   for (const rate of o.rates) {
-    for (const name of ['bare', 'full'] as const) {
+    for (const name of systems) {
       if (failedAt[name] !== null) continue;
-      if (await attempt(eps[name], rate)) best[name] = rate;
+      if (await attempt(eps[name]!, rate)) best[name] = rate;
       else failedAt[name] = rate;
     }
-    if (failedAt.full !== null && failedAt.bare !== null) break;
+    if (systems.every((name) => failedAt[name] !== null)) break;
   }
-  for (const name of ['bare', 'full'] as const) {
+  for (const name of systems) {
     const fail = failedAt[name];
     if (fail === null || fail - best[name] <= 500) continue;
     const mid = Math.round((best[name] + fail) / 2 / 250) * 250;
-    if (mid > best[name] && mid < fail && (await attempt(eps[name], mid))) best[name] = mid;
+    if (mid > best[name] && mid < fail && (await attempt(eps[name]!, mid))) best[name] = mid;
   }
-  return { p99LimitMs: o.p99LimitMs, pairs, steps, sustained: best, ratio: best.bare > 0 ? best.full / best.bare : null };
+  // CPU per message of each at the highest rate all sustained (the efficiency behind the ratio).
+  const common = Math.min(...systems.map((name) => best[name]));
+  const cpuAt = (system: RelaySystem) => steps.find((s) => s.system === system && s.rate === common && s.pass)?.cpuUsPerMessage ?? null;
+  return {
+    p99LimitMs: o.p99LimitMs,
+    pairs,
+    steps,
+    sustained: { full: best.full, bare: best.bare, ...(eps.append ? { append: best.append } : {}) },
+    ratio: best.bare > 0 ? best.full / best.bare : null,
+    cpuUsPerMessage:
+      common > 0 ? { rate: common, full: cpuAt('full'), bare: cpuAt('bare'), ...(eps.append ? { append: cpuAt('append') } : {}) } : null,
+  };
 }

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { EscalationResult } from './escalation.js';
 import type { MemoryResult } from './memory.js';
-import type { RelayResult } from './relay.js';
+import type { RelayResult, RelayStep } from './relay.js';
 import type { ResumeResult } from './resume.js';
 
 export interface BenchEnvironment {
@@ -71,7 +71,7 @@ export function summaryTable(r: BenchResults): string {
   const target = (name: string) => r.targets.find((t) => t.name === name)!;
   if (r.relay) {
     const rel = r.relay;
-    const at = (system: 'full' | 'bare', rate: number) => [...rel.steps].reverse().find((s) => s.system === system && s.rate === rate && s.pass);
+    const at = (system: RelayStep['system'], rate: number) => [...rel.steps].reverse().find((s) => s.system === system && s.rate === rate && s.pass);
     const f = at('full', rel.sustained.full);
     const b = at('bare', rel.sustained.bare);
     const t = target('relay: full / bare sustained rate');
@@ -81,6 +81,26 @@ export function summaryTable(r: BenchResults): string {
       `${rel.sustained.bare} msg/s (p50 ${ms(b?.p50)} / p99 ${ms(b?.p99)} ms)`,
       n(rel.ratio, 2),
       `${t.target} ${verdict(t.met)}`,
+    ]);
+    if (rel.sustained.append !== undefined) {
+      const a = at('append', rel.sustained.append);
+      rows.push([
+        'Hotline relay, second baseline: bare + append to a Redis stream',
+        `full: ${rel.sustained.full} msg/s`,
+        `${rel.sustained.append} msg/s (p50 ${ms(a?.p50)} / p99 ${ms(a?.p99)} ms)`,
+        n(rel.sustained.append > 0 ? rel.sustained.full / rel.sustained.append : null, 2),
+        '',
+      ]);
+    }
+  }
+  if (r.relay?.cpuUsPerMessage?.full && r.relay.cpuUsPerMessage.bare) {
+    const c = r.relay.cpuUsPerMessage;
+    rows.push([
+      `Hotline relay: CPU per message at ${c.rate} msg/s, nodes + Redis (load generator)`,
+      `${c.full!.server} µs (${c.full!.generator} µs)`,
+      `${c.bare!.server} µs (${c.bare!.generator} µs)${c.append ? `; bare + append ${c.append.server} µs (${c.append.generator} µs)` : ''}`,
+      n(c.full!.server / c.bare!.server, 2),
+      '',
     ]);
   }
   if (r.escalation) {
@@ -135,17 +155,18 @@ export function summaryTable(r: BenchResults): string {
 /** The relay sweep, step by step. */
 export function sweepTable(rel: RelayResult): string {
   const rates = [...new Set(rel.steps.map((s) => s.rate))].sort((a, b) => a - b);
-  const cell = (system: 'full' | 'bare', rate: number) => {
+  const cell = (system: RelayStep['system'], rate: number) => {
     const steps = rel.steps.filter((s) => s.system === system && s.rate === rate);
     if (steps.length === 0) return '';
     return steps
       .map((s) => (s.lost > 0 ? `${s.lost} late/lost ✗` : `${ms(s.p50)} / ${ms(s.p99)}${s.pass ? '' : ' ✗'}`))
       .join('; retry ');
   };
+  const append = rel.sustained.append !== undefined;
   return [
-    '| msg/s | bare p50 / p99 ms | full p50 / p99 ms |',
-    '|---:|---|---|',
-    ...rates.map((rate) => `| ${rate} | ${cell('bare', rate)} | ${cell('full', rate)} |`),
+    `| msg/s | bare p50 / p99 ms |${append ? ' bare + append p50 / p99 ms |' : ''} full p50 / p99 ms |`,
+    `|---:|---|${append ? '---|' : ''}---|`,
+    ...rates.map((rate) => `| ${rate} | ${cell('bare', rate)} |${append ? ` ${cell('append', rate)} |` : ''} ${cell('full', rate)} |`),
   ].join('\n');
 }
 

@@ -7,16 +7,20 @@ import { writeBenchTopology, type BenchTopology } from './topology.js';
 
 export interface BenchCluster {
   redis: RedisProcess;
+  /** The redis-server's pid (for CPU time). */
+  redisPid: number;
   topo: BenchTopology;
   full: [ServerProcess, ServerProcess];
   bare: [BenchProcess, BenchProcess] | null;
+  /** The bare relay that also appends each message to a Redis stream (--with-append-baseline). */
+  append: [BenchProcess, BenchProcess] | null;
   signer: TokenSigner;
   /** Extra processes started later (memory section); stopped with the cluster. */
   extra: { kill(): Promise<unknown> }[];
   stop(): Promise<void>;
 }
 
-export async function startBenchCluster(o: { pairs: number; escalationDelayMs: number; bare: boolean; aof: boolean }): Promise<BenchCluster> {
+export async function startBenchCluster(o: { pairs: number; escalationDelayMs: number; bare: boolean; append?: boolean; aof: boolean }): Promise<BenchCluster> {
   const topo = await writeBenchTopology(o.pairs, o.escalationDelayMs);
   const redis = await startRedis(o.aof ? { aof: true, extraArgs: ['--appendfsync', 'everysec'] } : {});
   const started: { kill(): Promise<unknown> }[] = [];
@@ -36,12 +40,24 @@ export async function startBenchCluster(o: { pairs: number; escalationDelayMs: n
       };
       bare = [await b(), await b()];
     }
+    let append: [BenchProcess, BenchProcess] | null = null;
+    if (o.append) {
+      const b = async () => {
+        const p = await spawnBench('scripts/bench/bare-server.ts', { REDIS_URL: redis.url, BENCH_BARE_APPEND: '1' });
+        started.push(p);
+        return p;
+      };
+      append = [await b(), await b()];
+    }
     const extra: { kill(): Promise<unknown> }[] = [];
+    const info = await redis.client().info('server');
     return {
       redis,
+      redisPid: Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0),
       topo,
       full,
       bare,
+      append,
       signer: new TokenSigner(TEST_SECRET, 6 * 3_600_000),
       extra,
       async stop() {
