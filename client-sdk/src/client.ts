@@ -361,7 +361,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
             if (this.#links.length === 0) break;
             const page = await this.request('sync', { cursors, limit: 1000 });
             for (const entry of page.entries) this.#tracker.accept(entry);
-            this.#tracker.checkHeads(page.heads);
+            this.#tracker.checkHeads(page.heads, cursors);
             hasMore = page.hasMore;
           }
         } while (this.#syncAgain);
