@@ -5,10 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../scripts/drill/report.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { tokenFor } from '../helpers/clients.js';
+import type { Presence } from '@hotline/shared';
+import { HotlineClient } from '../../client-sdk/src/index.js';
+import { connectClient, tokenFor } from '../helpers/clients.js';
 import { readLog, verifiedLog } from '../helpers/log.js';
 import { ROOT } from '../helpers/server.js';
 import { TEST_PASSWORD } from '../helpers/topology.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface CliResult {
   code: number | null;
@@ -49,6 +52,7 @@ describe('drill runner', () => {
       topology: {
         policies: [
           { id: 'real', name: 'real', onCounterpartOffline: 'wait', levels: [{ delay: '1h', targets: ['joint-command'] }] },
+          { id: 'now', name: 'at once when unmanned', onCounterpartOffline: 'escalate-now', levels: [{ delay: '1h', targets: ['joint-command'] }] },
           {
             id: 'drill',
             name: 'fast drill',
@@ -61,7 +65,7 @@ describe('drill runner', () => {
             repeat: { every: 700, times: 1 },
           },
         ],
-        policySelection: { default: 'real', drill: 'drill' },
+        policySelection: { default: 'real', bySeverity: { '4': 'now' }, drill: 'drill' },
       },
     });
     out = mkdtempSync(path.join(os.tmpdir(), 'hotline-drill-'));
@@ -183,5 +187,27 @@ describe('drill runner', () => {
     const after = await Promise.all(['l1', 'l2', 'l3', 'l4'].map((l) => readLog(redis, l).then((x) => x.length)));
     expect(after).toEqual(before);
     expect(existsSync(out)).toBe(true);
+  });
+
+  it('a drill console does not make its post look manned, to the counterpart or to a real alert', async () => {
+    const url = cluster.nodes[0]!.url;
+    const real = await connectClient(url, 'op-a1');
+    const drillConsole = new HotlineClient({ url, token: tokenFor('op-b1', 'operator', { drill: true }), healthCheckMs: 0, socket: { transports: ['websocket'] } });
+    await drillConsole.connect();
+    try {
+      const b1 = async () => (await real.api<{ presence: Presence[] }>('/api/presence')).presence.find((p) => p.postId === 'b1')!;
+      expect((await b1()).online).toBe(false);
+      // A real alert with "escalate at once when the counterpart is unmanned" sees b1 unmanned.
+      const { alert } = await real.raiseAlert({ linkId: 'l1', kind: 'drone', severity: 4, description: 'real alert during a drill' });
+      expect(alert.counterpartOnline).toBe(false);
+      expect(alert.nextEscalationAt).toBe(alert.raisedAt);
+      // Control: a real console of b1 does count.
+      const manned = await connectClient(url, 'op-b1');
+      await waitFor(async () => (await b1()).online);
+      manned.close();
+    } finally {
+      drillConsole.close();
+      real.close();
+    }
   });
 });
