@@ -200,7 +200,10 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       status = 'escalation timers';
       results.escalation = await escalationBench(cluster, { count: opts.timers, delayMs: opts.timerDelayMs, rate: opts.raiseRate, log });
       const e = results.escalation;
-      log(`escalation: lateness p99 ${e.full.latenessMs.p99} ms (full) vs ${e.bare.latenessMs.p99} ms (bare); lost ${e.full.lost}, duplicated ${e.full.duplicates}, after ack ${e.full.afterAck}`);
+      log(
+        `escalation: lateness p99 ${e.full.latenessMs.p99} ms (full) vs ${e.bare.latenessMs.p99} ms (bare); lost ${e.full.lost}, duplicated ${e.full.duplicates}, after ack ${e.full.afterAck}` +
+          (e.lateAcks ? `; ${e.lateAcks} acknowledgements landed after their deadline (the service could not keep up with the raise rate)` : ''),
+      );
     }
     if (only.includes('resume')) {
       status = 'resume';
