@@ -288,9 +288,15 @@ export async function relaySweep(
     if (systems.every((name) => failedAt[name] !== null)) break;
   }
   for (const name of systems) {
+    // Failed at the lowest rate of the sweep (a busy machine): step down until it passes.
+    while (best[name] === 0 && failedAt[name] !== null && failedAt[name]! > 100) {
+      const lower = Math.max(100, Math.round(failedAt[name]! / 2 / 50) * 50);
+      if (await attempt(eps[name]!, lower)) best[name] = lower;
+      else failedAt[name] = lower;
+    }
     const fail = failedAt[name];
-    if (fail === null || fail - best[name] <= 500) continue;
-    const mid = Math.round((best[name] + fail) / 2 / 250) * 250;
+    if (fail === null || fail - best[name] <= Math.max(250, best[name] / 4)) continue;
+    const mid = Math.round((best[name] + fail) / 2 / 50) * 50;
     if (mid > best[name] && mid < fail && (await attempt(eps[name]!, mid))) best[name] = mid;
   }
   // CPU per message of each at the highest rate all sustained (the efficiency behind the ratio).
