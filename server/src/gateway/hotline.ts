@@ -1,13 +1,24 @@
 import { HotlineReceiptRequest, HotlineSendRequest, SyncRequest } from '@hotline/shared';
 import type { Logger } from '../log.js';
 import type { HotlineService } from '../service/hotline-service.js';
-import { handle, type EventObserver } from './handle.js';
+import { route, serve, type EventObserver, type Routes } from './handle.js';
 import type { HotlineSocket } from './types.js';
 
-/** hotline:send, hotline:delivered, hotline:read and sync. */
+/** hotline:send, hotline:delivered, hotline:read and sync: one table per service, shared by every socket. */
+export function hotlineEventRoutes(service: HotlineService): Routes {
+  return new Map([
+    ['hotline:send', route(HotlineSendRequest, (req, { principal }) => service.send(principal, req))],
+    ['hotline:delivered', route(HotlineReceiptRequest, (req, { principal }) => service.receipt(principal, 'delivered', req))],
+    ['hotline:read', route(HotlineReceiptRequest, (req, { principal }) => service.receipt(principal, 'read', req))],
+    ['sync', route(SyncRequest, (req, { principal }) => service.sync(principal, req))],
+  ]);
+}
+
+const tables = new WeakMap<HotlineService, Routes>();
+
+/** hotline:send, hotline:delivered, hotline:read and sync on a socket. */
 export function registerHotlineEvents(socket: HotlineSocket, log: Logger, service: HotlineService, observe?: EventObserver): void {
-  handle(socket, log, 'hotline:send', HotlineSendRequest, (req, { principal }) => service.send(principal, req), observe);
-  handle(socket, log, 'hotline:delivered', HotlineReceiptRequest, (req, { principal }) => service.receipt(principal, 'delivered', req), observe);
-  handle(socket, log, 'hotline:read', HotlineReceiptRequest, (req, { principal }) => service.receipt(principal, 'read', req), observe);
-  handle(socket, log, 'sync', SyncRequest, (req, { principal }) => service.sync(principal, req), observe);
+  let routes = tables.get(service);
+  if (!routes) tables.set(service, (routes = hotlineEventRoutes(service)));
+  serve(socket, log, routes, observe);
 }
