@@ -10,14 +10,32 @@ export interface BenchProcess {
   readonly port: number;
   readonly url: string;
   readonly output: string[];
+  signal(sig: NodeJS.Signals): void;
   kill(): Promise<void>;
 }
 
-/** Spawns `script` (relative to the project root) and waits for its {"msg":"listening"} line. */
-export async function spawnBench(script: string, env: Record<string, string>, withPort = true): Promise<BenchProcess> {
+/** Has a process started with gcOnSignal collect its garbage; resolves with its memory use then. */
+export async function collectGarbage(p: BenchProcess, timeoutMs = 10_000): Promise<{ rss: number; heapUsed: number }> {
+  const seen = p.output.filter((l) => l.includes('"msg":"gc-done"')).length;
+  p.signal('SIGUSR2');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = p.output.filter((l) => l.includes('"msg":"gc-done"'));
+    if (lines.length > seen) return JSON.parse(lines[lines.length - 1]!) as { rss: number; heapUsed: number };
+    if (Date.now() > deadline) throw new Error(`process ${p.pid} did not report a garbage collection`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Spawns `script` (relative to the project root) and waits for its {"msg":"listening"} line. With
+ * `gcOnSignal` the process can be told to collect garbage (see gc-on-signal.ts and collectGarbage()).
+ */
+export async function spawnBench(script: string, env: Record<string, string>, withPort = true, gcOnSignal = false): Promise<BenchProcess> {
   const port = withPort ? await freePort() : 0;
   const output: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
+  const preload = gcOnSignal ? ['--expose-gc', '--import', 'tsx', '--import', path.join(ROOT, 'scripts/bench/gc-on-signal.ts')] : ['--import', 'tsx'];
+  const child: ChildProcess = spawn(process.execPath, [...preload, path.join(ROOT, script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,7 +49,7 @@ export async function spawnBench(script: string, env: Record<string, string>, wi
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        if (output.length < 1000) output.push(line);
+        if (output.length < 1000 || line.includes('"msg":"gc-done"')) output.push(line);
         if (!ready && line.includes('"msg":"listening"')) {
           ready = true;
           resolve();
@@ -49,6 +67,9 @@ export async function spawnBench(script: string, env: Record<string, string>, wi
     port,
     url: `http://127.0.0.1:${port}`,
     output,
+    signal(sig) {
+      child.kill(sig);
+    },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

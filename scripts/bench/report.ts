@@ -148,12 +148,13 @@ export function summaryTable(r: BenchResults): string {
   if (r.memory) {
     const t = target('memory: per console full / bare');
     rows.push([
-      `Memory: server RSS per idle console (${r.memory.full.consoles} consoles)`,
+      `Memory: server RSS per idle console (${r.memory.full.consoles} consoles, after GC)`,
       kib(r.memory.full.perConsole),
       kib(r.memory.bare.perConsole),
       n(r.memory.ratio, 2),
       `${t.target} ${verdict(t.met)}`,
     ]);
+    rows.push(['… V8 heap in use per idle console', kib(r.memory.full.heapPerConsole), kib(r.memory.bare.heapPerConsole), n(r.memory.heapRatio, 2), '']);
   }
   const header = ['measure', 'full service', 'bare baseline', 'ratio', 'target'];
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
