@@ -14,6 +14,7 @@ import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
 const APPEND_LUA = readFileSync(new URL('./lua/appendEntry-3.lua', import.meta.url), 'utf8');
+const SNAPSHOT_LUA = readFileSync(new URL('./lua/readSnapshot-1.lua', import.meta.url), 'utf8');
 
 export function sha256Hex(input: string): string {
   return createHash('sha256').update(input, 'utf8').digest('hex');
@@ -129,6 +130,7 @@ export class RedisLinkLog implements LinkLog {
     this.#keys = keys;
     this.#now = options.now ?? Date.now;
     if (!('appendEntry' in redis)) redis.defineCommand('appendEntry', { lua: APPEND_LUA });
+    if (!('readSnapshot' in redis)) redis.defineCommand('readSnapshot', { lua: SNAPSHOT_LUA });
   }
 
   append<R>(linkId: string, reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>> {
@@ -253,18 +255,17 @@ export class RedisLinkLog implements LinkLog {
   }
 
   async #snapshot(linkId: string, reads: FieldRead[]): Promise<Snapshot> {
-    const tx = this.#redis.multi().hmget(this.#keys.head(linkId), 'seq', 'hash', 'ts');
-    for (const r of reads) tx.hget(r.key, r.field);
-    const results = await tx.exec();
-    if (!results) throw new AppError(ErrorCode.UNAVAILABLE, 'snapshot aborted');
-    const out: unknown[] = results.map(([err, value]) => {
-      if (err) throw err;
-      return value;
-    });
-    const [seq, hash, ts] = out[0] as (string | null)[];
+    // One script call: as consistent as MULTI/EXEC, one command for Redis and one reply to parse.
+    const reply = await (this.#redis as unknown as SnapshotCommand).readSnapshot(
+      1 + reads.length,
+      this.#keys.head(linkId),
+      ...reads.map((r) => r.key),
+      ...reads.map((r) => r.field),
+    );
+    const [seq, hash, ts] = reply;
     const head: Head = seq ? { seq: Number(seq), hash: hash!, ts: Number(ts ?? 0) } : EMPTY_HEAD;
     this.#heads.set(linkId, head);
-    return { head, values: out.slice(1) as (string | null)[] };
+    return { head, values: reads.map((_, i) => reply[3 + i] ?? null) };
   }
 
   async get(linkId: string, seq: number): Promise<Entry | null> {
@@ -325,6 +326,10 @@ export class RedisLinkLog implements LinkLog {
 
 interface AppendCommand {
   appendEntry(...args: (string | number)[]): Promise<unknown>;
+}
+
+interface SnapshotCommand {
+  readSnapshot(...args: (string | number)[]): Promise<(string | null)[]>;
 }
 
 function parseRow(row: [string, string[]]): Entry {
