@@ -34,7 +34,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --step <duration>          measured window of each relay step (default 4s; --quick 2s)
   --p99 <ms>                 relay latency limit (default 50)
   --timers <n>               escalation timers (default 10000; --quick 2000)
-  --timer-delay <duration>   escalation delay after each raise (default 15s; --quick 6s)
+  --timer-delay <duration>   escalation delay after each raise: longer than raising them all takes,
+                             so all are pending at once (default 30s; --quick 10s)
   --raise-rate <n/s>         how fast the alerts are raised (default 1000)
   --resume-entries <n>       entries the resuming console is behind (default 10000)
   --consoles <n>             idle consoles for the memory figure (default 1000)
@@ -110,7 +111,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     stepMs: durationFlag('step', s('step'), { min: 500, max: 60_000 }) ?? (quick ? 2000 : 4000),
     p99LimitMs: numberFlag('p99', s('p99'), { min: 1, max: 10_000 }) ?? 50,
     timers: numberFlag('timers', s('timers'), { min: 2, max: 100_000, integer: true }) ?? (quick ? 2000 : 10_000),
-    timerDelayMs: durationFlag('timer-delay', s('timer-delay'), { min: 1000, max: 10 * 60_000 }) ?? (quick ? 6000 : 15_000),
+    timerDelayMs: durationFlag('timer-delay', s('timer-delay'), { min: 1000, max: 10 * 60_000 }) ?? (quick ? 10_000 : 30_000),
     raiseRate: numberFlag('raise-rate', s('raise-rate'), { min: 10, max: 20_000 }) ?? 1000,
     resumeEntries: numberFlag('resume-entries', s('resume-entries'), { min: 10, max: 1_000_000, integer: true }) ?? 10_000,
     consoles: numberFlag('consoles', s('consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),

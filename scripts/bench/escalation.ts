@@ -146,6 +146,9 @@ export async function escalationBench(cluster: BenchCluster, o: { count: number;
   raisedAt.sort((a, b) => a - b);
   const achieved = Math.round((o.count / (raisedAt[raisedAt.length - 1] ?? fullScheduleMs)) * 1000);
   o.log(`escalation (full): ${raisedAt.length} raised (${achieved}/s) and ${acked.size - calibration} acknowledged in ${(fullScheduleMs / 1000).toFixed(1)} s (${failures} failed); waiting for the timers`);
+  if (fullScheduleMs > o.delayMs) {
+    o.log(`escalation: raising took longer than the ${o.delayMs / 1000} s delay: the first timers fired while alerts were still being raised (lateness includes that load; use a longer --timer-delay to keep them apart)`);
+  }
   const queue = new Queue('escalations', { connection: cluster.redis.client(), prefix: '{hotline:bull}' });
   await until(t0 + (raisedAt[raisedAt.length - 1] ?? 0) + o.delayMs - performance.now());
   await drained(queue, Date.now() + 60_000);
