@@ -299,8 +299,10 @@ export async function relaySweep(
     const mid = Math.round((best[name] + fail) / 2 / 50) * 50;
     if (mid > best[name] && mid < fail && (await attempt(eps[name]!, mid))) best[name] = mid;
   }
-  // CPU per message of each at the highest rate all sustained (the efficiency behind the ratio).
-  const common = Math.min(...systems.map((name) => best[name]));
+  // CPU per message of each at the highest rate every system passed (the efficiency behind the ratio).
+  const passed = (system: RelaySystem) => new Set(steps.filter((s) => s.system === system && s.pass).map((s) => s.rate));
+  const sets = systems.map(passed);
+  const common = Math.max(0, ...[...sets[0]!].filter((rate) => sets.every((set) => set.has(rate))));
   const cpuAt = (system: RelaySystem) => steps.find((s) => s.system === system && s.rate === common && s.pass)?.cpuUsPerMessage ?? null;
   return {
     p99LimitMs: o.p99LimitMs,
