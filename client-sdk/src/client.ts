@@ -80,6 +80,12 @@ export interface HotlineClientOptions {
   healthCheckMs?: number;
   /** Options passed to socket.io-client. */
   socket?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * Where to resume each link from (the last seq held, and its hash if known), e.g. cursors a console
+   * stored, or the heads at the start of a drill. Entries up to these are never delivered; the fork
+   * check starts from the given hash. @default every followed link from its beginning (seq 0)
+   */
+  cursors?: Record<string, { seq: number; hash?: string }>;
 }
 
 export interface ClientEvents {
@@ -202,7 +208,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
               ? `the server's log ends at ${info.serverSeq}, but this client holds entries up to ${info.seq}`
               : `entry ${info.seq} has hash ${info.serverHash} on the server, but ${info.heldHash} here`,
         }),
-    });
+    }, options.cursors);
   }
 
   get status(): ConnectionStatus {
@@ -468,7 +474,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
             if (this.#links.length === 0) break;
             const page = await this.request('sync', { cursors, limit: 1000 });
             for (const entry of page.entries) this.#tracker.accept(entry);
-            this.#tracker.checkHeads(page.heads);
+            this.#tracker.checkHeads(page.heads, cursors);
             this.#guard.heads(page.heads);
             for (const cp of Object.values(page.checkpoints ?? {})) await this.#guard.accept(cp);
             hasMore = page.hasMore;

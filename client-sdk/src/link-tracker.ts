@@ -74,13 +74,19 @@ export class LinkTracker {
     }
   }
 
-  /** Compares the server's heads with what this client holds. */
-  checkHeads(heads: Record<string, LinkHead>): void {
+  /**
+   * Compares the server's heads with what this client holds. `asked` are the cursors the request was
+   * made with: a head is read after the request arrived, so it can never be below them unless the log
+   * was rolled back; but live entries appended meanwhile may already have moved the cursors past a head
+   * that was current when it was read, which is no fork.
+   */
+  checkHeads(heads: Record<string, LinkHead>, asked?: Readonly<Record<string, number>>): void {
     for (const [linkId, head] of Object.entries(heads)) {
       const cursor = this.cursors.get(linkId);
       if (cursor === undefined) continue;
-      if (head.seq < cursor) {
-        this.#events.fork(linkId, { seq: cursor, serverSeq: head.seq });
+      const held = Math.min(cursor, asked?.[linkId] ?? cursor);
+      if (head.seq < held) {
+        this.#events.fork(linkId, { seq: held, serverSeq: head.seq });
       } else if (head.seq === cursor && cursor > 0) {
         const held = this.lastHash.get(linkId);
         if (held !== undefined && held !== head.hash) this.#events.fork(linkId, { seq: cursor, heldHash: held, serverHash: head.hash });

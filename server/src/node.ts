@@ -7,10 +7,10 @@ import { TokenSigner } from './auth/tokens.js';
 import { TopologyIndex } from './domain/topology-index.js';
 import { EscalationScheduler } from './escalation/queue.js';
 import { startEscalationWorker } from './escalation/worker.js';
-import { registerAlertEvents } from './gateway/alerts.js';
-import { registerHotlineEvents } from './gateway/hotline.js';
+import { alertRoutes as alertEvents } from './gateway/alerts.js';
+import { hotlineRoutes } from './gateway/hotline.js';
 import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
-import { registerKeyEvents } from './gateway/keys.js';
+import { keyRoutes } from './gateway/keys.js';
 import { alertRoutes } from './http/alerts.js';
 import { createHttpApp } from './http/app.js';
 import { drillRoutes } from './http/drill.js';
@@ -37,7 +37,7 @@ import { RedisPresenceStore } from './store/presence.js';
 import { createRedis } from './store/redis.js';
 import { loadTopology } from './topology-file.js';
 import { Admission } from './gateway/admission.js';
-import type { GatewayContext } from './gateway/handle.js';
+import { serve, type GatewayContext, type Routes } from './gateway/handle.js';
 import { mountQueueDashboard } from './http/queues.js';
 import { Metrics } from './metrics.js';
 import { RedisRateLimits, parseLimit } from './store/rate-limits.js';
@@ -96,6 +96,10 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       for (const e of entries) metrics?.entries.inc({ type: e.type });
     },
   });
+  // Every node follows the heads other nodes append, so the two ends of a conversation on two nodes do
+  // not keep losing the compare-and-set to each other.
+  const headSub = createRedis(target, log, `${node}:heads`, { enableAutoPipelining: false });
+  await linkLog.followHeads(headSub);
   const rateLimits = new RedisRateLimits(redis, keys);
   const alertStore = new RedisAlertStore(redis, keys);
   const deadlineStore = new RedisDeadlineStore(redis, keys);
@@ -220,14 +224,19 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     log: gatewayLog,
   });
 
+  // Every client event, routed once per node; each socket gets one listener for all of them.
+  const routes: Routes = new Map([
+    ...hotlineRoutes(hotline, { precedence, lineChecks }),
+    ...alertEvents(alerts, escalations),
+    ...keyRoutes(signatures),
+  ]);
+
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
     const socketLog = gatewayLog.child({ socketId: socket.id, userId: principal.userId });
     const ctx: GatewayContext = { log: socketLog, hooks: admission };
     setUpSocket(socket, topo, socketLog, admission);
-    registerHotlineEvents(socket, ctx, hotline, { precedence, lineChecks });
-    registerAlertEvents(socket, ctx, alerts, escalations);
-    registerKeyEvents(socket, ctx, signatures);
+    serve(socket, ctx, routes);
     metrics?.connections.inc({ role: principal.role });
     socket.on('disconnect', () => {
       metrics?.connections.dec({ role: principal.role });
@@ -328,7 +337,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
         await new Promise<void>((resolve) => io.close(() => resolve()));
         await worker?.close();
         await scheduler.close();
-        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), bullRedis.quit()]);
+        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), headSub.quit(), bullRedis.quit()]);
       })();
       return closing;
     },

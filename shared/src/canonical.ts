@@ -16,12 +16,28 @@ export function canonicalize(value: unknown): string {
       if (!Number.isFinite(value)) throw new TypeError('canonicalize: non-finite number');
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalize(v === undefined ? null : v)).join(',')}]`;
+      // Plain loops and string building: this runs on every append (hash chain) and every verification.
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const v: unknown = value[i];
+          out += canonicalize(v === undefined ? null : v);
+        }
+        return `${out}]`;
+      }
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalize(obj[k])}`).join(',')}}`;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += `${JSON.stringify(k)}:${canonicalize(v)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonicalize: cannot encode ${typeof value}`);
@@ -39,6 +55,7 @@ export type Sha256Hex = (input: string) => string;
  * Anything added to an entry later (a signature, a quoted hash) is covered automatically.
  */
 export function entryHashInput(entry: { hash?: string } & Record<string, unknown>): string {
+  if (entry.hash === undefined) return canonicalize(entry);
   const { hash: _omit, ...rest } = entry;
   return canonicalize(rest);
 }

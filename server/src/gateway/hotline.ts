@@ -2,20 +2,16 @@ import { HotlineAckRequest, HotlineReceiptRequest, HotlineSendRequest, LineCheck
 import type { HotlineService } from '../service/hotline-service.js';
 import type { LineCheckService } from '../service/linecheck-service.js';
 import type { PrecedenceService } from '../service/precedence-service.js';
-import { handle, type GatewayContext } from './handle.js';
-import type { HotlineSocket } from './types.js';
+import { route, type Route } from './handle.js';
 
 /** hotline:send, hotline:delivered, hotline:read, sync, and the discipline events hotline:ack and linecheck:answer. */
-export function registerHotlineEvents(
-  socket: HotlineSocket,
-  ctx: GatewayContext,
-  service: HotlineService,
-  discipline: { precedence: PrecedenceService; lineChecks: LineCheckService },
-): void {
-  handle(socket, ctx, 'hotline:send', HotlineSendRequest, (req, { principal }) => service.send(principal, req));
-  handle(socket, ctx, 'hotline:delivered', HotlineReceiptRequest, (req, { principal }) => service.receipt(principal, 'delivered', req));
-  handle(socket, ctx, 'hotline:read', HotlineReceiptRequest, (req, { principal }) => service.receipt(principal, 'read', req));
-  handle(socket, ctx, 'sync', SyncRequest, (req, { principal }) => service.sync(principal, req));
-  handle(socket, ctx, 'hotline:ack', HotlineAckRequest, (req, { principal }) => discipline.precedence.ack(principal, req));
-  handle(socket, ctx, 'linecheck:answer', LineCheckAnswerRequest, (req, { principal }) => discipline.lineChecks.answer(principal, req));
+export function hotlineRoutes(service: HotlineService, discipline: { precedence: PrecedenceService; lineChecks: LineCheckService }): [string, Route][] {
+  return [
+    ['hotline:send', route(HotlineSendRequest, (req, { principal }) => service.send(principal, req))],
+    ['hotline:delivered', route(HotlineReceiptRequest, (req, { principal }) => service.receipt(principal, 'delivered', req))],
+    ['hotline:read', route(HotlineReceiptRequest, (req, { principal }) => service.receipt(principal, 'read', req))],
+    ['sync', route(SyncRequest, (req, { principal }) => service.sync(principal, req))],
+    ['hotline:ack', route(HotlineAckRequest, (req, { principal }) => discipline.precedence.ack(principal, req))],
+    ['linecheck:answer', route(LineCheckAnswerRequest, (req, { principal }) => discipline.lineChecks.answer(principal, req))],
+  ];
 }

@@ -67,6 +67,8 @@ export function createIo(options: GatewayOptions): HotlineServer {
   return io;
 }
 
+const KNOWN_EVENTS: ReadonlySet<string> = new Set<string>(CLIENT_EVENTS);
+
 /** Joins a new socket to its rooms, answers unknown events, and drops it when its token expires. */
 export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Logger, hooks: EventHooks = {}): void {
   const principal = socket.data.principal;
@@ -75,9 +77,8 @@ export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Log
     rooms.user(principal.userId),
     ...(principal.postId ? [rooms.post(principal.postId)] : []),
   ]);
-  const known = new Set<string>(CLIENT_EVENTS);
   socket.onAny((event: string, ...args: unknown[]) => {
-    if (known.has(event)) return;
+    if (KNOWN_EVENTS.has(event)) return;
     hooks.observe?.(String(event), ErrorCode.VALIDATION_FAILED, 0);
     const ack = args[args.length - 1];
     if (typeof ack === 'function') {

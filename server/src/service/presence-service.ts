@@ -32,8 +32,13 @@ export class PresenceService {
     );
   }
 
+  /**
+   * A console of a post connected. Consoles signed in with a drill token do not count: a drill pointed at
+   * a live deployment must not make a post look manned, to its counterpart or to the escalation policy
+   * of a real alert ("counterpart offline: escalate now").
+   */
   async connected(principal: Principal, member: string): Promise<void> {
-    if (!principal.postId) return;
+    if (!principal.postId || principal.drillOnly) return;
     const set = this.#local.get(principal.postId) ?? new Set();
     set.add(member);
     this.#local.set(principal.postId, set);
@@ -41,7 +46,7 @@ export class PresenceService {
   }
 
   async disconnected(principal: Principal, member: string): Promise<void> {
-    if (!principal.postId) return;
+    if (!principal.postId || principal.drillOnly) return;
     this.#local.get(principal.postId)?.delete(member);
     this.#announce(await this.#store.leave(principal.postId, member));
   }

@@ -126,6 +126,11 @@ export class Keys {
     return `${this.prefix}:login-lock:{login:${username}}`;
   }
 
+  /** Pub/sub channel: "<linkId> <seq> <hash> <ts>" after every append, to keep each node's cached heads fresh. */
+  get headsChannel(): string {
+    return `${this.prefix}:heads`;
+  }
+
   /** BullMQ prefix; the braces keep every queue key in one slot on Redis Cluster. */
   get bullPrefix(): string {
     return `{${this.prefix}:bull}`;

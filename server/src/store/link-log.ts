@@ -14,6 +14,7 @@ import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
 const APPEND_LUA = readFileSync(new URL('./lua/appendEntry-3.lua', import.meta.url), 'utf8');
+const SNAPSHOT_LUA = readFileSync(new URL('./lua/readSnapshot-1.lua', import.meta.url), 'utf8');
 
 export function sha256Hex(input: string): string {
   return createHash('sha256').update(input, 'utf8').digest('hex');
@@ -29,8 +30,10 @@ export interface EntrySlot {
 export function sealEntry(draft: EntryDraft | ((slot: EntrySlot) => EntryDraft), head: Head, now: number): Entry {
   const slot = { seq: head.seq + 1, ts: Math.max(now, head.ts) };
   const body = typeof draft === 'function' ? draft(slot) : draft;
-  const unsealed = { ...body, seq: slot.seq, ts: slot.ts, prevHash: head.hash } as Omit<Entry, 'hash'>;
-  return { ...unsealed, hash: sha256Hex(entryHashInput(unsealed)) } as Entry;
+  const entry = { ...body, seq: slot.seq, ts: slot.ts, prevHash: head.hash } as Omit<Entry, 'hash'> & { hash?: string };
+  // Hash every field but `hash` (entryHashInput), then add it: one object, no copies on this hot path.
+  entry.hash = sha256Hex(entryHashInput(entry));
+  return entry as Entry;
 }
 
 export interface Head {
@@ -132,6 +135,7 @@ export class RedisLinkLog implements LinkLog {
     this.#now = options.now ?? Date.now;
     this.#onAppend = options.onAppend;
     if (!('appendEntry' in redis)) redis.defineCommand('appendEntry', { lua: APPEND_LUA });
+    if (!('readSnapshot' in redis)) redis.defineCommand('readSnapshot', { lua: SNAPSHOT_LUA });
   }
 
   append<R>(linkId: string, reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>> {
@@ -210,10 +214,11 @@ export class RedisLinkLog implements LinkLog {
         ...entryArgs,
         String(ops.length),
         ...opArgs,
+        k.headsChannel,
       )) as AppendReply;
 
       if (reply[0] === 1) {
-        this.#heads.set(linkId, { seq: entry.seq, hash: entry.hash, ts: entry.ts });
+        this.#learn(linkId, { seq: entry.seq, hash: entry.hash, ts: entry.ts });
         this.#onAppend?.([...prelude, entry]);
         return { kind: 'appended', entry, prelude, result: decided.result(entry) };
       }
@@ -236,19 +241,45 @@ export class RedisLinkLog implements LinkLog {
     throw new AppError(ErrorCode.UNAVAILABLE, `link ${linkId} is too busy, try again`);
   }
 
-  async #snapshot(linkId: string, reads: FieldRead[]): Promise<Snapshot> {
-    const tx = this.#redis.multi().hmget(this.#keys.head(linkId), 'seq', 'hash', 'ts');
-    for (const r of reads) tx.hget(r.key, r.field);
-    const results = await tx.exec();
-    if (!results) throw new AppError(ErrorCode.UNAVAILABLE, 'snapshot aborted');
-    const out: unknown[] = results.map(([err, value]) => {
-      if (err) throw err;
-      return value;
+  /** Caches a head unless a later one is known (replies and head messages can arrive in either order). */
+  #learn(linkId: string, head: Head): void {
+    const cached = this.#heads.get(linkId);
+    if (!cached || cached.seq < head.seq) this.#heads.set(linkId, head);
+  }
+
+  /**
+   * Keeps the cached heads fresh from every node's appends (the append script publishes each new head),
+   * so that when two nodes take turns on a link, as the two ends of a conversation do, an append finds
+   * the head current and takes one round trip instead of losing a race and retrying. Only a hint: a
+   * stale head still just loses the compare-and-set. `sub` becomes a subscriber connection.
+   */
+  async followHeads(sub: RedisClient): Promise<void> {
+    const channel = this.#keys.headsChannel;
+    sub.on('message', (ch: string, message: string) => {
+      if (ch !== channel) return;
+      const [linkId, seq, hash, ts] = message.split(' ');
+      if (linkId && seq && hash && ts) this.#learn(linkId, { seq: Number(seq), hash, ts: Number(ts) });
     });
-    const [seq, hash, ts] = out[0] as (string | null)[];
+    await sub.subscribe(channel);
+  }
+
+  /** The head this node last saw for a link (for tests and metrics). */
+  cachedHead(linkId: string): Head | undefined {
+    return this.#heads.get(linkId);
+  }
+
+  async #snapshot(linkId: string, reads: FieldRead[]): Promise<Snapshot> {
+    // One script call: as consistent as MULTI/EXEC, one command for Redis and one reply to parse.
+    const reply = await (this.#redis as unknown as SnapshotCommand).readSnapshot(
+      1 + reads.length,
+      this.#keys.head(linkId),
+      ...reads.map((r) => r.key),
+      ...reads.map((r) => r.field),
+    );
+    const [seq, hash, ts] = reply;
     const head: Head = seq ? { seq: Number(seq), hash: hash!, ts: Number(ts ?? 0) } : EMPTY_HEAD;
     this.#heads.set(linkId, head);
-    return { head, values: out.slice(1) as (string | null)[] };
+    return { head, values: reads.map((_, i) => reply[3 + i] ?? null) };
   }
 
   async get(linkId: string, seq: number): Promise<Entry | null> {
@@ -299,6 +330,10 @@ export class RedisLinkLog implements LinkLog {
     });
     return out;
   }
+}
+
+interface SnapshotCommand {
+  readSnapshot(...args: (string | number)[]): Promise<(string | null)[]>;
 }
 
 interface AppendCommand {

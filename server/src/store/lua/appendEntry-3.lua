@@ -18,6 +18,8 @@
   ARGV[5]  number of entries n; then 4 ARGV per entry: seq, JSON, hash, ts (in order)
   then     number of projection ops m; then 4 ARGV per op: name, key index, arg1, arg2
            HSET key field value | HDEL key field - | ZADD key score member | ZREM key member -
+  then     optional: a channel on which to publish "<linkId> <seq> <hash> <ts>" of the new head, so
+           every node learns it without a round trip of its own
 
   Returns
     {1, lastSeq}                   appended
@@ -76,6 +78,12 @@ for _ = 1, m do
     redis.call('ZREM', key, ARGV[i + 2])
   end
   i = i + 4
+end
+
+local channel = ARGV[opBase + 1 + m * 4]
+if channel and channel ~= '' then
+  local linkId = string.match(KEYS[1], '{link:(.*)}$') or KEYS[1]
+  redis.call('PUBLISH', channel, linkId .. ' ' .. ARGV[last] .. ' ' .. ARGV[last + 2] .. ' ' .. ARGV[last + 3])
 end
 
 return {1, ARGV[last]}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { verifyChain, type EntryDraft } from '@hotline/shared';
+import { Keys } from '../../server/src/store/keys.js';
+import { RedisLinkLog } from '../../server/src/store/link-log.js';
+import { readLog, sha256 } from '../helpers/log.js';
+import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+
+const draft = (postId: string, text: string): EntryDraft => ({
+  linkId: 'l1',
+  type: 'message',
+  actor: { userId: `op-${postId}`, role: 'operator', postId },
+  drill: false,
+  payload: { clientMsgId: `id-${text}`, text, precedence: 'routine' },
+});
+
+/** Two "nodes" taking turns on one link, as the two ends of a conversation on different nodes do. */
+async function converse(a: RedisLinkLog, b: RedisLinkLog, turns: number, waitForHead: boolean): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    const [writer, other] = i % 2 ? [b, a] : [a, b];
+    const out = await writer.append('l1', [], () => ({ write: true, draft: draft(i % 2 ? 'b1' : 'a1', `turn-${i}`), result: (e) => e }));
+    if (out.kind !== 'appended') throw new Error('not appended');
+    // The peer answers after it saw the message: by then the other node has had the head message.
+    if (waitForHead) await waitFor(() => other.cachedHead('l1')?.seq === out.entry.seq, { interval: 1 });
+  }
+}
+
+describe('link log: every node follows the heads of every link', () => {
+  let redis: RedisProcess;
+  const conns: Redis[] = [];
+  const conn = () => {
+    const c = new Redis(redis.url);
+    conns.push(c);
+    return c;
+  };
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const c of conns) c.disconnect();
+    await redis?.stop();
+  });
+
+  it('takes turns across nodes without losing compare-and-set races, and the chain stays whole', async () => {
+    const keys = new Keys('hl-follow');
+    const a = new RedisLinkLog(conn(), keys);
+    const b = new RedisLinkLog(conn(), keys);
+    await a.followHeads(conn());
+    await b.followHeads(conn());
+    await converse(a, b, 40, true);
+    expect(a.races + b.races).toBe(0);
+    const log = await readLog(conns[0]!, 'l1', 'hl-follow');
+    expect(log).toHaveLength(40);
+    expect(verifyChain(log, sha256).ok).toBe(true);
+  });
+
+  it('without following, every turn loses a race first (what the head messages save)', async () => {
+    const keys = new Keys('hl-nofollow');
+    const a = new RedisLinkLog(conn(), keys);
+    const b = new RedisLinkLog(conn(), keys);
+    await converse(a, b, 40, false);
+    // Each node reads the head on its first append; every later turn finds its cached head stale.
+    expect(a.races + b.races).toBe(38);
+    expect(verifyChain(await readLog(conns[0]!, 'l1', 'hl-nofollow'), sha256).ok).toBe(true);
+  });
+});

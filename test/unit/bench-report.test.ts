@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluateTargets, summaryTable, sweepTable, updateDoc, type BenchResults } from '../../scripts/bench/report.js';
+import { summarize } from '../../scripts/lib/stats.js';
+
+const step = (system: 'full' | 'bare', rate: number, pass: boolean, p99: number) => ({
+  system,
+  rate,
+  measured: rate * 4,
+  delivered: rate * 4,
+  lost: 0,
+  errors: 0,
+  achievedRate: rate,
+  p50: 2,
+  p99,
+  max: p99 + 5,
+  pass,
+  retry: false,
+  cpuUsPerMessage: { server: system === 'full' ? 600 : 250, generator: 180 },
+});
+
+function results(): Omit<BenchResults, 'targets'> {
+  const side = (lateP99: number, lost = 0) => ({
+    expected: 5000,
+    fired: 5000,
+    lost,
+    duplicates: 0,
+    afterAck: 0,
+    latenessMs: { ...summarize([10, 20, lateP99]), p99: lateP99 },
+    cancelMs: summarize([1, 2]),
+    cancelUnderLoadMs: summarize([3, 4]),
+    scheduleMs: 10_000,
+  });
+  return {
+    tool: 'hotline-bench',
+    version: 1,
+    env: { commit: 'abc1234', dirty: false, date: '2026-01-01T00:00:00.000Z', node: 'v20', cpus: 2, cpuModel: 'cpu', load: { start: 1, end: 1 }, cpuPressure: { start: 10, end: 12 }, redis: 'Redis 7', aof: false },
+    options: {},
+    durationMs: 180_000,
+    relay: {
+      p99LimitMs: 50,
+      pairs: 100,
+      steps: [step('bare', 1000, true, 5), step('full', 1000, true, 20), step('bare', 2000, true, 9), step('full', 2000, false, 80)],
+      sustained: { full: 1000, bare: 2000 },
+      ratio: 0.5,
+      cpuUsPerMessage: { rate: 1000, full: { server: 600, generator: 180 }, bare: { server: 250, generator: 180 } },
+    },
+    escalation: { count: 10_000, delayMs: 30_000, raiseRate: { target: 1000, achieved: 900 }, lateAcks: 0, full: side(110), bare: side(100), latenessRatio: 1.1, cancelRatio: 5 },
+    memory: {
+      full: { consoles: 1000, baseRss: 1, loadedRss: 2, perConsole: 30_000, heapPerConsole: 15_000 },
+      bare: { consoles: 1000, baseRss: 1, loadedRss: 2, perConsole: 25_000, heapPerConsole: 11_000 },
+      ratio: 1.2,
+      heapRatio: 1.36,
+    },
+  };
+}
+
+describe('bench report', () => {
+  it('judges each target and prints the misses', () => {
+    const r = { ...results(), targets: [] } as BenchResults;
+    r.targets = evaluateTargets(r);
+    expect(r.targets.map((t) => [t.name, t.met])).toEqual([
+      ['relay: full / bare sustained rate', false],
+      ['escalation: lateness p99 full / bare', true],
+      ['escalation: lost + duplicated + after-ack (full)', true],
+      ['memory: per console full / bare', true],
+    ]);
+    const table = summaryTable(r);
+    expect(table).toContain('| 1000 msg/s (p50 2.0 / p99 20 ms) | 2000 msg/s (p50 2.0 / p99 9.0 ms) | 0.50 | ≥ 0.75 **missed** |');
+    expect(table).toContain('600 µs (180 µs)');
+    expect(sweepTable(r.relay!)).toContain('| 2000 | 2.0 / 9.0 | 2.0 / 80 ✗ |');
+    const lost = results();
+    lost.escalation!.full.lost = 1;
+    expect(evaluateTargets(lost).find((t) => t.name.startsWith('escalation: lost'))!.met).toBe(false);
+  });
+
+  it('replaces only the results block of the doc', () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-doc-')), 'benchmarks.md');
+    writeFileSync(file, 'intro\n<!-- bench:results:start -->\nold\n<!-- bench:results:end -->\noutro\n');
+    const r = { ...results(), targets: [] } as BenchResults;
+    r.targets = evaluateTargets(r);
+    updateDoc(file, r, 'npm run bench', 'bench-results/x.json');
+    const doc = readFileSync(file, 'utf8');
+    expect(doc.startsWith('intro\n<!-- bench:results:start -->')).toBe(true);
+    expect(doc.endsWith('<!-- bench:results:end -->\noutro\n')).toBe(true);
+    expect(doc).not.toContain('\nold\n');
+    expect(doc).toContain('Recorded by `npm run bench`: commit abc1234');
+  });
+});
