@@ -120,7 +120,7 @@ export class SignatureService {
     if (!verifyP256(found.key, signingInput(act, principal.userId, fields), sig.value)) {
       throw badSignature('bad-signature', 'the signature does not match the action');
     }
-    return { record: found.record, sig };
+    return { record: found.record, sig, drill: principal.drillOnly };
   }
 
   /**
@@ -156,7 +156,8 @@ export class SignatureService {
                   linkId,
                   type: 'key.registered',
                   actor,
-                  drill: false,
+                  // A key used by a drill session is exercise traffic like everything it signs.
+                  drill: signing.drill,
                   payload: { keyId: record.keyId, alg: 'ES256', publicKey: record.publicKey, validFrom: record.validFrom, validUntil: record.validUntil },
                   sig: { keyId: record.keyId, value: record.proof },
                 },
@@ -182,4 +183,6 @@ export class SignatureService {
 export interface Signing {
   record: KeyRecord;
   sig: Sig;
+  /** Signed in a drill session (drill token). */
+  drill: boolean;
 }
