@@ -65,7 +65,9 @@ describe('durability', () => {
     cluster = await startCluster({ nodes: 2, aof: true });
     // No automatic receipts: the test counts seqs exactly across the restart.
     const a = await connectClient(cluster.nodes[0]!.url, 'op-a2', { ackTimeoutMs: 1000, deliveredReceipts: false });
-    const b = await connectClient(cluster.nodes[1]!.url, 'op-b2', { ackTimeoutMs: 1000, deliveredReceipts: false });
+    // b's health-check sync stands in for the periodic one consoles run: a push published while a node's
+    // pub/sub connection was still re-subscribing after the restart is fetched by it.
+    const b = await connectClient(cluster.nodes[1]!.url, 'op-b2', { ackTimeoutMs: 1000, deliveredReceipts: false, healthCheckMs: 1000 });
     clients.push(a, b);
     const acked = [];
     for (let i = 0; i < 200; i++) acked.push(await (i % 2 ? b : a).send('l2', `before restart ${i}`));
