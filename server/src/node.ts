@@ -40,7 +40,7 @@ import { Admission } from './gateway/admission.js';
 import { serve, type GatewayContext, type Routes } from './gateway/handle.js';
 import { mountQueueDashboard } from './http/queues.js';
 import { Metrics } from './metrics.js';
-import { RedisRateLimits, parseLimit } from './store/rate-limits.js';
+import { BatchedRateLimiter, RedisRateLimits, parseLimit } from './store/rate-limits.js';
 
 export interface HotlineNode {
   readonly url: string;
@@ -216,8 +216,10 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       },
     },
   });
+  const eventLimits = new BatchedRateLimiter(redis, keys);
+  eventLimits.start();
   const admission = new Admission({
-    limits: rateLimits,
+    limits: eventLimits,
     perUser: parseLimit(config.HOTLINE_RATE_USER),
     perPost: parseLimit(config.HOTLINE_RATE_POST),
     metrics,
@@ -327,6 +329,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     close() {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
+        eventLimits.stop();
         // Stop accepting connections, answer new events with UNAVAILABLE, and let those in flight
         // finish and ack; then let the consoles go (they reconnect to another node) and stop the workers.
         httpServer.close();

@@ -2,7 +2,7 @@ import { AppError, ErrorCode } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Limit, RedisRateLimits } from '../store/rate-limits.js';
+import type { BatchedRateLimiter, Limit } from '../store/rate-limits.js';
 import type { EventHooks } from './handle.js';
 
 /**
@@ -11,21 +11,19 @@ import type { EventHooks } from './handle.js';
  * graceful shutdown can let them finish and ack. Records metrics for every answered event.
  */
 export class Admission implements EventHooks {
-  readonly #limits: RedisRateLimits;
+  readonly #limits: BatchedRateLimiter;
   readonly #perUser: Limit;
   readonly #perPost: Limit;
   readonly #metrics: Metrics | undefined;
-  readonly #log: Logger;
   #inFlight = 0;
   #closing = false;
   #idle: (() => void)[] = [];
 
-  constructor(deps: { limits: RedisRateLimits; perUser: Limit; perPost: Limit; metrics?: Metrics; log: Logger }) {
+  constructor(deps: { limits: BatchedRateLimiter; perUser: Limit; perPost: Limit; metrics?: Metrics; log: Logger }) {
     this.#limits = deps.limits;
     this.#perUser = deps.perUser;
     this.#perPost = deps.perPost;
     this.#metrics = deps.metrics;
-    this.#log = deps.log;
   }
 
   get inFlight(): number {
@@ -44,18 +42,11 @@ export class Admission implements EventHooks {
     };
   }
 
-  async admit(principal: Principal, event: string): Promise<void> {
-    let waits: number[];
-    try {
-      waits = await Promise.all([
-        this.#limits.hit(`user:${principal.userId}`, this.#perUser),
-        principal.postId ? this.#limits.hit(`post:${principal.postId}`, this.#perPost) : Promise.resolve(0),
-      ]);
-    } catch (err) {
-      // Without Redis nothing can be written anyway; let the handler report that, not the limiter.
-      this.#log.debug({ err, event }, 'rate limiter unavailable; event admitted');
-      return;
-    }
+  async admit(principal: Principal, _event: string): Promise<void> {
+    const waits = [
+      this.#limits.hit(`user:${principal.userId}`, this.#perUser),
+      principal.postId ? this.#limits.hit(`post:${principal.postId}`, this.#perPost) : 0,
+    ];
     const wait = Math.max(...waits);
     if (wait > 0) {
       throw new AppError(ErrorCode.RATE_LIMITED, `too many requests from ${waits[0]! > 0 ? principal.userId : principal.postId}; retry in ${wait} ms`, {

@@ -5,7 +5,7 @@ import type { RedisClient } from './redis.js';
 const HIT_LUA = readFileSync(new URL('./lua/hitRateLimit-1.lua', import.meta.url), 'utf8');
 
 interface HitCommand {
-  hitRateLimit(key: string, windowMs: string): Promise<[number, number]>;
+  hitRateLimit(key: string, windowMs: string, by?: string): Promise<[number, number]>;
 }
 
 /** A limit: at most `max` hits per `windowMs`. */
@@ -57,5 +57,80 @@ export class RedisRateLimits {
   /** Forgets the failures counted so far for a username. */
   async loginSucceeded(username: string, lockMs: number): Promise<void> {
     await this.#redis.del(this.#keys.rateLimit(`login-fail:${username}`, Math.floor(Date.now() / lockMs)));
+  }
+}
+
+/**
+ * Per-event rate limits without a Redis round trip per event. Each node counts locally and adds its
+ * counts to the shared counter in Redis every `flushMs`, learning the total of every node in return. An
+ * event is refused when the last known total plus this node's unflushed count reaches the limit; nodes
+ * together may overshoot by what they admit within one flush interval, which is what a per-event
+ * counter would cost in round trips on every send.
+ */
+export class BatchedRateLimiter {
+  readonly #redis: RedisClient & HitCommand;
+  readonly #keys: Keys;
+  readonly #state = new Map<string, { window: number; windowMs: number; pending: number; known: number }>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #flushing: Promise<void> | undefined;
+
+  constructor(redis: RedisClient, keys: Keys, readonly flushMs = 100) {
+    if (!('hitRateLimit' in redis)) redis.defineCommand('hitRateLimit', { lua: HIT_LUA, numberOfKeys: 1 });
+    this.#redis = redis as RedisClient & HitCommand;
+    this.#keys = keys;
+  }
+
+  /** Counts one event on `subject`: 0 when allowed, else the ms until the window ends. */
+  hit(subject: string, limit: Limit, now = Date.now()): number {
+    const window = Math.floor(now / limit.windowMs);
+    let s = this.#state.get(subject);
+    if (!s || s.window !== window) {
+      s = { window, windowMs: limit.windowMs, pending: 0, known: 0 };
+      this.#state.set(subject, s);
+    }
+    if (s.known + s.pending >= limit.max) return Math.max(1, (window + 1) * limit.windowMs - now);
+    s.pending++;
+    return 0;
+  }
+
+  /** Adds this node's counts to the shared ones and learns their totals. */
+  flush(): Promise<void> {
+    this.#flushing ??= (async () => {
+      const now = Date.now();
+      const work: Promise<void>[] = [];
+      for (const [subject, s] of this.#state) {
+        if (s.window < Math.floor(now / s.windowMs) - 1) {
+          this.#state.delete(subject); // an old window: nothing more to learn
+          continue;
+        }
+        const by = s.pending;
+        if (by === 0) continue; // nothing admitted here since the last flush: nothing to add or decide
+        s.pending = 0;
+        work.push(
+          this.#redis.hitRateLimit(this.#keys.rateLimit(subject, s.window), String(s.windowMs), String(by)).then(
+            ([total]) => {
+              s.known = Math.max(s.known, total);
+            },
+            () => {
+              s.pending += by; // Redis unreachable: keep counting here, add it later
+            },
+          ),
+        );
+      }
+      await Promise.all(work);
+    })().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.flush(), this.flushMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 }
