@@ -343,10 +343,24 @@ describe('the console in a real browser', () => {
   });
 
   it('says when the browser holds the alarm sound back, until a click arms it', async () => {
-    // Chromium with the autoplay rule of a desktop browser: no sound before the user interacts.
-    const strict = await launchBrowser(['--autoplay-policy=document-user-activation-required']);
+    // The autoplay rule of desktop browsers (no sound before the user has touched the page), made
+    // deterministic: Chromium's own heuristics may carry a user activation across pages of an origin.
+    // Every AudioContext of the page starts suspended and resumes only inside a user gesture.
+    const strict = await launchBrowser([]);
     try {
       const context = await strict.newContext({ viewport: { width: 1366, height: 768 } });
+      await context.addInitScript(`{
+        const Original = window.AudioContext;
+        window.AudioContext = class extends Original {
+          constructor(options) {
+            super(options);
+            void super.suspend();
+          }
+          resume() {
+            return navigator.userActivation.isActive ? super.resume() : Promise.resolve();
+          }
+        };
+      }`);
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (err) => errors.push(err.message));
@@ -355,24 +369,16 @@ describe('the console in a real browser', () => {
       });
       await page.goto(cluster.nodes[0]!.url);
       await login(page, 'op-b3');
-      // A new tab on the console is a page nobody has touched yet: the session is back, the sound is not.
-      // (Not a reload: Chromium may carry the login's user activation across a same-origin reload, and
-      // then the page may sound at once, which made this test fail at random.)
-      const fresh = await context.newPage();
-      fresh.on('pageerror', (err) => errors.push(err.message));
-      fresh.on('console', (msg) => {
-        if (msg.type() === 'error') errors.push(msg.text());
-      });
-      await fresh.goto(cluster.nodes[0]!.url);
-      await page.close();
-      await fresh.locator('.conn[data-status="connected"]').waitFor();
-      const banner = fresh.locator('button.sound-blocked');
+      // A reload is a page nobody has touched yet: the session is back, the sound is not.
+      await page.reload();
+      await page.locator('.conn[data-status="connected"]').waitFor();
+      const banner = page.locator('button.sound-blocked');
       await banner.waitFor();
       expect(await banner.textContent()).toBe('Alarm sound not armed: click here once');
-      expect(await html(fresh).getAttribute('data-audio')).toBe('suspended');
+      expect(await html(page).getAttribute('data-audio')).toBe('suspended');
       await banner.click();
       await banner.waitFor({ state: 'hidden' });
-      expect(await html(fresh).getAttribute('data-audio')).toBe('running');
+      expect(await html(page).getAttribute('data-audio')).toBe('running');
       expect(errors).toEqual([]);
     } finally {
       await strict.close();
