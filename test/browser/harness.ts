@@ -2,11 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import type { Redis } from 'ioredis';
-import { entryHashInput, type Entry, type TopologyInput } from '@hotline/shared';
+import type { TopologyInput } from '@hotline/shared';
 import { buildConsole } from '../../scripts/build.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { sha256 } from '../helpers/log.js';
 import { ROOT } from '../helpers/server.js';
 import { FAST_POLICIES, TEST_PASSWORD } from '../helpers/topology.js';
 
@@ -172,24 +170,4 @@ export function inPageAll<T>(locator: Locator, body: string): Promise<T> {
   return locator.evaluateAll(new Function('els', body) as (els: unknown[]) => T);
 }
 
-/**
- * Writes entries back as a link's log, straight into Redis: what a host with write access to Redis
- * could do (as test/e2e/record.test.ts). With `rechain`, the hash chain is recomputed, so only
- * signatures and server checkpoints can tell.
- */
-export async function rewriteLog(redis: Redis, linkId: string, entries: Entry[], options: { rechain?: boolean } = {}): Promise<void> {
-  let prev = '0'.repeat(64);
-  const out = entries.map((e) => {
-    if (!options.rechain) return e;
-    const body = { ...e, prevHash: prev } as Record<string, unknown>;
-    delete body.hash;
-    const hash = sha256(entryHashInput(body));
-    prev = hash;
-    return { ...body, hash } as Entry;
-  });
-  const tx = redis.multi().del(`hotline:log:{link:${linkId}}`);
-  out.forEach((e, i) => tx.xadd(`hotline:log:{link:${linkId}}`, `${i + 1}-0`, 'e', JSON.stringify(e)));
-  const last = out[out.length - 1]!;
-  tx.hset(`hotline:head:{link:${linkId}}`, 'seq', String(out.length), 'hash', last.hash, 'ts', String(last.ts));
-  await tx.exec();
-}
+export { rewriteLog } from '../helpers/log.js';

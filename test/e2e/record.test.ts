@@ -5,14 +5,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { entryHashInput, verifyExport, type Entry, type IncidentReport, type VerifyReport } from '@hotline/shared';
+import { verifyExport, type Entry, type IncidentReport, type VerifyReport } from '@hotline/shared';
 import { HotlineClient } from '../../client-sdk/src/client.js';
 import { ActionSigner } from '../../client-sdk/src/signer.js';
 import { MemoryStorage } from '../../client-sdk/src/storage.js';
 import { nodeVerifyCrypto } from '../../scripts/lib/node-verify-crypto.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { connectClient, emitAck, rawSigner, rawSocket, tokenFor, type TestClient } from '../helpers/clients.js';
-import { readLog, sha256 } from '../helpers/log.js';
+import { readLog, rewriteLog as rewriteLogIn } from '../helpers/log.js';
 import { ROOT } from '../helpers/server.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 
@@ -37,23 +37,8 @@ async function checkpointNow(): Promise<number> {
   return ((await res.json()) as { made: number }).made;
 }
 
-/** Writes entries back as the link's log (what a host with write access to Redis could do). */
-async function rewriteLog(linkId: string, entries: Entry[], options: { rechain?: boolean } = {}): Promise<void> {
-  let prev = '0'.repeat(64);
-  const out = entries.map((e) => {
-    if (!options.rechain) return e;
-    const body = { ...e, prevHash: prev } as Record<string, unknown>;
-    delete body.hash;
-    const hash = sha256(entryHashInput(body));
-    prev = hash;
-    return { ...body, hash } as Entry;
-  });
-  const tx = redis.multi().del(`hotline:log:{link:${linkId}}`);
-  out.forEach((e, i) => tx.xadd(`hotline:log:{link:${linkId}}`, `${i + 1}-0`, 'e', JSON.stringify(e)));
-  const last = out[out.length - 1]!;
-  tx.hset(`hotline:head:{link:${linkId}}`, 'seq', String(out.length), 'hash', last.hash, 'ts', String(last.ts));
-  await tx.exec();
-}
+/** Rewrites a link's log in this cluster's Redis (see test/helpers/log.ts). */
+const rewriteLog = (linkId: string, entries: Entry[], options: { rechain?: boolean } = {}) => rewriteLogIn(redis, linkId, entries, options);
 
 beforeAll(async () => {
   cluster = await startCluster({ nodes: 2, env: { HOTLINE_CHECKPOINT_INTERVAL: '1h' } });
