@@ -26,8 +26,9 @@ export async function startBenchCluster(o: { pairs: number; escalationDelayMs: n
   const started: { kill(): Promise<unknown> }[] = [];
   try {
     const node = async () => {
-      const s = await startServer({ redisUrl: redis.url, topology: topo.file, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' } });
-      started.push(s);
+      const s = await startServer({ redisUrl: redis.url, topology: topo.file, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }, nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) });
+      // A profiled node stops gracefully, so it writes its profile on the way out.
+      started.push(process.env.BENCH_NODE_ARGS ? { kill: () => s.stop() } : s);
       return s;
     };
     const full = [await node(), await node()] as [ServerProcess, ServerProcess];

@@ -33,6 +33,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   nodeId?: string;
   port?: number;
+  /** Extra node flags for the server process (e.g. --cpu-prof for a profile). */
+  nodeArgs?: string[];
 }
 
 let counter = 0;
@@ -46,7 +48,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
 
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
+      const c = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH ?? '',
