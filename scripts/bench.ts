@@ -42,8 +42,10 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --with-append-baseline     relay: also sweep a second baseline, the bare relay appending each
                              message to a Redis stream (where persistence alone brings it)
   --aof                      run Redis with AOF (everysec), as npm start does
+  --unsigned                 relay: the full path without action signatures (consoles do not sign,
+                             nodes run with HOTLINE_SIGNATURES=optional), to show what signing costs
   --out <dir>                results folder (default bench-results)
-  --skip-doc                 do not update docs/benchmarks.md (only a run of every section updates it)
+  --skip-doc                 do not update docs/benchmarks.md (only a signed run of every section updates it)
   --strict                   exit 1 when a target is missed
 `;
 
@@ -85,6 +87,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         'resume-entries': { type: 'string' },
         consoles: { type: 'string' },
         aof: { type: 'boolean' },
+        unsigned: { type: 'boolean' },
         'with-append-baseline': { type: 'boolean' },
         out: { type: 'string' },
         'skip-doc': { type: 'boolean' },
@@ -116,6 +119,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     resumeEntries: numberFlag('resume-entries', s('resume-entries'), { min: 10, max: 1_000_000, integer: true }) ?? 10_000,
     consoles: numberFlag('consoles', s('consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),
     aof: values.aof === true,
+    unsigned: values.unsigned === true,
     appendBaseline: values['with-append-baseline'] === true,
     out: s('out') ?? 'bench-results',
     skipDoc: values['skip-doc'] === true,
@@ -143,10 +147,11 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       }
     })(),
     aof: opts.aof,
+    ...(opts.unsigned ? { unsigned: true } : {}),
   };
   log(`sections: ${only.join(', ')}; load average ${env.load.start.toFixed(1)}, CPU pressure ${env.cpuPressure.start ?? 'n/a'}%`);
 
-  const cluster = await startBenchCluster({ pairs: opts.pairs, escalationDelayMs: opts.timerDelayMs, bare: only.includes('relay'), append: only.includes('relay') && opts.appendBaseline, aof: opts.aof });
+  const cluster = await startBenchCluster({ pairs: opts.pairs, escalationDelayMs: opts.timerDelayMs, bare: only.includes('relay'), append: only.includes('relay') && opts.appendBaseline, aof: opts.aof, unsigned: opts.unsigned });
   // Interrupted: stop what it started (Redis, nodes, baselines) before leaving.
   const onSignal = (signal: NodeJS.Signals) => {
     progress.stop(false);
@@ -167,7 +172,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       const urls = (p: { url: string }[]) => [p[0]!.url, p[1]!.url] as [string, string];
       const bare = await bareEndpoint(urls(cluster.bare!), opts.pairs);
       const append = cluster.append ? await bareEndpoint(urls(cluster.append), opts.pairs, 'append') : undefined;
-      const full = await fullEndpoint(urls(cluster.full), cluster.topo, cluster.signer);
+      const full = await fullEndpoint(urls(cluster.full), cluster.topo, cluster.signer, { signing: !opts.unsigned });
       log(`relay: ${opts.pairs} pairs, side a on node 1 and side b on node 2; sweeping ${opts.rates.join(', ')} msg/s, ${append ? 'bare, bare+append' : 'bare'} then full at each`);
       const describe = (st: RelayStep) =>
         `relay: ${(st.system === 'append' ? 'bare+append' : st.system).padEnd(11)} ${String(st.rate).padStart(6)} msg/s${st.retry ? ' (retry)' : ''}: ` +
@@ -239,7 +244,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
   if (full.relay) out.push('', 'Relay sweep:', '', sweepTable(full.relay));
   out.push('', `Results: ${rel}`);
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  if (only.length === SECTIONS.length && !opts.skipDoc) {
+  if (only.length === SECTIONS.length && !opts.skipDoc && !opts.unsigned) {
     updateDoc(path.join(ROOT, 'docs/benchmarks.md'), full, command, rel);
     out.push('Recorded in docs/benchmarks.md');
   }

@@ -30,8 +30,8 @@ export interface RelayEndpoint {
 
 export const RELAY_TEXT = 'Routine check from the north post: all quiet along the ridge, visibility good, no movement seen.';
 
-/** 2 × pairs SDK consoles: side a on node 0, side b on node 1. */
-export async function fullEndpoint(urls: [string, string], topo: BenchTopology, signer: TokenSigner): Promise<RelayEndpoint> {
+/** 2 × pairs SDK consoles: side a on node 0, side b on node 1. `signing: false`: the consoles do not sign (nodes with signatures optional). */
+export async function fullEndpoint(urls: [string, string], topo: BenchTopology, signer: TokenSigner, o: { signing?: boolean } = {}): Promise<RelayEndpoint> {
   const clients: { a: HotlineClient; b: HotlineClient }[] = [];
   let outstanding = 0;
   let errors = 0;
@@ -71,6 +71,7 @@ export async function fullEndpoint(urls: [string, string], topo: BenchTopology, 
       links: [linkId],
       ackTimeoutMs: 10_000,
       deliveredReceipts: false,
+      signing: o.signing ?? true,
       healthCheckMs: 0,
       socket: { transports: ['websocket'] },
     });

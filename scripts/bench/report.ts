@@ -18,6 +18,8 @@ export interface BenchEnvironment {
   cpuPressure: { start: number | null; end: number | null };
   redis: string;
   aof: boolean;
+  /** The relay's consoles did not sign their actions (--unsigned). */
+  unsigned?: boolean;
 }
 
 export interface BenchResults {
@@ -182,7 +184,7 @@ export function environmentLine(r: BenchResults): string {
   const e = r.env;
   const psi = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(0)}%`);
   return (
-    `commit ${e.commit}${e.dirty ? ' (uncommitted changes)' : ''}, ${e.date}, Node ${e.node}, ${e.cpus} × ${e.cpuModel}, ${e.redis}${e.aof ? ' (AOF everysec)' : ' (no AOF)'}; ` +
+    `commit ${e.commit}${e.dirty ? ' (uncommitted changes)' : ''}, ${e.date}, Node ${e.node}, ${e.cpus} × ${e.cpuModel}, ${e.redis}${e.aof ? ' (AOF everysec)' : ' (no AOF)'}${e.unsigned ? '; relay actions unsigned' : ''}; ` +
     `load average ${e.load.start.toFixed(1)} → ${e.load.end.toFixed(1)}, CPU pressure ${psi(e.cpuPressure.start)} → ${psi(e.cpuPressure.end)} (share of time tasks waited for a CPU); ${(r.durationMs / 1000).toFixed(0)} s`
   );
 }

@@ -20,13 +20,14 @@ export interface BenchCluster {
   stop(): Promise<void>;
 }
 
-export async function startBenchCluster(o: { pairs: number; escalationDelayMs: number; bare: boolean; append?: boolean; aof: boolean }): Promise<BenchCluster> {
+/** `unsigned`: the nodes accept unsigned actions (HOTLINE_SIGNATURES=optional), for the relay without signatures. */
+export async function startBenchCluster(o: { pairs: number; escalationDelayMs: number; bare: boolean; append?: boolean; aof: boolean; unsigned?: boolean }): Promise<BenchCluster> {
   const topo = await writeBenchTopology(o.pairs, o.escalationDelayMs);
   const redis = await startRedis(o.aof ? { aof: true, extraArgs: ['--appendfsync', 'everysec'] } : {});
   const started: { kill(): Promise<unknown> }[] = [];
   try {
     const node = async () => {
-      const s = await startServer({ redisUrl: redis.url, topology: topo.file, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }, nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) });
+      const s = await startServer({ redisUrl: redis.url, topology: topo.file, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...(o.unsigned ? { HOTLINE_SIGNATURES: 'optional' } : {}) }, nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) });
       // A profiled node stops gracefully, so it writes its profile on the way out.
       started.push(process.env.BENCH_NODE_ARGS ? { kill: () => s.stop() } : s);
       return s;
