@@ -3,10 +3,19 @@ import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
 const HIT_LUA = readFileSync(new URL('./lua/hitRateLimit-1.lua', import.meta.url), 'utf8');
+const HIT_MANY_LUA = readFileSync(new URL('./lua/hitRateLimits-n.lua', import.meta.url), 'utf8');
 
 interface HitCommand {
   hitRateLimit(key: string, windowMs: string, by?: string): Promise<[number, number]>;
 }
+
+interface HitManyCommand {
+  /** numKeys, then the keys, then (windowMs, by) per key. */
+  hitRateLimits(numKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
+}
+
+/** Counters added by one script call at most (one round trip and one script run per flush and chunk). */
+const FLUSH_CHUNK = 200;
 
 /** A limit: at most `max` hits per `windowMs`. */
 export interface Limit {
@@ -68,16 +77,20 @@ export class RedisRateLimits {
  * counter would cost in round trips on every send.
  */
 export class BatchedRateLimiter {
-  readonly #redis: RedisClient & HitCommand;
+  readonly #redis: RedisClient & HitCommand & HitManyCommand;
   readonly #keys: Keys;
+  /** One script call per flush for many counters; per counter on a Redis Cluster, whose keys lie in different slots. */
+  readonly #together: boolean;
   readonly #state = new Map<string, { window: number; windowMs: number; pending: number; known: number }>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #flushing: Promise<void> | undefined;
 
   constructor(redis: RedisClient, keys: Keys, readonly flushMs = 100) {
     if (!('hitRateLimit' in redis)) redis.defineCommand('hitRateLimit', { lua: HIT_LUA, numberOfKeys: 1 });
-    this.#redis = redis as RedisClient & HitCommand;
+    if (!('hitRateLimits' in redis)) redis.defineCommand('hitRateLimits', { lua: HIT_MANY_LUA });
+    this.#redis = redis as RedisClient & HitCommand & HitManyCommand;
     this.#keys = keys;
+    this.#together = !redis.isCluster;
   }
 
   /** Counts one event on `subject`: 0 when allowed, else the ms until the window ends. */
@@ -97,7 +110,7 @@ export class BatchedRateLimiter {
   flush(): Promise<void> {
     this.#flushing ??= (async () => {
       const now = Date.now();
-      const work: Promise<void>[] = [];
+      const batch: { key: string; s: { windowMs: number; pending: number; known: number }; by: number }[] = [];
       for (const [subject, s] of this.#state) {
         if (s.window < Math.floor(now / s.windowMs) - 1) {
           this.#state.delete(subject); // an old window: nothing more to learn
@@ -106,13 +119,25 @@ export class BatchedRateLimiter {
         const by = s.pending;
         if (by === 0) continue; // nothing admitted here since the last flush: nothing to add or decide
         s.pending = 0;
+        batch.push({ key: this.#keys.rateLimit(subject, s.window), s, by });
+      }
+      const work: Promise<void>[] = [];
+      const size = this.#together ? FLUSH_CHUNK : 1;
+      for (let i = 0; i < batch.length; i += size) {
+        const chunk = batch.slice(i, i + size);
+        const call =
+          size === 1
+            ? this.#redis.hitRateLimit(chunk[0]!.key, String(chunk[0]!.s.windowMs), String(chunk[0]!.by)).then(([total]) => [total])
+            : this.#redis.hitRateLimits(chunk.length, ...chunk.map((c) => c.key), ...chunk.flatMap((c) => [String(c.s.windowMs), String(c.by)]));
         work.push(
-          this.#redis.hitRateLimit(this.#keys.rateLimit(subject, s.window), String(s.windowMs), String(by)).then(
-            ([total]) => {
-              s.known = Math.max(s.known, total);
+          call.then(
+            (totals) => {
+              chunk.forEach((c, j) => {
+                c.s.known = Math.max(c.s.known, Number(totals[j] ?? 0));
+              });
             },
             () => {
-              s.pending += by; // Redis unreachable: keep counting here, add it later
+              for (const c of chunk) c.s.pending += c.by; // Redis unreachable: keep counting here, add it later
             },
           ),
         );
