@@ -77,20 +77,19 @@ export class RedisRateLimits {
  * counter would cost in round trips on every send.
  */
 export class BatchedRateLimiter {
-  readonly #redis: RedisClient & HitCommand & HitManyCommand;
+  readonly #redis: RedisClient & HitManyCommand;
   readonly #keys: Keys;
-  /** One script call per flush for many counters; per counter on a Redis Cluster, whose keys lie in different slots. */
-  readonly #together: boolean;
+  /** Counters per script call: many, or one on a Redis Cluster, whose keys lie in different slots. */
+  readonly #chunk: number;
   readonly #state = new Map<string, { window: number; windowMs: number; pending: number; known: number }>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #flushing: Promise<void> | undefined;
 
   constructor(redis: RedisClient, keys: Keys, readonly flushMs = 100) {
-    if (!('hitRateLimit' in redis)) redis.defineCommand('hitRateLimit', { lua: HIT_LUA, numberOfKeys: 1 });
     if (!('hitRateLimits' in redis)) redis.defineCommand('hitRateLimits', { lua: HIT_MANY_LUA });
-    this.#redis = redis as RedisClient & HitCommand & HitManyCommand;
+    this.#redis = redis as RedisClient & HitManyCommand;
     this.#keys = keys;
-    this.#together = !redis.isCluster;
+    this.#chunk = redis.isCluster ? 1 : FLUSH_CHUNK;
   }
 
   /** Counts one event on `subject`: 0 when allowed, else the ms until the window ends. */
@@ -122,15 +121,10 @@ export class BatchedRateLimiter {
         batch.push({ key: this.#keys.rateLimit(subject, s.window), s, by });
       }
       const work: Promise<void>[] = [];
-      const size = this.#together ? FLUSH_CHUNK : 1;
-      for (let i = 0; i < batch.length; i += size) {
-        const chunk = batch.slice(i, i + size);
-        const call =
-          size === 1
-            ? this.#redis.hitRateLimit(chunk[0]!.key, String(chunk[0]!.s.windowMs), String(chunk[0]!.by)).then(([total]) => [total])
-            : this.#redis.hitRateLimits(chunk.length, ...chunk.map((c) => c.key), ...chunk.flatMap((c) => [String(c.s.windowMs), String(c.by)]));
+      for (let i = 0; i < batch.length; i += this.#chunk) {
+        const chunk = batch.slice(i, i + this.#chunk);
         work.push(
-          call.then(
+          this.#redis.hitRateLimits(chunk.length, ...chunk.map((c) => c.key), ...chunk.flatMap((c) => [String(c.s.windowMs), String(c.by)])).then(
             (totals) => {
               chunk.forEach((c, j) => {
                 c.s.known = Math.max(c.s.known, Number(totals[j] ?? 0));
