@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { verifyChain, type EntryDraft } from '@hotline/shared';
 import { Keys } from '../../server/src/store/keys.js';
 import { RedisLinkLog } from '../../server/src/store/link-log.js';
 import { readLog, sha256 } from '../helpers/log.js';
-import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { redisForSuite } from '../helpers/redis-suite.js';
 import { waitFor } from '../helpers/wait.js';
 
 const draft = (postId: string, text: string): EntryDraft => ({
@@ -27,20 +26,7 @@ async function converse(a: RedisLinkLog, b: RedisLinkLog, turns: number, waitFor
 }
 
 describe('link log: every node follows the heads of every link', () => {
-  let redis: RedisProcess;
-  const conns: Redis[] = [];
-  const conn = () => {
-    const c = new Redis(redis.url);
-    conns.push(c);
-    return c;
-  };
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const c of conns) c.disconnect();
-    await redis?.stop();
-  });
+  const { conn } = redisForSuite();
 
   it('takes turns across nodes without losing compare-and-set races, and the chain stays whole', async () => {
     const keys = new Keys('hl-follow');
@@ -50,7 +36,7 @@ describe('link log: every node follows the heads of every link', () => {
     await b.followHeads(conn());
     await converse(a, b, 40, true);
     expect(a.races + b.races).toBe(0);
-    const log = await readLog(conns[0]!, 'l1', 'hl-follow');
+    const log = await readLog(conn(), 'l1', 'hl-follow');
     expect(log).toHaveLength(40);
     expect(verifyChain(log, sha256).ok).toBe(true);
   });
@@ -62,6 +48,6 @@ describe('link log: every node follows the heads of every link', () => {
     await converse(a, b, 40, false);
     // Each node reads the head on its first append; every later turn finds its cached head stale.
     expect(a.races + b.races).toBe(38);
-    expect(verifyChain(await readLog(conns[0]!, 'l1', 'hl-nofollow'), sha256).ok).toBe(true);
+    expect(verifyChain(await readLog(conn(), 'l1', 'hl-nofollow'), sha256).ok).toBe(true);
   });
 });

@@ -1,25 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { Keys } from '../../server/src/store/keys.js';
 import { BatchedRateLimiter } from '../../server/src/store/rate-limits.js';
-import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { redisForSuite } from '../helpers/redis-suite.js';
 
 /** Event rate limits counted on each node and shared through Redis, as two nodes do. */
 describe('batched rate limits shared by two nodes', () => {
-  let redis: RedisProcess;
-  const conns: Redis[] = [];
-  const conn = () => {
-    const c = new Redis(redis.url);
-    conns.push(c);
-    return c;
-  };
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const c of conns) c.disconnect();
-    await redis?.stop();
-  });
+  const { conn } = redisForSuite();
 
   it('each node learns the total of both at every flush and refuses past the limit', async () => {
     const keys = new Keys('rl1');
@@ -39,8 +25,8 @@ describe('batched rate limits shared by two nodes', () => {
     await a.flush();
     expect(a.hit('user:u1', limit, now)).toBeGreaterThan(0);
     const key = keys.rateLimit('user:u1', Math.floor(now / limit.windowMs));
-    expect(Number(await conns[0]!.get(key))).toBe(13);
-    expect(await conns[0]!.pttl(key)).toBeGreaterThan(0);
+    expect(Number(await conn().get(key))).toBe(13);
+    expect(await conn().pttl(key)).toBeGreaterThan(0);
   });
 
   it('adds hundreds of counters in a few script calls, each with its own count and expiry', async () => {
@@ -75,8 +61,7 @@ describe('batched rate limits shared by two nodes', () => {
 
   it('keeps counting locally while Redis is unreachable and adds it later', async () => {
     const keys = new Keys('rl3');
-    const client = new Redis(redis.url, { lazyConnect: true, enableOfflineQueue: false });
-    conns.push(client);
+    const client = conn({ lazyConnect: true, enableOfflineQueue: false });
     const a = new BatchedRateLimiter(client, keys);
     const now = Date.now();
     const limit = { max: 100, windowMs: 60_000 };
