@@ -15,6 +15,7 @@ import type {
   Side,
   VisibleTopology,
 } from '@hotline/shared';
+import { makeDeadlineId } from '@hotline/shared/core';
 
 /**
  * What the console knows, projected from the link-log entries the SDK delivers (each once, in seq
@@ -272,7 +273,7 @@ export class ConsoleModel {
       }
       case 'receipt': {
         if (entry.payload.kind === 'ack') {
-          const d = this.deadlines.get(deadlineId(entry.linkId, entry.payload.uptoSeq));
+          const d = this.deadlines.get(makeDeadlineId(entry.linkId, entry.payload.uptoSeq));
           if (d && d.state === 'awaiting') {
             d.state = 'acknowledged';
             d.acknowledgedAt = entry.ts;
@@ -280,7 +281,7 @@ export class ConsoleModel {
             d.ackSeq = entry.seq;
             d.nextEscalationAt = null;
           }
-          return { entry, kind: 'deadline', id: deadlineId(entry.linkId, entry.payload.uptoSeq) };
+          return { entry, kind: 'deadline', id: makeDeadlineId(entry.linkId, entry.payload.uptoSeq) };
         }
         const map = entry.payload.kind === 'read' ? thread.read : thread.delivered;
         const list = map.get(entry.payload.postId) ?? [];
@@ -556,7 +557,7 @@ export class ConsoleModel {
     const rule = this.topology.precedence?.[entry.payload.precedence];
     const sender = entry.actor.postId;
     if (!rule || !sender || !link.posts.includes(sender)) return;
-    const id = deadlineId(link.id, entry.seq);
+    const id = makeDeadlineId(link.id, entry.seq);
     this.deadlines.set(id, {
       id,
       linkId: link.id,
@@ -578,7 +579,7 @@ export class ConsoleModel {
 
   /** The deadline of a message, if it has one. */
   deadline(linkId: string, seq: number): DeadlineRecord | undefined {
-    return this.deadlines.get(deadlineId(linkId, seq));
+    return this.deadlines.get(makeDeadlineId(linkId, seq));
   }
 
   /**
@@ -674,11 +675,6 @@ export class ConsoleModel {
     for (const lang of Object.keys(phrase.text)) if (!langs.includes(lang)) langs.push(lang);
     return { phrase, lines: langs.flatMap((lang) => (phrase.text[lang] ? [{ lang, text: phrase.text[lang] }] : [])) };
   }
-}
-
-/** The server's id of a message deadline. */
-export function deadlineId(linkId: string, seq: number): string {
-  return `MSG-${linkId}-${seq}`;
 }
 
 function normalise(s: string): string {

@@ -1,7 +1,7 @@
 import { canonicalize } from './canonical.js';
 
-// The zod schemas of signatures and checkpoints live in protocol.ts with the other wire shapes; this
-// module stays free of zod so the browser console does not carry it.
+// The zod schemas of signatures and checkpoints live in scalars.ts and events.ts with the other wire
+// shapes; this module stays free of zod (core.ts) so the browser console does not carry it.
 
 /**
  * Signed actions. Every message, receipt and alert action a client sends carries `sig`: the client's

@@ -1,5 +1,5 @@
 import { GENESIS_HASH, entryHashInput } from './canonical.js';
-import type { Checkpoint } from './protocol.js';
+import type { Checkpoint } from './events.js';
 import { actionOfEntry, checkpointInput, signingInput } from './signing.js';
 
 /**
