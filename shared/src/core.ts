@@ -13,3 +13,4 @@ export * from './chain.js';
 export * from './signing.js';
 export * from './verify.js';
 export * from './report.js';
+export * from './alert-fold.js';

@@ -1,7 +1,9 @@
 import {
   AppError,
   ErrorCode,
+  foldAlert,
   type Alert,
+  type Entry,
   type EntryDraft,
   type EscalationPolicy,
   type EscalationTarget,
@@ -9,6 +11,7 @@ import {
   type InboxResult,
   type MessageDeadline,
 } from '@hotline/shared';
+import { foldDeadline } from '../domain/deadline-fold.js';
 import { planStep, type PlannedStep } from '../domain/escalation-plan.js';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
@@ -55,6 +58,8 @@ interface Subject<S extends EscalationState> {
   clock(s: S, policy: EscalationPolicy): { from: number; immediate: boolean };
   posts(s: S): { raiser: string; counterpart: string };
   payload(s: S, planned: PlannedStep, targets: string[], kinds: EscalationTarget[], nextEscalationAt: number | null, immediate: boolean): EntryDraft['payload'];
+  /** The state after one of its escalation entries (the projection's fold). */
+  fold(s: S, entry: Entry): S;
   write(s: S): ProjectionOp[];
   notice(s: S): Pick<Escalation, 'alertId' | 'alert' | 'message'>;
 }
@@ -119,6 +124,7 @@ export class EscalationService {
           reason: immediate && planned.step === 1 ? 'counterpart-offline' : 'timeout',
           nextEscalationAt,
         }),
+        fold: foldAlert,
         write: (a) => alerts.write(a),
         notice: (a) => ({ alertId: a.alertId, alert: a }),
       },
@@ -143,6 +149,7 @@ export class EscalationService {
           targetKinds: kinds,
           nextEscalationAt,
         }),
+        fold: foldDeadline,
         write: (d) => deadlines.write(d),
         notice: (d) => ({ message: d }),
       },
@@ -175,23 +182,17 @@ export class EscalationService {
       const nextEscalationAt = planStep(policy, from, job.step + 1, immediate)?.dueAt ?? null;
       return {
         write: true,
-        draft: ({ seq, ts }): EntryDraft => {
-          escalated = {
-            ...state,
-            step: job.step,
-            nextEscalationAt,
-            updatedSeq: seq,
-            escalations: [...(state.escalations ?? []), { step: job.step, level: planned.level, at: ts }],
-          };
-          return {
-            linkId: link.id,
-            type: subject.entryType,
-            actor: { userId: 'system', role: 'system', postId: null },
-            drill: state.drill,
-            payload: subject.payload(state, planned, targets, level.targets, nextEscalationAt, immediate),
-          } as EntryDraft;
+        draft: {
+          linkId: link.id,
+          type: subject.entryType,
+          actor: { userId: 'system', role: 'system', postId: null },
+          drill: state.drill,
+          payload: subject.payload(state, planned, targets, level.targets, nextEscalationAt, immediate),
+        } as EntryDraft,
+        project: (entry) => {
+          escalated = subject.fold(state, entry);
+          return subject.write(escalated);
         },
-        project: () => subject.write(escalated!),
         result: (entry) => ({ result: 'escalated', step: job.step, targets, lateMs: entry.ts - planned.dueAt }),
       };
     });

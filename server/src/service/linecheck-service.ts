@@ -1,6 +1,7 @@
 import {
   AppError,
   ErrorCode,
+  alertPosts,
   makeAlertId,
   type Alert,
   type Entry,
@@ -248,28 +249,26 @@ export class LineCheckService {
         // linecheck.closed at head+1, the line-fault alert.raised at head+2, in one append.
         const alertId = makeAlertId(link.id, head.seq + 2);
         closed = { ...check, state: 'closed', missed, alertId };
-        const raiser = missed.length === 1 ? link.posts.find((p) => p !== missed[0])! : link.posts[0];
         const names = missed.map((p) => this.#topo.post(p)?.name ?? p).join(' and ');
         return {
           write: true,
           prelude: [closedDraft(alertId)],
-          draft: (slot) => {
-            const built = this.#alerts.systemAlert({
+          draft: (slot) =>
+            this.#alerts.systemAlertDraft({
               linkId: link.id,
               slot,
-              raiserPostId: raiser,
-              counterpartPostId: missed.length === 1 ? missed[0]! : link.posts[1],
               kind: 'line-fault',
               severity: 2,
               description: `Line check ${new Date(check.slotAt).toISOString()} not answered by ${names}`,
               policyId,
               counterpartOnline: missed.length === 1 ? counterpartOnline : false,
               lineCheckId: check.checkId,
-            });
-            alert = built.alert;
-            return built.draft;
+            }),
+          project: (entry: Entry) => {
+            const raised = this.#alerts.raised(entry, alertPosts(link.posts, null, missed));
+            alert = raised.alert;
+            return [...this.#write(closed!), ...raised.ops];
           },
-          project: (entry: Entry) => [...this.#write(closed!), ...this.#alerts.raisedProjection(alert!, entry)],
           result: () => ({ missed, alertId }),
         };
       },

@@ -10,6 +10,7 @@ import {
   type MessageDeadline,
   type Precedence,
 } from '@hotline/shared';
+import { foldDeadline } from '../domain/deadline-fold.js';
 import { planStep } from '../domain/escalation-plan.js';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
@@ -146,7 +147,7 @@ export class PrecedenceService {
           payload: { kind: 'ack', postId, uptoSeq: message.seq, uptoHash: message.hash },
         },
         project: (entry) => {
-          next = { ...deadline, state: 'acknowledged', acknowledgedAt: entry.ts, acknowledgedBy: actor, ackSeq: entry.seq, nextEscalationAt: null, updatedSeq: entry.seq };
+          next = foldDeadline(deadline, entry);
           return this.#deadlines.write(next);
         },
         result: (entry) => ({ entry, deadline: next! }),
