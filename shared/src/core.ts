@@ -14,3 +14,4 @@ export * from './signing.js';
 export * from './verify.js';
 export * from './report.js';
 export * from './alert-fold.js';
+export * from './export-format.js';
