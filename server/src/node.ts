@@ -29,11 +29,14 @@ import { disciplineRoutes } from './http/discipline.js';
 import { ReportService } from './service/report-service.js';
 import { SignatureService } from './service/signature-service.js';
 import { RedisAlertStore } from './store/alert-store.js';
+import { RedisCheckpointStore } from './store/checkpoint-store.js';
 import { RedisInboxStore } from './store/inbox.js';
 import { RedisKeyRegistry } from './store/key-registry.js';
 import { Keys } from './store/keys.js';
+import { RedisLineCheckStore } from './store/linecheck-store.js';
 import { RedisLinkLog } from './store/link-log.js';
 import { RedisPresenceStore } from './store/presence.js';
+import { RedisReceiptStore } from './store/receipt-store.js';
 import { createRedis } from './store/redis.js';
 import { loadTopology } from './topology-file.js';
 import { Admission } from './gateway/admission.js';
@@ -103,12 +106,13 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const rateLimits = new RedisRateLimits(redis, keys);
   const alertStore = new RedisAlertStore(redis, keys);
   const deadlineStore = new RedisDeadlineStore(redis, keys);
+  const checkpointStore = new RedisCheckpointStore(redis, keys);
+  const keyRegistry = new RedisKeyRegistry(redis, keys);
 
   // Services
-  const serverKey = await loadServerKey(redis, keys, config.HOTLINE_SERVER_KEY);
+  const serverKey = await loadServerKey(checkpointStore, config.HOTLINE_SERVER_KEY);
   const checkpoints = new CheckpointService({
-    redis,
-    keys,
+    store: checkpointStore,
     log: linkLog,
     topo,
     broadcaster,
@@ -118,9 +122,8 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     nodeId: node,
   });
   const signatures = new SignatureService({
-    registry: new RedisKeyRegistry(redis, keys),
+    registry: keyRegistry,
     log: linkLog,
-    keys,
     broadcaster,
     required: config.HOTLINE_SIGNATURES === 'required',
   });
@@ -139,7 +142,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const hotline = new HotlineService({
     topo,
     log: linkLog,
-    keys,
+    receipts: new RedisReceiptStore(redis, keys),
     broadcaster,
     signatures,
     checkpoints,
@@ -176,12 +179,11 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     signatures,
     logger: log.child({ room: 'alerts' }),
   });
-  const exporter = new ExportService({ topo, log: linkLog, keys, redis, checkpoints });
+  const exporter = new ExportService({ topo, log: linkLog, registry: keyRegistry, checkpoints });
   const lineChecks = new LineCheckService({
     topo,
     log: linkLog,
-    keys,
-    redis,
+    checks: new RedisLineCheckStore(redis, keys),
     scheduler,
     signatures,
     alerts,

@@ -7,7 +7,7 @@ import { validationError } from '../gateway/handle.js';
 import { readableLink } from '../service/hotline-service.js';
 import type { LineCheckService } from '../service/linecheck-service.js';
 import type { PrecedenceService } from '../service/precedence-service.js';
-import type { RedisDeadlineStore } from '../store/deadline-store.js';
+import type { DeadlineStore } from '../store/deadline-store.js';
 
 const PeriodQuery = z.strictObject({
   from: z.coerce.number().int().min(0).optional(),
@@ -60,7 +60,7 @@ export function disciplineReport(links: string[], checks: Map<string, LineCheck[
 export function disciplineRoutes(
   api: Router,
   requireAuth: (req: Request) => Principal,
-  deps: { topo: TopologyIndex; precedence: PrecedenceService; lineChecks: LineCheckService; deadlines: RedisDeadlineStore },
+  deps: { topo: TopologyIndex; precedence: PrecedenceService; lineChecks: LineCheckService; deadlines: DeadlineStore },
 ): void {
   const period = (req: Request, principal: Principal) => {
     const q = PeriodQuery.safeParse(req.query);

@@ -101,7 +101,7 @@ export class AlertService {
 
     const posts = { raiserPostId, counterpartPostId };
     let alert: Alert | undefined;
-    const outcome = await this.#sigs.append(link.id, signing, actor, [], () => ({
+    const outcome = await this.#sigs.appendOnce(link.id, signing, actor, [], () => ({
       write: true,
       draft: ({ seq, ts }): EntryDraft => ({
         linkId: link.id,
@@ -267,7 +267,7 @@ export class AlertService {
     const keyActor = { userId: principal.userId, role: principal.role, postId: principal.postId };
     let next: Alert | undefined;
     const outcome = await this.#sigs.append<AlertResult>(link.id, signing, keyActor, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
-      const alert = values[0] ? (JSON.parse(values[0]) as Alert) : null;
+      const alert = this.#alerts.decode(values[0] ?? null);
       if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${req.alertId}`);
       const postId = this.#actingPost(principal, link, alert, action);
       if (action === 'ack' && quotedHash !== undefined && quotedHash !== alert.raisedHash) {
@@ -299,7 +299,6 @@ export class AlertService {
         result: (entry) => ({ alert: next!, entry }),
       };
     });
-    if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate');
     if (outcome.kind === 'appended') {
       this.#broadcast.entry(outcome.entry);
       if (action === 'ack') this.#onAcknowledged?.(outcome.result.alert);
@@ -318,8 +317,8 @@ export class AlertService {
     const signing = await this.#sigs.check(principal, 'alert:comment', req, req.sig);
     const keyActor = { userId: principal.userId, role: principal.role, postId: principal.postId };
     let current: Alert | undefined;
-    const outcome = await this.#sigs.append<Entry>(link.id, signing, keyActor, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
-      const alert = values[0] ? (JSON.parse(values[0]) as Alert) : null;
+    const outcome = await this.#sigs.appendOnce<Entry>(link.id, signing, keyActor, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
+      const alert = this.#alerts.decode(values[0] ?? null);
       if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${req.alertId}`);
       current = alert;
       const postId = this.#actingPost(principal, link, alert, 'comment');

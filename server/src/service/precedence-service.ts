@@ -16,7 +16,7 @@ import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { EscalationScheduler } from '../escalation/queue.js';
 import type { Logger } from '../log.js';
-import type { RedisDeadlineStore } from '../store/deadline-store.js';
+import type { DeadlineStore } from '../store/deadline-store.js';
 import type { LinkLog, ProjectionOp } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
 import { readableLink } from './hotline-service.js';
@@ -30,7 +30,7 @@ import type { SignatureService } from './signature-service.js';
 export class PrecedenceService {
   readonly #topo: TopologyIndex;
   readonly #log: LinkLog;
-  readonly #deadlines: RedisDeadlineStore;
+  readonly #deadlines: DeadlineStore;
   readonly #scheduler: EscalationScheduler;
   readonly #sigs: SignatureService;
   readonly #broadcast: Broadcaster;
@@ -42,7 +42,7 @@ export class PrecedenceService {
     onAcknowledged?: (deadline: MessageDeadline) => void;
     topo: TopologyIndex;
     log: LinkLog;
-    deadlines: RedisDeadlineStore;
+    deadlines: DeadlineStore;
     scheduler: EscalationScheduler;
     signatures: SignatureService;
     broadcaster: Broadcaster;
@@ -132,7 +132,7 @@ export class PrecedenceService {
     const actor = { userId: principal.userId, role: principal.role, postId };
     let next: MessageDeadline | undefined;
     const outcome = await this.#sigs.append<MessageAckResult>(link.id, signing, actor, [this.#deadlines.read(link.id, id)], ({ values }) => {
-      const deadline = values[0] ? (JSON.parse(values[0]) as MessageDeadline) : null;
+      const deadline = this.#deadlines.decode(values[0] ?? null);
       if (!deadline) {
         throw new AppError(ErrorCode.CONFLICT, `message ${req.seq} is ${message.payload.precedence}: only flash and immediate messages are acknowledged`);
       }
@@ -153,7 +153,6 @@ export class PrecedenceService {
         result: (entry) => ({ entry, deadline: next! }),
       };
     });
-    if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate');
     if (outcome.kind === 'appended') {
       this.#broadcast.entry(outcome.entry);
       if (next) this.#onAcknowledged?.(next);
