@@ -7,10 +7,10 @@ import { TokenSigner } from './auth/tokens.js';
 import { TopologyIndex } from './domain/topology-index.js';
 import { EscalationScheduler } from './escalation/queue.js';
 import { startEscalationWorker } from './escalation/worker.js';
-import { alertRoutes as alertEvents } from './gateway/alerts.js';
-import { hotlineRoutes } from './gateway/hotline.js';
+import { alertEvents } from './gateway/alert-events.js';
+import { hotlineEvents } from './gateway/hotline-events.js';
 import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
-import { keyRoutes } from './gateway/keys.js';
+import { keyEvents } from './gateway/key-events.js';
 import { alertRoutes } from './http/alerts.js';
 import { createHttpApp } from './http/app.js';
 import { drillRoutes } from './http/drill.js';
@@ -40,7 +40,7 @@ import { RedisReceiptStore } from './store/receipt-store.js';
 import { createRedis } from './store/redis.js';
 import { loadTopology } from './topology-file.js';
 import { Admission } from './gateway/admission.js';
-import { serve, type GatewayContext, type Routes } from './gateway/handle.js';
+import { serve, type GatewayContext, type RouteTable } from './gateway/handle.js';
 import { mountQueueDashboard } from './http/queues.js';
 import { Metrics } from './metrics.js';
 import { BatchedRateLimiter, RedisRateLimits, parseLimit } from './store/rate-limits.js';
@@ -228,18 +228,18 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     log: gatewayLog,
   });
 
-  // Every client event, routed once per node; each socket gets one listener for all of them.
-  const routes: Routes = new Map([
-    ...hotlineRoutes(hotline, { precedence, lineChecks }),
+  // Every client event of the contract, routed once per node; each socket gets one listener for all.
+  const routes: RouteTable = {
+    ...hotlineEvents(hotline, { precedence, lineChecks }),
     ...alertEvents(alerts, escalations),
-    ...keyRoutes(signatures),
-  ]);
+    ...keyEvents(signatures),
+  };
 
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
     const socketLog = gatewayLog.child({ socketId: socket.id, userId: principal.userId });
     const ctx: GatewayContext = { log: socketLog, hooks: admission };
-    setUpSocket(socket, topo, socketLog, admission);
+    setUpSocket(socket, topo, socketLog);
     serve(socket, ctx, routes);
     metrics?.connections.inc({ role: principal.role });
     socket.on('disconnect', () => {

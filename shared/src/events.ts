@@ -185,4 +185,13 @@ export const CLIENT_EVENT_SCHEMAS = {
   'key:register': KeyRegisterRequest,
   'hotline:ack': HotlineAckRequest,
   'linecheck:answer': LineCheckAnswerRequest,
-} as const satisfies Record<(typeof CLIENT_EVENTS)[number], z.ZodType>;
+} as const satisfies { readonly [E in keyof ClientToServerEvents]: z.ZodType<unknown, Parameters<ClientToServerEvents[E]>[0]> };
+
+/** A client-to-server event name. */
+export type ClientEvent = keyof ClientToServerEvents;
+
+/** What the ack of a client event carries besides `ok: true`. */
+export type ClientEventResult<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[1] extends AckFn<infer R> ? R : never;
+
+/** The payload of a client event as the server holds it once its schema has parsed it (defaults filled in). */
+export type ClientEventPayload<E extends ClientEvent> = z.output<(typeof CLIENT_EVENT_SCHEMAS)[E]>;

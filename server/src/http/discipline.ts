@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, ErrorCode, LinkId, durations, type MessageDeadline, type LineCheck } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
-import { validationError } from '../gateway/handle.js';
+import { validationError } from '../wire-error.js';
 import { readableLink } from '../service/hotline-service.js';
 import type { LineCheckService } from '../service/linecheck-service.js';
 import type { PrecedenceService } from '../service/precedence-service.js';
