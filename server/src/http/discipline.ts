@@ -4,7 +4,6 @@ import { AppError, ErrorCode, LinkId, durations, type MessageDeadline, type Line
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import { validationError } from '../wire-error.js';
-import { readableLink } from '../service/hotline-service.js';
 import type { LineCheckService } from '../service/linecheck-service.js';
 import type { PrecedenceService } from '../service/precedence-service.js';
 import type { DeadlineStore } from '../store/deadline-store.js';
@@ -68,7 +67,7 @@ export function disciplineRoutes(
     const to = q.data.to ?? Date.now();
     const from = q.data.from ?? to - 24 * 3_600_000;
     if (from > to) throw new AppError(ErrorCode.VALIDATION_FAILED, 'from must not be after to');
-    const links = q.data.link ? [readableLink(deps.topo, principal, q.data.link).id] : [...deps.topo.readableLinkIds(principal)];
+    const links = q.data.link ? [deps.topo.readableLink(principal, q.data.link).id] : [...deps.topo.readableLinkIds(principal)];
     return { from, to, links };
   };
 

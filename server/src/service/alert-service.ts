@@ -25,9 +25,8 @@ import type { TopologyIndex } from '../domain/topology-index.js';
 import type { EscalationScheduler } from '../escalation/queue.js';
 import type { Logger } from '../log.js';
 import type { AlertStore } from '../store/alert-store.js';
-import type { LinkLog, ProjectionOp } from '../store/link-log.js';
+import { contentDigest, type LinkLog, type ProjectionOp } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
-import { contentDigest, readableLink } from './hotline-service.js';
 import type { PresenceService } from './presence-service.js';
 import type { SignatureService } from './signature-service.js';
 
@@ -76,7 +75,7 @@ export class AlertService {
    * repair sweep of any node schedules it from the projection.
    */
   async raise(principal: Principal, req: z.output<typeof AlertRaiseRequest>): Promise<AlertResult> {
-    const link = readableLink(this.#topo, principal, req.linkId);
+    const link = this.#topo.readableLink(principal, req.linkId);
     if (!this.#topo.canSend(principal, link)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'only the operators of the two posts raise alerts on a link');
     }
@@ -212,7 +211,7 @@ export class AlertService {
   #linkOf(principal: Principal, alertId: string): Link {
     const parsed = parseAlertId(alertId);
     if (!parsed) throw new AppError(ErrorCode.VALIDATION_FAILED, 'malformed alertId');
-    return readableLink(this.#topo, principal, parsed.linkId);
+    return this.#topo.readableLink(principal, parsed.linkId);
   }
 
   /** Who may take `action` on `alert`, acting for which post; FORBIDDEN otherwise. */
@@ -351,7 +350,7 @@ export class AlertService {
   async list(principal: Principal, query: z.output<typeof AlertQuery>): Promise<Alert[]> {
     let linkIds = this.#topo.readableLinkIds(principal);
     if (query.link) {
-      readableLink(this.#topo, principal, query.link);
+      this.#topo.readableLink(principal, query.link);
       linkIds = [query.link];
     }
     if (query.sector) {

@@ -4,7 +4,6 @@ import type { TopologyIndex } from '../domain/topology-index.js';
 import type { KeyRegistry } from '../store/key-registry.js';
 import type { LinkLog } from '../store/link-log.js';
 import type { CheckpointService } from './checkpoint-service.js';
-import { readableLink } from './hotline-service.js';
 
 export interface ExportRange {
   fromSeq?: number | undefined;
@@ -27,7 +26,7 @@ export class ExportService {
 
   /** Monitors, admins and commanders in scope export; operators do not. */
   authorize(principal: Principal, linkId: string) {
-    const link = readableLink(this.deps.topo, principal, linkId);
+    const link = this.deps.topo.readableLink(principal, linkId);
     if (principal.role === 'operator') throw new AppError(ErrorCode.FORBIDDEN, 'operators do not export the record');
     return link;
   }

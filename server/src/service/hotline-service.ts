@@ -1,7 +1,6 @@
 import {
   AppError,
   ErrorCode,
-  canonicalize,
   type Entry,
   type HotlineReceiptRequest,
   type Link,
@@ -10,30 +9,18 @@ import {
   type ReceiptResult,
   type SendResult,
   type SyncResult,
-  HotlineSendRequest,
-  SyncRequest,
+  type HotlineSendRequest,
+  type SyncRequest,
 } from '@hotline/shared';
 import type { z } from 'zod';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
-import { sha256Hex, toLinkHead, type LinkLog, type ProjectionOp } from '../store/link-log.js';
+import { contentDigest, toLinkHead, type LinkLog, type ProjectionOp } from '../store/link-log.js';
 import type { PostReceiptState, ReceiptStore } from '../store/receipt-store.js';
 import type { Broadcaster } from './broadcaster.js';
 import type { CheckpointService } from './checkpoint-service.js';
 import type { SignatureService } from './signature-service.js';
 import type { PrecedenceService } from './precedence-service.js';
-
-export function contentDigest(content: unknown): string {
-  return sha256Hex(canonicalize(content)).slice(0, 32);
-}
-
-/** Resolves a link the principal may read, or throws NOT_FOUND / FORBIDDEN. */
-export function readableLink(topo: TopologyIndex, principal: Principal, linkId: string): Link {
-  const link = topo.link(linkId);
-  if (!link) throw new AppError(ErrorCode.NOT_FOUND, `unknown link "${linkId}"`);
-  if (!topo.canRead(principal, link)) throw new AppError(ErrorCode.FORBIDDEN, `link "${linkId}" is not yours`);
-  return link;
-}
 
 /** Hotline messages, receipts and sync: the use cases on top of the link log. */
 export class HotlineService {
@@ -69,7 +56,7 @@ export class HotlineService {
   }
 
   #writableLink(principal: Principal, linkId: string): Link {
-    const link = readableLink(this.#topo, principal, linkId);
+    const link = this.#topo.readableLink(principal, linkId);
     if (!this.#topo.canSend(principal, link)) {
       throw new AppError(ErrorCode.FORBIDDEN, `${principal.role}s cannot write on a hotline`);
     }
@@ -182,7 +169,7 @@ export class HotlineService {
    */
   async sync(principal: Principal, req: z.output<typeof SyncRequest>): Promise<SyncResult> {
     const linkIds = Object.keys(req.cursors);
-    for (const id of linkIds) readableLink(this.#topo, principal, id);
+    for (const id of linkIds) this.#topo.readableLink(principal, id);
     const [heads, checkpoints] = await Promise.all([this.#log.heads(linkIds), this.#checkpoints.latest(linkIds)]);
     const entries: Entry[] = [];
     let hasMore = false;

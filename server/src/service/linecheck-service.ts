@@ -22,7 +22,6 @@ import type { LineCheckStore } from '../store/linecheck-store.js';
 import type { LinkLog } from '../store/link-log.js';
 import type { AlertService } from './alert-service.js';
 import type { Broadcaster } from './broadcaster.js';
-import { readableLink } from './hotline-service.js';
 import type { PresenceService } from './presence-service.js';
 import type { SignatureService } from './signature-service.js';
 
@@ -153,7 +152,7 @@ export class LineCheckService {
 
   /** linecheck:answer: an operator answers a check for their post, within its window. */
   async answer(principal: Principal, req: LineCheckAnswerRequest): Promise<LineCheckAnswerResult> {
-    const link = readableLink(this.#topo, principal, req.linkId);
+    const link = this.#topo.readableLink(principal, req.linkId);
     if (!this.#topo.canSend(principal, link)) throw new AppError(ErrorCode.FORBIDDEN, 'only the operators of the two posts answer line checks');
     if (req.sig && req.quotedHash === undefined) throw new AppError(ErrorCode.VALIDATION_FAILED, 'a signed answer quotes the hash of the check');
     const postId = principal.postId!;

@@ -19,7 +19,6 @@ import type { Logger } from '../log.js';
 import type { DeadlineStore } from '../store/deadline-store.js';
 import type { LinkLog, ProjectionOp } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
-import { readableLink } from './hotline-service.js';
 import type { SignatureService } from './signature-service.js';
 
 /**
@@ -109,7 +108,7 @@ export class PrecedenceService {
    * quotes the message's hash. Repeating it changes nothing.
    */
   async ack(principal: Principal, req: HotlineAckRequest): Promise<MessageAckResult> {
-    const link = readableLink(this.#topo, principal, req.linkId);
+    const link = this.#topo.readableLink(principal, req.linkId);
     const message = await this.#log.get(link.id, req.seq);
     if (!message) throw new AppError(ErrorCode.NOT_FOUND, `link "${link.id}" has no entry ${req.seq}`);
     if (message.type !== 'message') throw new AppError(ErrorCode.CONFLICT, `entry ${req.seq} is a ${message.type}, not a message`);

@@ -5,6 +5,7 @@ import {
   Entry as EntrySchema,
   ErrorCode,
   GENESIS_HASH,
+  canonicalize,
   entryHashInput,
   type Entry,
   type EntryDraft,
@@ -19,6 +20,11 @@ const SNAPSHOT_LUA = readFileSync(new URL('./lua/readSnapshot-1.lua', import.met
 
 export function sha256Hex(input: string): string {
   return createHash('sha256').update(input, 'utf8').digest('hex');
+}
+
+/** The digest an idempotency key is recorded with: a retry has the same, other content under the key another. */
+export function contentDigest(content: unknown): string {
+  return sha256Hex(canonicalize(content)).slice(0, 32);
 }
 
 /** What the store assigns to an entry: its place in the log and its time. */
