@@ -339,7 +339,9 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
         if (!drained) log.warn({ inFlight: admission.inFlight }, 'shutdown grace ran out with events in flight');
         await presence.leaveAll().catch(() => undefined);
         io.disconnectSockets(true);
-        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await new Promise<void>((resolve, reject) => {
+          io.close(() => resolve()).catch(reject);
+        });
         await worker?.close();
         await scheduler.close();
         await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), headSub.quit(), bullRedis.quit()]);
