@@ -84,7 +84,6 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     sub,
     topo,
     tokens,
-    presence: presenceStore,
     nodeId: node,
     maxPayloadBytes: config.HOTLINE_MAX_PAYLOAD_BYTES,
     sharded: target.mode === 'cluster',
@@ -225,7 +224,6 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     perUser: parseLimit(config.HOTLINE_RATE_USER),
     perPost: parseLimit(config.HOTLINE_RATE_POST),
     metrics,
-    log: gatewayLog,
   });
 
   // Every client event of the contract, routed once per node; each socket gets one listener for all.

@@ -62,9 +62,6 @@ export interface ExportEndLine {
 export type ExportLine = ExportHeaderLine | ExportAnchorLine | ExportKeyLine | ExportCheckpointLine | ExportEntryLine | ExportEndLine;
 export type ExportLineKind = ExportLine['kind'];
 
-/** Line kinds in the order an export holds them. */
-export const EXPORT_LINE_ORDER: readonly ExportLineKind[] = ['header', 'anchor', 'key', 'checkpoint', 'entry', 'end'];
-
 /**
  * Kinds that must come before the first entry line: the anchor (the entry before the range, which the
  * first entry chains to) and the checkpoints (each checked when the entry of its seq arrives).

@@ -11,8 +11,6 @@ import { canonicalize } from './canonical.js';
  * that time. Neither side, nor the host, can then put words in a user's mouth.
  */
 
-export const SIGNATURE_ALG = 'ES256' as const;
-
 /** The fields of each signed action, in the request and (rebuilt) in the entry. */
 export const SIGNED_FIELDS = {
   'key:register': ['keyId', 'publicKey', 'validUntil'],

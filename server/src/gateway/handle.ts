@@ -45,7 +45,7 @@ function isClientEvent(event: unknown): event is ClientEvent {
 }
 
 /** The metrics label of events the contract does not have (a label per made-up name would grow without end). */
-export const UNKNOWN_EVENT = '(unknown)';
+const UNKNOWN_EVENT = '(unknown)';
 
 /**
  * Serves the route table on a socket with one listener, whatever the number of events (a listener and

@@ -5,7 +5,6 @@ import { ErrorCode, type Checkpoint, type Entry, type Escalation, type Presence 
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Logger } from '../log.js';
 import type { RedisClient } from '../store/redis.js';
-import type { PresenceStore } from '../store/presence.js';
 import type { TokenSigner } from '../auth/tokens.js';
 import type { Broadcaster } from '../service/broadcaster.js';
 import type { HotlineServer, HotlineSocket } from './types.js';
@@ -16,7 +15,6 @@ export interface GatewayOptions {
   sub: RedisClient;
   topo: TopologyIndex;
   tokens: TokenSigner;
-  presence: PresenceStore;
   nodeId: string;
   maxPayloadBytes: number;
   /** Redis Cluster: relay through sharded pub/sub (SPUBLISH), one channel per room. */
