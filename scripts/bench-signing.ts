@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ExportVerifier, GENESIS_HASH, entryHashInput, signingInput, toBase64Url } from '@hotline/shared';
+import { EXPORT_FORMAT, ExportVerifier, GENESIS_HASH, entryHashInput, signingInput, toBase64Url } from '@hotline/shared';
 import { ActionSigner } from '../client-sdk/src/signer.js';
 import { importP256, verifyP256 } from '../server/src/service/signature-service.js';
 import { nodeVerifyCrypto } from './lib/node-verify-crypto.js';
@@ -68,7 +68,7 @@ const p1363 = (k: KeyObject, input: string) => toBase64Url(sign('sha256', Buffer
 async function writeExport(file: string, signed: boolean): Promise<number> {
   const out = createWriteStream(file);
   const write = (o: unknown) => (out.write(`${JSON.stringify(o)}\n`) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
-  await write({ kind: 'header', format: 'hotline-export/1', linkId: 'kharlan-pass', serverKey: null, range: {} });
+  await write({ kind: 'header', format: EXPORT_FORMAT, linkId: 'kharlan-pass', serverKey: null, range: {} });
   let prev = GENESIS_HASH;
   let seq = 0;
   const t = performance.now();

@@ -7,7 +7,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ExportVerifier, incidentReport, replayAlerts, type VerifyReport } from '@hotline/shared';
+import { ExportVerifier, incidentReport, replayAlerts, type ExportLine, type VerifyReport } from '@hotline/shared';
 import { nodeVerifyCrypto } from './lib/node-verify-crypto.js';
 
 const USAGE = 'usage: npm run verify -- <export.ndjson> [--require-signatures] [--server-key <keyId>] [--report] [--json]';
@@ -48,8 +48,8 @@ for await (const line of lines) {
   await verifier.line(line);
   if (verifier.failed) break;
   if (values.report && line.includes('"type":"alert.')) {
-    const record = JSON.parse(line) as { kind: string; entry?: (typeof alertEntries)[number] };
-    if (record.kind === 'entry' && record.entry) alertEntries.push(record.entry);
+    const record = JSON.parse(line) as ExportLine;
+    if (record.kind === 'entry') alertEntries.push(record.entry);
   }
   if (process.stderr.isTTY && Date.now() - tick > 500) {
     tick = Date.now();

@@ -15,6 +15,7 @@ import type {
   Side,
   VisibleTopology,
 } from '@hotline/shared';
+import { alertFromRaise, alertPosts, foldAlert, makeDeadlineId } from '@hotline/shared/core';
 
 /**
  * What the console knows, projected from the link-log entries the SDK delivers (each once, in seq
@@ -272,7 +273,7 @@ export class ConsoleModel {
       }
       case 'receipt': {
         if (entry.payload.kind === 'ack') {
-          const d = this.deadlines.get(deadlineId(entry.linkId, entry.payload.uptoSeq));
+          const d = this.deadlines.get(makeDeadlineId(entry.linkId, entry.payload.uptoSeq));
           if (d && d.state === 'awaiting') {
             d.state = 'acknowledged';
             d.acknowledgedAt = entry.ts;
@@ -280,7 +281,7 @@ export class ConsoleModel {
             d.ackSeq = entry.seq;
             d.nextEscalationAt = null;
           }
-          return { entry, kind: 'deadline', id: deadlineId(entry.linkId, entry.payload.uptoSeq) };
+          return { entry, kind: 'deadline', id: makeDeadlineId(entry.linkId, entry.payload.uptoSeq) };
         }
         const map = entry.payload.kind === 'read' ? thread.read : thread.delivered;
         const list = map.get(entry.payload.postId) ?? [];
@@ -290,38 +291,14 @@ export class ConsoleModel {
         return { entry, kind: 'receipt' };
       }
       case 'alert.raised': {
-        const p = entry.payload;
-        // A line-fault alert is raised by the system; its counterpart is the post that did not answer
-        // the check (the second post when neither did), as the server decides (linecheck-service.ts).
-        const check = p.lineCheckId ? this.lineChecks.get(p.lineCheckId) : undefined;
-        const missed = check?.closed?.missed ?? [];
-        const raiser = entry.actor.postId ?? (missed.length === 1 ? this.otherPost(thread.link, missed[0]!) : thread.link.posts[0]);
-        const alert: Alert = {
-          alertId: p.alertId,
-          linkId: entry.linkId,
-          raisedSeq: entry.seq,
-          raisedBy: entry.actor,
-          raisedAt: entry.ts,
-          raisedHash: entry.hash,
-          raiserPostId: raiser,
-          counterpartPostId: this.otherPost(thread.link, raiser),
-          kind: p.kind,
-          severity: p.severity,
-          description: p.description,
-          drill: entry.drill,
-          policyId: p.policyId,
-          counterpartOnline: p.counterpartOnline,
-          state: 'open',
-          step: 0,
-          escalations: [],
-          nextEscalationAt: p.nextEscalationAt,
-          updatedSeq: entry.seq,
-        };
-        if (p.location) alert.location = p.location;
-        if (p.occurredAt !== undefined) alert.occurredAt = p.occurredAt;
-        this.alerts.set(p.alertId, { alert, timeline: [entry] });
+        // A line-fault alert is raised by the system against the post that did not answer the check;
+        // the shared fold decides the posts as the server does.
+        const check = entry.payload.lineCheckId ? this.lineChecks.get(entry.payload.lineCheckId) : undefined;
+        const posts = alertPosts(thread.link.posts, entry.actor.postId, check?.closed?.missed ?? []);
+        const alert = alertFromRaise(entry, posts);
+        this.alerts.set(alert.alertId, { alert, timeline: [entry] });
         thread.items.push({ kind: 'alert', seq: entry.seq, entry });
-        return { entry, kind: 'alert', alertId: p.alertId };
+        return { entry, kind: 'alert', alertId: alert.alertId };
       }
       case 'alert.acknowledged':
       case 'alert.resolved':
@@ -332,22 +309,8 @@ export class ConsoleModel {
         if (!record) return null; // its raise is not in this console's history (cannot happen with full sync)
         record.timeline.push(entry);
         thread.items.push({ kind: 'alert', seq: entry.seq, entry });
-        const a = { ...record.alert };
-        if (entry.type === 'alert.escalated') {
-          a.step = entry.payload.step;
-          a.nextEscalationAt = entry.payload.nextEscalationAt;
-          a.escalations = [...a.escalations, { step: entry.payload.step, level: entry.payload.level, at: entry.ts }];
-        } else if (entry.type === 'alert.acknowledged') {
-          Object.assign(a, { state: 'acknowledged', acknowledgedAt: entry.ts, acknowledgedBy: entry.actor, nextEscalationAt: null });
-        } else if (entry.type === 'alert.resolved') {
-          Object.assign(a, { state: 'resolved', resolvedAt: entry.ts, resolvedBy: entry.actor, nextEscalationAt: null });
-          if (entry.payload.text !== undefined) a.resolution = entry.payload.text;
-        } else if (entry.type === 'alert.cancelled') {
-          Object.assign(a, { state: 'cancelled', cancelledAt: entry.ts, cancelledBy: entry.actor, nextEscalationAt: null });
-        }
-        if (entry.type !== 'alert.commented') a.updatedSeq = entry.seq;
-        record.alert = a;
-        return { entry, kind: 'alert', alertId: a.alertId };
+        record.alert = foldAlert(record.alert, entry);
+        return { entry, kind: 'alert', alertId: record.alert.alertId };
       }
       case 'message.escalated': {
         const p = entry.payload;
@@ -556,7 +519,7 @@ export class ConsoleModel {
     const rule = this.topology.precedence?.[entry.payload.precedence];
     const sender = entry.actor.postId;
     if (!rule || !sender || !link.posts.includes(sender)) return;
-    const id = deadlineId(link.id, entry.seq);
+    const id = makeDeadlineId(link.id, entry.seq);
     this.deadlines.set(id, {
       id,
       linkId: link.id,
@@ -578,7 +541,7 @@ export class ConsoleModel {
 
   /** The deadline of a message, if it has one. */
   deadline(linkId: string, seq: number): DeadlineRecord | undefined {
-    return this.deadlines.get(deadlineId(linkId, seq));
+    return this.deadlines.get(makeDeadlineId(linkId, seq));
   }
 
   /**
@@ -674,11 +637,6 @@ export class ConsoleModel {
     for (const lang of Object.keys(phrase.text)) if (!langs.includes(lang)) langs.push(lang);
     return { phrase, lines: langs.flatMap((lang) => (phrase.text[lang] ? [{ lang, text: phrase.text[lang] }] : [])) };
   }
-}
-
-/** The server's id of a message deadline. */
-export function deadlineId(linkId: string, seq: number): string {
-  return `MSG-${linkId}-${seq}`;
 }
 
 function normalise(s: string): string {

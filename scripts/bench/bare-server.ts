@@ -44,7 +44,7 @@ httpServer.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ msg: 'listening', port: (httpServer.address() as AddressInfo).port })}\n`);
 });
 process.on('SIGTERM', () => {
-  io.close();
+  void io.close();
   pub.disconnect();
   sub.disconnect();
   process.exit(0);

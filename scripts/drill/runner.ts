@@ -379,7 +379,7 @@ export class DrillRunner {
         try {
           await client.connect();
         } catch (err) {
-          throw new Error(`${sim.id} could not connect: ${errorOf(err).message}`);
+          throw new Error(`${sim.id} could not connect: ${errorOf(err).message}`, { cause: err });
         }
       });
     } catch (err) {

@@ -7,10 +7,10 @@ import { TokenSigner } from './auth/tokens.js';
 import { TopologyIndex } from './domain/topology-index.js';
 import { EscalationScheduler } from './escalation/queue.js';
 import { startEscalationWorker } from './escalation/worker.js';
-import { alertRoutes as alertEvents } from './gateway/alerts.js';
-import { hotlineRoutes } from './gateway/hotline.js';
+import { alertEvents } from './gateway/alert-events.js';
+import { hotlineEvents } from './gateway/hotline-events.js';
 import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
-import { keyRoutes } from './gateway/keys.js';
+import { keyEvents } from './gateway/key-events.js';
 import { alertRoutes } from './http/alerts.js';
 import { createHttpApp } from './http/app.js';
 import { drillRoutes } from './http/drill.js';
@@ -29,15 +29,18 @@ import { disciplineRoutes } from './http/discipline.js';
 import { ReportService } from './service/report-service.js';
 import { SignatureService } from './service/signature-service.js';
 import { RedisAlertStore } from './store/alert-store.js';
+import { RedisCheckpointStore } from './store/checkpoint-store.js';
 import { RedisInboxStore } from './store/inbox.js';
 import { RedisKeyRegistry } from './store/key-registry.js';
 import { Keys } from './store/keys.js';
+import { RedisLineCheckStore } from './store/linecheck-store.js';
 import { RedisLinkLog } from './store/link-log.js';
 import { RedisPresenceStore } from './store/presence.js';
+import { RedisReceiptStore } from './store/receipt-store.js';
 import { createRedis } from './store/redis.js';
 import { loadTopology } from './topology-file.js';
 import { Admission } from './gateway/admission.js';
-import { serve, type GatewayContext, type Routes } from './gateway/handle.js';
+import { serve, type GatewayContext, type RouteTable } from './gateway/handle.js';
 import { mountQueueDashboard } from './http/queues.js';
 import { Metrics } from './metrics.js';
 import { BatchedRateLimiter, RedisRateLimits, parseLimit } from './store/rate-limits.js';
@@ -81,7 +84,6 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     sub,
     topo,
     tokens,
-    presence: presenceStore,
     nodeId: node,
     maxPayloadBytes: config.HOTLINE_MAX_PAYLOAD_BYTES,
     sharded: target.mode === 'cluster',
@@ -103,12 +105,13 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const rateLimits = new RedisRateLimits(redis, keys);
   const alertStore = new RedisAlertStore(redis, keys);
   const deadlineStore = new RedisDeadlineStore(redis, keys);
+  const checkpointStore = new RedisCheckpointStore(redis, keys);
+  const keyRegistry = new RedisKeyRegistry(redis, keys);
 
   // Services
-  const serverKey = await loadServerKey(redis, keys, config.HOTLINE_SERVER_KEY);
+  const serverKey = await loadServerKey(checkpointStore, config.HOTLINE_SERVER_KEY);
   const checkpoints = new CheckpointService({
-    redis,
-    keys,
+    store: checkpointStore,
     log: linkLog,
     topo,
     broadcaster,
@@ -118,9 +121,8 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     nodeId: node,
   });
   const signatures = new SignatureService({
-    registry: new RedisKeyRegistry(redis, keys),
+    registry: keyRegistry,
     log: linkLog,
-    keys,
     broadcaster,
     required: config.HOTLINE_SIGNATURES === 'required',
   });
@@ -139,7 +141,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const hotline = new HotlineService({
     topo,
     log: linkLog,
-    keys,
+    receipts: new RedisReceiptStore(redis, keys),
     broadcaster,
     signatures,
     checkpoints,
@@ -176,12 +178,11 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     signatures,
     logger: log.child({ room: 'alerts' }),
   });
-  const exporter = new ExportService({ topo, log: linkLog, keys, redis, checkpoints });
+  const exporter = new ExportService({ topo, log: linkLog, registry: keyRegistry, checkpoints });
   const lineChecks = new LineCheckService({
     topo,
     log: linkLog,
-    keys,
-    redis,
+    checks: new RedisLineCheckStore(redis, keys),
     scheduler,
     signatures,
     alerts,
@@ -223,21 +224,20 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     perUser: parseLimit(config.HOTLINE_RATE_USER),
     perPost: parseLimit(config.HOTLINE_RATE_POST),
     metrics,
-    log: gatewayLog,
   });
 
-  // Every client event, routed once per node; each socket gets one listener for all of them.
-  const routes: Routes = new Map([
-    ...hotlineRoutes(hotline, { precedence, lineChecks }),
+  // Every client event of the contract, routed once per node; each socket gets one listener for all.
+  const routes: RouteTable = {
+    ...hotlineEvents(hotline, { precedence, lineChecks }),
     ...alertEvents(alerts, escalations),
-    ...keyRoutes(signatures),
-  ]);
+    ...keyEvents(signatures),
+  };
 
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
     const socketLog = gatewayLog.child({ socketId: socket.id, userId: principal.userId });
     const ctx: GatewayContext = { log: socketLog, hooks: admission };
-    setUpSocket(socket, topo, socketLog, admission);
+    setUpSocket(socket, topo, socketLog);
     serve(socket, ctx, routes);
     metrics?.connections.inc({ role: principal.role });
     socket.on('disconnect', () => {
@@ -337,7 +337,9 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
         if (!drained) log.warn({ inFlight: admission.inFlight }, 'shutdown grace ran out with events in flight');
         await presence.leaveAll().catch(() => undefined);
         io.disconnectSockets(true);
-        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await new Promise<void>((resolve, reject) => {
+          io.close(() => resolve()).catch(reject);
+        });
         await worker?.close();
         await scheduler.close();
         await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), headSub.quit(), bullRedis.quit()]);

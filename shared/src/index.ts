@@ -1,8 +1,9 @@
-export * from './errors.js';
-export * from './canonical.js';
+// Everything in @hotline/shared: the zod-free core (also importable alone as @hotline/shared/core) and
+// the wire schemas built on zod.
+export * from './core.js';
 export * from './topology.js';
-export * from './protocol.js';
-export * from './chain.js';
-export * from './signing.js';
-export * from './verify.js';
-export * from './report.js';
+export * from './scalars.js';
+export * from './entries.js';
+export * from './projections.js';
+export * from './requests.js';
+export * from './events.js';

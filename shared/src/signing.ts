@@ -1,7 +1,7 @@
 import { canonicalize } from './canonical.js';
 
-// The zod schemas of signatures and checkpoints live in protocol.ts with the other wire shapes; this
-// module stays free of zod so the browser console does not carry it.
+// The zod schemas of signatures and checkpoints live in scalars.ts and events.ts with the other wire
+// shapes; this module stays free of zod (core.ts) so the browser console does not carry it.
 
 /**
  * Signed actions. Every message, receipt and alert action a client sends carries `sig`: the client's
@@ -10,8 +10,6 @@ import { canonicalize } from './canonical.js';
  * rebuilds the same action from the entry and checks it against the key the user had registered at
  * that time. Neither side, nor the host, can then put words in a user's mouth.
  */
-
-export const SIGNATURE_ALG = 'ES256' as const;
 
 /** The fields of each signed action, in the request and (rebuilt) in the entry. */
 export const SIGNED_FIELDS = {

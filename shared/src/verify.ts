@@ -1,5 +1,6 @@
 import { GENESIS_HASH, entryHashInput } from './canonical.js';
-import type { Checkpoint } from './protocol.js';
+import type { Checkpoint } from './events.js';
+import { BEFORE_ENTRIES, EXPORT_FORMAT, type ExportHeaderLine, type ExportLineKind } from './export-format.js';
 import { actionOfEntry, checkpointInput, signingInput } from './signing.js';
 
 /**
@@ -108,7 +109,7 @@ export class ExportVerifier {
   #line = 0;
   #prev: { seq: number; hash: string } | null = null;
   #firstSeq: number | null = null;
-  #header: { linkId: string; serverKey: { keyId: string; publicKey: string } | null } | null = null;
+  #header: { linkId: string; serverKey: ExportHeaderLine['serverKey'] } | null = null;
   #ended = false;
   /** Checkpoints (which come before the entries) by seq, checked when their entry arrives. */
   readonly #pending = new Map<number, Checkpoint>();
@@ -156,8 +157,8 @@ export class ExportVerifier {
     if (this.#ended) throw new Bad(null, 'content after the end line');
     if (this.#line === 1 || !this.#header) {
       if (r.kind !== 'header') throw new Bad(null, 'the export must start with its header');
-      if (r.format !== 'hotline-export/1') throw new Bad(null, `unknown export format ${JSON.stringify(r.format)}`);
-      const serverKey = (r.serverKey ?? null) as { keyId: string; publicKey: string } | null;
+      if (r.format !== EXPORT_FORMAT) throw new Bad(null, `unknown export format ${JSON.stringify(r.format)}`);
+      const serverKey = (r.serverKey ?? null) as ExportHeaderLine['serverKey'];
       if (serverKey && (await this.#crypto.keyIdOf(serverKey.publicKey)) !== serverKey.keyId) {
         throw new Bad(null, 'the server key in the header does not match its keyId');
       }
@@ -172,7 +173,8 @@ export class ExportVerifier {
     }
     switch (r.kind) {
       case 'anchor': {
-        if (this.#prev) throw new Bad(null, 'the anchor must come before the entries');
+        // At most one, before the entries: whatever came before sets #prev.
+        if (this.#prev || this.#afterEntries('anchor')) throw new Bad(null, 'the anchor must come before the entries');
         const seq = Number(r.seq);
         if (!Number.isInteger(seq) || seq < 1 || typeof r.hash !== 'string' || !HASH_RE.test(r.hash)) throw new Bad(null, 'malformed anchor');
         this.#prev = { seq, hash: r.hash };
@@ -195,6 +197,11 @@ export class ExportVerifier {
       default:
         throw new Bad(null, `unknown line kind ${JSON.stringify(r.kind)}`);
     }
+  }
+
+  /** A line of a kind the format puts before the entries (export-format.ts), arriving after one. */
+  #afterEntries(kind: ExportLineKind): boolean {
+    return BEFORE_ENTRIES.has(kind) && this.#firstSeq !== null;
   }
 
   async #hashOk(entry: Record<string, unknown>): Promise<boolean> {
@@ -298,7 +305,7 @@ export class ExportVerifier {
   async #checkpoint(cp: Checkpoint): Promise<void> {
     const key = this.#header!.serverKey;
     if (!cp || typeof cp.seq !== 'number') throw new Bad(null, 'malformed checkpoint');
-    if (this.#prev && this.#firstSeq !== null) throw new Bad(cp.seq, 'checkpoints must come before the entries');
+    if (this.#afterEntries('checkpoint')) throw new Bad(cp.seq, 'checkpoints must come before the entries');
     if (!key || cp.keyId !== key.keyId) throw new Bad(cp.seq, `checkpoint signed by ${cp.keyId}, not by the server key of this export`);
     if (!(await this.#crypto.verifyP256(key.publicKey, checkpointInput(cp), cp.sig))) throw new Bad(cp.seq, 'checkpoint signature does not verify');
     if (cp.linkId !== this.#header!.linkId) throw new Bad(cp.seq, 'checkpoint of another link');

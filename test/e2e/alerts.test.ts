@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { Alert, Entry, Escalation } from '@hotline/shared';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { connectClient, emitAck, rawSigner, rawSocket, tokenFor, type TestClient } from '../helpers/clients.js';
-import { readLog, verifiedLog } from '../helpers/log.js';
+import { headSeqs, headsBeforeRefusals, keys, readLog, verifiedLog } from '../helpers/log.js';
 import { FAST_POLICIES } from '../helpers/topology.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 
@@ -18,7 +18,7 @@ function inbox(c: TestClient): Escalation[] {
 }
 
 function bullQueue(cluster: TestCluster): Queue {
-  return new Queue('escalations', { connection: cluster.redis.client(), prefix: '{hotline:bull}' });
+  return new Queue('escalations', { connection: cluster.redis.client(), prefix: keys.bullPrefix });
 }
 
 /** Resolves when no escalation job is waiting, delayed or running: nothing more can fire. */
@@ -191,8 +191,8 @@ describe('alerts and escalation on two nodes', () => {
       location: { lat: 34.01, lon: 70.02, label: 'culvert' },
       occurredAt: Date.now() - 60_000,
     });
-    const head = async () => Number(await cluster.redis.client().hget('hotline:head:{link:l1}', 'seq'));
-    const before = await head();
+    const before = (await headsBeforeRefusals(cluster.redis.client(), ['l1'])).l1!;
+    expect(before).toBeGreaterThanOrEqual(alert.raisedSeq);
     await expect(a.request('alert:ack', { alertId: alert.alertId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const cmdOther = await connect(0, 'cmd-sa1'); // raiser's own side: may comment, may not acknowledge
     await expect(cmdOther.request('alert:ack', { alertId: alert.alertId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -206,7 +206,9 @@ describe('alerts and escalation on two nodes', () => {
     await expect(a.request('alert:ack', { alertId: 'AL-nolink-1' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(a.request('alert:ack', { alertId: 'not an id' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     // Nothing written by any of them (the escalation timer may have fired meanwhile: that is the server's).
-    const since = (await readLog(cluster.redis.client(), 'l1')).filter((e) => e.seq > before);
+    const log = await readLog(cluster.redis.client(), 'l1');
+    expect(log.find((e) => e.seq === alert.raisedSeq)?.type).toBe('alert.raised'); // the read saw the log
+    const since = log.filter((e) => e.seq > before);
     expect(since.filter((e) => e.actor.role !== 'system')).toEqual([]);
 
     // A commander covering the counterpart acknowledges on behalf of its post.
@@ -242,8 +244,8 @@ describe('alerts and escalation on two nodes', () => {
     await expect(a.request('alert:raise', { ...req, severity: 3 })).rejects.toMatchObject({ code: 'CONFLICT' });
     const socket = rawSocket(cluster.nodes[1]!.url, tokenFor('op-a1', 'operator'));
     await nextEvent(socket, 'connect');
-    const head = async () => cluster.redis.client().hget('hotline:head:{link:l1}', 'seq');
-    const before = await head();
+    const head = () => headSeqs(cluster.redis.client(), ['l1']);
+    const before = await headsBeforeRefusals(cluster.redis.client(), ['l1']);
     const bad: [unknown, string][] = [
       [{ ...req, clientAlertId: 'new-alert-01', severity: 5 }, 'VALIDATION_FAILED'],
       [{ ...req, clientAlertId: 'new-alert-01', severity: '2' }, 'VALIDATION_FAILED'],
@@ -256,7 +258,7 @@ describe('alerts and escalation on two nodes', () => {
       [{ linkId: 'l1' }, 'VALIDATION_FAILED'],
     ];
     for (const [payload, code] of bad) expect((await emitAck(socket, 'alert:raise', payload)).error?.code).toBe(code);
-    expect(await head()).toBe(before);
+    expect(await head()).toEqual(before);
     socket.close();
   });
 

@@ -8,7 +8,7 @@ import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import type { Presence } from '@hotline/shared';
 import { HotlineClient } from '../../client-sdk/src/index.js';
 import { connectClient, tokenFor } from '../helpers/clients.js';
-import { readLog, verifiedLog } from '../helpers/log.js';
+import { headSeqs, headsBeforeRefusals, keys, verifiedLog } from '../helpers/log.js';
 import { ROOT } from '../helpers/server.js';
 import { TEST_PASSWORD } from '../helpers/topology.js';
 import { waitFor } from '../helpers/wait.js';
@@ -140,7 +140,7 @@ describe('drill runner', () => {
     for (const linkId of ['l1', 'l2', 'l3', 'l4']) {
       const log = await verifiedLog(redis, linkId);
       for (const e of log) expect(e.drill).toBe(true);
-      const alerts = await redis.hvals(`hotline:alerts:{link:${linkId}}`);
+      const alerts = await redis.hvals(keys.alerts(linkId));
       for (const raw of alerts) expect(['cancelled', 'resolved']).toContain((JSON.parse(raw) as { state: string }).state);
       for (const e of log) {
         const m = e.type === 'alert.raised' ? /\(burst (\d+)\)/.exec(e.payload.description) : null;
@@ -156,7 +156,8 @@ describe('drill runner', () => {
 
   it('refuses without a drill-capable token, writing nothing', async () => {
     const redis = cluster.redis.client();
-    const before = await Promise.all(['l1', 'l2', 'l3', 'l4'].map((l) => readLog(redis, l).then((x) => x.length)));
+    const links = ['l1', 'l2', 'l3', 'l4'];
+    const before = await headsBeforeRefusals(redis, links);
     const url = cluster.nodes[1]!.url;
     const common = ['--url', url, '--duration', '2s', '--rate', '1', '--quiet', '--out', out];
 
@@ -184,8 +185,7 @@ describe('drill runner', () => {
     expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toContain('cannot reach');
 
-    const after = await Promise.all(['l1', 'l2', 'l3', 'l4'].map((l) => readLog(redis, l).then((x) => x.length)));
-    expect(after).toEqual(before);
+    expect(await headSeqs(redis, links)).toEqual(before);
     expect(existsSync(out)).toBe(true);
   });
 

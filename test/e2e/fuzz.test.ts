@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { CLIENT_EVENTS, ErrorCode } from '@hotline/shared';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { emitAck, rawSocket, tokenFor } from '../helpers/clients.js';
+import { connectClient, emitAck, rawSocket, tokenFor } from '../helpers/clients.js';
+import { headSeqs, headsBeforeRefusals } from '../helpers/log.js';
 import { nextEvent } from '../helpers/wait.js';
 
 /**
@@ -16,10 +17,9 @@ let commander: Socket;
 const LINKS = ['l1', 'l2', 'l3', 'l4'];
 const CODES = new Set<string>(Object.values(ErrorCode));
 
-async function heads(): Promise<(string | null)[]> {
-  const redis = cluster.redis.client();
-  return Promise.all(LINKS.map((l) => redis.hget(`hotline:head:{link:${l}}`, 'seq')));
-}
+const heads = () => headSeqs(cluster.redis.client(), LINKS);
+/** The heads before refusals; the logs must hold something (beforeAll writes it), or comparing would prove nothing. */
+const headsBefore = () => headsBeforeRefusals(cluster.redis.client(), LINKS);
 
 const evil = fc.oneof(
   fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', '$where', '../../etc/passwd', '\u0000', '\ud800', '<script>alert(1)</script>', "' OR 1=1 --"),
@@ -73,6 +73,10 @@ beforeAll(async () => {
   op = rawSocket(cluster.nodes[0]!.url, tokenFor('op-a1', 'operator'));
   commander = rawSocket(cluster.nodes[0]!.url, tokenFor('joint', 'commander'));
   await Promise.all([nextEvent(op, 'connect'), nextEvent(commander, 'connect')]);
+  // Something in the log to compare with: one valid message.
+  const writer = await connectClient(cluster.nodes[0]!.url, 'op-a1');
+  await writer.send('l1', 'before the fuzzing');
+  writer.close();
 });
 
 afterAll(async () => {
@@ -84,7 +88,7 @@ afterAll(async () => {
 describe('fuzzing every event', () => {
   for (const event of [...CLIENT_EVENTS, 'no-such-event']) {
     it(`${event}: always an answer with a code, never a write on refusal, never INTERNAL`, async () => {
-      const before = await heads();
+      const before = await headsBefore();
       await fc.assert(
         fc.asyncProperty(payload, fc.boolean(), async (p, asCommander) => {
           const ack = await emitAck(asCommander ? commander : op, event, p);
@@ -105,7 +109,7 @@ describe('fuzzing every event', () => {
   }
 
   it('also survives extra arguments, binary attachments and missing acks', async () => {
-    const before = await heads();
+    const before = await headsBefore();
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...CLIENT_EVENTS), fc.array(anyValue, { maxLength: 4 }), fc.uint8Array({ maxLength: 64 }), async (event, args, bytes) => {
         op.emit(event, ...args); // no ack: dropped
@@ -174,7 +178,7 @@ describe('fuzzing every HTTP route', () => {
   const token = fc.constantFrom(tokenFor('admin', 'admin'), tokenFor('monitor', 'monitor'), tokenFor('op-a1', 'operator'), 'garbage', '');
 
   it('never answers 5xx and always carries an error code', async () => {
-    const before = await heads();
+    const before = await headsBefore();
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), query, body, token, async (route, q, b, t) => {
         const qs = new URLSearchParams(q).toString();

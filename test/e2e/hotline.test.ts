@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry } from '@hotline/shared';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { connectClient, emitAck, rawSigner, rawSocket, tokenFor, type TestClient } from '../helpers/clients.js';
-import { readLog, verifiedLog } from '../helpers/log.js';
+import { headSeqs, headsBeforeRefusals, readLog, verifiedLog } from '../helpers/log.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 
 let cluster: TestCluster;
@@ -14,6 +14,7 @@ async function client(node: number, userId: string, options: Parameters<typeof c
   return c;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests assert on whatever the server answered
 const json = (res: Response): Promise<any> => res.json();
 
 const messages = (c: TestClient, linkId: string) => c.entries.filter((e) => e.linkId === linkId && e.type === 'message');
@@ -155,8 +156,9 @@ describe('refusals: the right code, nothing written, the server still serving', 
 
   it('answers every bad event with its code and writes nothing', async () => {
     const redis = cluster.redis.client();
-    const heads = async () => Promise.all(['l1', 'l2', 'l3', 'l4'].map((l) => redis.hget(`hotline:head:{link:${l}}`, 'seq')));
-    const before = await heads();
+    const links = ['l1', 'l2', 'l3', 'l4'];
+    const heads = () => headSeqs(redis, links);
+    const before = await headsBeforeRefusals(redis, links);
     const op = rawSocket(cluster.nodes[0]!.url, tokenFor('op-a1', 'operator'));
     const monitor = rawSocket(cluster.nodes[1]!.url, tokenFor('monitor', 'monitor'));
     const commander = rawSocket(cluster.nodes[1]!.url, tokenFor('cmd-sa1', 'commander'));

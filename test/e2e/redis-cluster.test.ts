@@ -5,6 +5,7 @@ import { connectClient, tokenFor, type TestClient } from '../helpers/clients.js'
 import { startRedisCluster, type RedisClusterProcess } from '../helpers/redis-cluster.js';
 import { startServer, type ServerProcess } from '../helpers/server.js';
 import { makeTopology } from '../helpers/topology.js';
+import { keys } from '../helpers/log.js';
 import { waitFor } from '../helpers/wait.js';
 
 let redis: RedisClusterProcess;
@@ -28,9 +29,10 @@ afterAll(async () => {
 describe('on a Redis Cluster of three masters', () => {
   it('keeps each link in one slot, and spreads the links over the masters', async () => {
     const c = redis.client();
-    const slots = await Promise.all(['l1', 'l2', 'l3', 'l4'].map((l) => c.cluster('KEYSLOT', `hotline:log:{link:${l}}`)));
+    const slots = await Promise.all(['l1', 'l2', 'l3', 'l4'].map((l) => c.cluster('KEYSLOT', keys.log(l))));
     for (const [i, l] of ['l1', 'l2', 'l3', 'l4'].entries()) {
-      for (const kind of ['head', 'idem', 'alerts', 'cursors']) expect(await c.cluster('KEYSLOT', `hotline:${kind}:{link:${l}}`)).toBe(slots[i]);
+      const ofLink = [keys.head(l), keys.idem(l), keys.alerts(l), keys.cursors(l), keys.deadlines(l), keys.lineChecks(l), keys.linkKeys(l), keys.checkpoints(l), keys.messagesBy(l, 'a1')];
+      for (const key of ofLink) expect(await c.cluster('KEYSLOT', key), key).toBe(slots[i]);
     }
     const ranges = (await c.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
     const owner = (slot: number) => ranges.find(([lo, hi]) => slot >= lo && slot <= hi)![2][1];

@@ -7,6 +7,7 @@ import { freePort } from '../helpers/ports.js';
 import { startRedis, waitForRedis, type RedisProcess } from '../helpers/redis.js';
 import { startServer, type ServerProcess } from '../helpers/server.js';
 import { makeTopology } from '../helpers/topology.js';
+import { keys } from '../helpers/log.js';
 import { waitFor } from '../helpers/wait.js';
 
 let master: RedisProcess;
@@ -44,7 +45,7 @@ describe('through Redis Sentinel', () => {
     clients.push(a, b);
     await a.send('l1', 'via sentinel');
     await waitFor(() => b.entries.some((e) => e.type === 'message' && e.payload.text === 'via sentinel'));
-    expect(await master.client().exists('hotline:log:{link:l1}')).toBe(1);
+    expect(await master.client().exists(keys.log('l1'))).toBe(1);
     expect((await fetch(`${nodes[0]!.url}/readyz`)).status).toBe(200);
   });
 });

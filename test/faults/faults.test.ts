@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { Entry } from '@hotline/shared';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { connectClient, emitAck, rawSigner, rawSocket, tokenFor, type TestClient } from '../helpers/clients.js';
-import { readLog, verifiedLog } from '../helpers/log.js';
+import { keys, readLog, verifiedLog } from '../helpers/log.js';
 import { ROOT } from '../helpers/server.js';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
@@ -138,7 +138,7 @@ async function verify(fault: string, seconds: number, recoveryMs: number | null)
   // send delivered receipts a moment after the last messages), so compare on a log that held still
   // across the consoles' sync.
   let consolesBehind = 0;
-  const headsNow = () => Promise.all(LINKS.map((l) => redis.hget(`hotline:head:{link:${l.id}}`, 'seq')));
+  const headsNow = () => Promise.all(LINKS.map((l) => redis.hget(keys.head(l.id), 'seq')));
   await waitFor(
     async () => {
       const before = await headsNow();
@@ -194,7 +194,7 @@ beforeAll(async () => {
     // Production rate limits (the harness lifts them by default), so the flood meets them.
     env: { HOTLINE_SWEEP_INTERVAL: '1s', HOTLINE_PRESENCE_TTL: '3s', HOTLINE_RATE_USER: '100/1s', HOTLINE_RATE_POST: '200/1s' },
   });
-  queue = new Queue('escalations', { connection: cluster.redis.client(), prefix: '{hotline:bull}' });
+  queue = new Queue('escalations', { connection: cluster.redis.client(), prefix: keys.bullPrefix });
   queue.on('error', () => undefined); // Redis is stopped on purpose in one phase
   // Each console reaches the service through its own "network" (a proxy that also balances over the nodes).
   const ports = cluster.nodes.map((n) => n.port);

@@ -1,5 +1,5 @@
 import type { Alert, Entry, Escalation } from '@hotline/shared';
-import { CONSOLE_LIMITS as LIMITS } from '../limits.js';
+import { LIMITS } from '@hotline/shared/core';
 import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, STATE_LABEL, formatTime } from '../format.js';
 import { DEFAULT_FILTER, type AlertFilter, type AlertRecord } from '../model.js';

@@ -1,5 +1,5 @@
 import type { Entry, Link, Precedence } from '@hotline/shared';
-import { CONSOLE_LIMITS as LIMITS } from '../limits.js';
+import { codePoints, LIMITS } from '@hotline/shared/core';
 import type { OutboxItem } from '../../../client-sdk/src/index.js';
 import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCES, PRECEDENCE_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
@@ -8,9 +8,6 @@ import { drafts } from '../session.js';
 import { actorLabel, alertBetween, alertDescription, escalationLine, exerciseBadge, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
 import { deadlineCard, deadlineStamp, deadlineStatus, lateNote, lineCheckPosts, lineEventText, messageAckButton } from './discipline.js';
 import { MapView } from './map.js';
-
-/** Code points, as the server counts them. */
-const codePoints = (s: string) => Array.from(s).length;
 
 interface RenderedThread {
   list: HTMLOListElement;

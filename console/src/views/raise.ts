@@ -1,5 +1,5 @@
 import type { AlertKind, AlertRaiseRequest, Severity } from '@hotline/shared';
-import { CONSOLE_LIMITS as LIMITS } from '../limits.js';
+import { LIMITS } from '@hotline/shared/core';
 import { h, setText } from '../dom.js';
 import { KIND_LABEL, RAISABLE_KINDS, SEVERITY_LABEL } from '../format.js';
 import type { Ctx } from './common.js';

@@ -29,8 +29,3 @@ export function decideTransition(state: AlertState, action: AlertAction): Transi
       return { kind: 'conflict' };
   }
 }
-
-/** An alert escalates only while nobody has acknowledged it. */
-export function escalates(state: AlertState): boolean {
-  return state === 'open';
-}

@@ -1,14 +1,16 @@
-import type {
-  EscalationPolicy,
-  EscalationTarget,
-  Link,
-  Post,
-  PublicUser,
-  SessionUser,
-  Severity,
-  Topology,
-  TopologyUser,
-  VisibleTopology,
+import {
+  AppError,
+  ErrorCode,
+  type EscalationPolicy,
+  type EscalationTarget,
+  type Link,
+  type Post,
+  type PublicUser,
+  type SessionUser,
+  type Severity,
+  type Topology,
+  type TopologyUser,
+  type VisibleTopology,
 } from '@hotline/shared';
 import type { Principal } from './principal.js';
 
@@ -118,6 +120,14 @@ export class TopologyIndex {
   /** Only the operators of the two posts talk on a link. */
   canSend(principal: Principal, link: Link): boolean {
     return principal.role === 'operator' && principal.postId !== null && link.posts.includes(principal.postId);
+  }
+
+  /** The link `linkId` if the principal may read it; NOT_FOUND for no such link, FORBIDDEN for another's. */
+  readableLink(principal: Principal, linkId: string): Link {
+    const link = this.#links.get(linkId);
+    if (!link) throw new AppError(ErrorCode.NOT_FOUND, `unknown link "${linkId}"`);
+    if (!this.canRead(principal, link)) throw new AppError(ErrorCode.FORBIDDEN, `link "${linkId}" is not yours`);
+    return link;
   }
 
   /** Ids of every link the principal may read, cached per user. */

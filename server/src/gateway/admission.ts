@@ -1,6 +1,5 @@
 import { AppError, ErrorCode } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
-import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { BatchedRateLimiter, Limit } from '../store/rate-limits.js';
 import type { EventHooks } from './handle.js';
@@ -19,7 +18,7 @@ export class Admission implements EventHooks {
   #closing = false;
   #idle: (() => void)[] = [];
 
-  constructor(deps: { limits: BatchedRateLimiter; perUser: Limit; perPost: Limit; metrics?: Metrics; log: Logger }) {
+  constructor(deps: { limits: BatchedRateLimiter; perUser: Limit; perPost: Limit; metrics?: Metrics }) {
     this.#limits = deps.limits;
     this.#perUser = deps.perUser;
     this.#perPost = deps.perPost;

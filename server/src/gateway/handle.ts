@@ -1,20 +1,8 @@
-import { AppError, ErrorCode, formatIssues, isAppError, type Ack, type WireError } from '@hotline/shared';
-import type { z } from 'zod';
+import { AppError, CLIENT_EVENT_SCHEMAS, ErrorCode, type Ack, type ClientEvent, type ClientEventPayload, type ClientEventResult } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { Logger } from '../log.js';
+import { toWireError, validationError } from '../wire-error.js';
 import type { HotlineSocket } from './types.js';
-
-/** Turns anything thrown into a wire error; unknown errors become INTERNAL and are logged with their cause. */
-export function toWireError(err: unknown, log: Logger, context: Record<string, unknown>): WireError {
-  if (isAppError(err)) return err.toWire();
-  log.error({ err, ...context }, 'unexpected error in handler');
-  return { code: ErrorCode.INTERNAL, message: 'internal error; nothing was written unless an entry was acked', retryable: true };
-}
-
-export function validationError(issues: readonly { path: readonly PropertyKey[]; message: string }[]): AppError {
-  const lines = formatIssues(issues).slice(0, 10);
-  return new AppError(ErrorCode.VALIDATION_FAILED, lines.join('; '), { details: { issues: lines } });
-}
 
 export interface HandlerContext {
   principal: Principal;
@@ -38,36 +26,54 @@ export interface GatewayContext {
   hooks: EventHooks;
 }
 
-/** One client event: the schema of its payload and what to do with a valid one. */
-export interface Route {
-  schema: z.ZodType;
-  handler: (payload: unknown, ctx: HandlerContext) => Promise<object>;
-}
-
-/** Event name → route. Built once per node and shared by every socket. */
-export type Routes = ReadonlyMap<string, Route>;
-
-/** A typed route: the handler gets the schema's output type. */
-export function route<S extends z.ZodType, R extends object>(schema: S, handler: (payload: z.output<S>, ctx: HandlerContext) => Promise<R>): Route {
-  return { schema, handler: handler as Route['handler'] };
-}
+/** The handler of one client event: gets the payload as its shared schema parsed it, returns the ack's result. */
+export type EventHandler<E extends ClientEvent> = (payload: ClientEventPayload<E>, ctx: HandlerContext) => Promise<ClientEventResult<E>>;
 
 /**
- * Serves `routes` on a socket with one listener, whatever the number of events (a listener and its
- * closures per event and socket cost about 250 bytes for every idle console). Each event: checks the
- * token is still valid, admits it (rate limits, shutdown), validates the payload with its shared schema,
- * runs the handler and acks `{ ok: true, ...result }` or `{ ok: false, error }`. Never throws, never
- * disconnects on bad input. Events sent without an ack callback are logged and dropped: there is no
- * way to answer them. Events with no route are left to the socket's other listeners (setUpSocket).
+ * Every client event of the contract (ClientToServerEvents) and its handler. Typed against the event
+ * map, so the compiler refuses a table that misses an event, names one the contract does not have, or
+ * answers with another result than the SDK expects. Each payload is parsed with its schema from the
+ * shared CLIENT_EVENT_SCHEMAS before the handler sees it. Built once per node and shared by every socket.
  */
-export function serve(socket: HotlineSocket, ctx: GatewayContext, routes: Routes): void {
-  socket.onAny((event: string, ...args: unknown[]) => {
-    const r = routes.get(event);
-    if (r) run(socket, ctx, event, r, args);
+export type RouteTable = { readonly [E in ClientEvent]: EventHandler<E> };
+
+/** The handlers of one group of events (one file per group), put together into the RouteTable. */
+export type Routes<E extends ClientEvent> = Pick<RouteTable, E>;
+
+function isClientEvent(event: unknown): event is ClientEvent {
+  return typeof event === 'string' && Object.hasOwn(CLIENT_EVENT_SCHEMAS, event);
+}
+
+/** The metrics label of events the contract does not have (a label per made-up name would grow without end). */
+const UNKNOWN_EVENT = '(unknown)';
+
+/**
+ * Serves the route table on a socket with one listener, whatever the number of events (a listener and
+ * its closures per event and socket cost about 250 bytes for every idle console). Each event: checks the
+ * token is still valid, admits it (rate limits, shutdown), validates the payload with its shared schema,
+ * runs the handler and acks `{ ok: true, ...result }` or `{ ok: false, error }`. An event the contract
+ * does not have is answered VALIDATION_FAILED. Never throws, never disconnects on bad input. Events sent
+ * without an ack callback are logged and dropped: there is no way to answer them.
+ */
+export function serve(socket: HotlineSocket, ctx: GatewayContext, routes: RouteTable): void {
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    if (isClientEvent(event)) run(socket, ctx, event, routes[event] as EventHandler<ClientEvent>, args);
+    else unknownEvent(ctx, event, args);
   });
 }
 
-function run(socket: HotlineSocket, ctx: GatewayContext, event: string, r: Route, args: unknown[]): void {
+function unknownEvent(ctx: GatewayContext, event: unknown, args: unknown[]): void {
+  ctx.hooks.observe?.(UNKNOWN_EVENT, ErrorCode.VALIDATION_FAILED, 0);
+  const ack = args[args.length - 1];
+  if (typeof ack !== 'function') return;
+  try {
+    (ack as (a: Ack<object>) => void)({ ok: false, error: new AppError(ErrorCode.VALIDATION_FAILED, `unknown event "${String(event).slice(0, 64)}"`).toWire() });
+  } catch (err) {
+    ctx.log.warn({ err }, 'ack failed');
+  }
+}
+
+function run<E extends ClientEvent>(socket: HotlineSocket, ctx: GatewayContext, event: E, handler: EventHandler<E>, args: unknown[]): void {
   const { log, hooks } = ctx;
   const started = performance.now();
   const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (a: Ack<object>) => void) : null;
@@ -87,12 +93,12 @@ function run(socket: HotlineSocket, ctx: GatewayContext, event: string, r: Route
     }
   };
   if (release === null) {
-    reply({ ok: false, error: { code: ErrorCode.UNAVAILABLE, message: 'this node is shutting down; retry', retryable: true } });
+    reply({ ok: false, error: new AppError(ErrorCode.UNAVAILABLE, 'this node is shutting down; retry').toWire() });
     return;
   }
   const principal = socket.data.principal;
   if (principal.expiresAt <= Date.now()) {
-    reply({ ok: false, error: { code: ErrorCode.UNAUTHENTICATED, message: 'token expired; log in again' } });
+    reply({ ok: false, error: new AppError(ErrorCode.UNAUTHENTICATED, 'token expired; log in again').toWire() });
     socket.disconnect(true);
     return;
   }
@@ -101,9 +107,9 @@ function run(socket: HotlineSocket, ctx: GatewayContext, event: string, r: Route
       if (args.length !== 1) {
         throw validationError([{ path: [], message: `expected one payload object, got ${args.length} arguments` }]);
       }
-      const parsed = r.schema.safeParse(args[0]);
+      const parsed = CLIENT_EVENT_SCHEMAS[event].safeParse(args[0]);
       if (!parsed.success) throw validationError(parsed.error.issues);
-      return r.handler(parsed.data, { principal, socket, log });
+      return handler(parsed.data as ClientEventPayload<E>, { principal, socket, log });
     })
     .then(
       (result) => reply({ ok: true, ...result }),

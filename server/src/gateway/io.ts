@@ -1,14 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import { CLIENT_EVENTS, ErrorCode, type Checkpoint, type Entry, type Escalation, type Presence } from '@hotline/shared';
+import { ErrorCode, type Checkpoint, type Entry, type Escalation, type Presence } from '@hotline/shared';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Logger } from '../log.js';
 import type { RedisClient } from '../store/redis.js';
-import type { PresenceStore } from '../store/presence.js';
 import type { TokenSigner } from '../auth/tokens.js';
 import type { Broadcaster } from '../service/broadcaster.js';
-import type { EventHooks } from './handle.js';
 import type { HotlineServer, HotlineSocket } from './types.js';
 
 export interface GatewayOptions {
@@ -17,7 +15,6 @@ export interface GatewayOptions {
   sub: RedisClient;
   topo: TopologyIndex;
   tokens: TokenSigner;
-  presence: PresenceStore;
   nodeId: string;
   maxPayloadBytes: number;
   /** Redis Cluster: relay through sharded pub/sub (SPUBLISH), one channel per room. */
@@ -67,24 +64,14 @@ export function createIo(options: GatewayOptions): HotlineServer {
   return io;
 }
 
-const KNOWN_EVENTS: ReadonlySet<string> = new Set<string>(CLIENT_EVENTS);
-
-/** Joins a new socket to its rooms, answers unknown events, and drops it when its token expires. */
-export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Logger, hooks: EventHooks = {}): void {
+/** Joins a new socket to its rooms and drops it when its token expires. */
+export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Logger): void {
   const principal = socket.data.principal;
   void socket.join([
     ...topo.readableLinkIds(principal).map(rooms.link),
     rooms.user(principal.userId),
     ...(principal.postId ? [rooms.post(principal.postId)] : []),
   ]);
-  socket.onAny((event: string, ...args: unknown[]) => {
-    if (KNOWN_EVENTS.has(event)) return;
-    hooks.observe?.(String(event), ErrorCode.VALIDATION_FAILED, 0);
-    const ack = args[args.length - 1];
-    if (typeof ack === 'function') {
-      (ack as (a: unknown) => void)({ ok: false, error: { code: ErrorCode.VALIDATION_FAILED, message: `unknown event "${String(event).slice(0, 64)}"` } });
-    }
-  });
   const left = principal.expiresAt - Date.now();
   if (left < 2 ** 31 - 1) {
     const timer = setTimeout(() => socket.disconnect(true), Math.max(0, left));

@@ -2,7 +2,7 @@ import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { AlertId, AlertQuery } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
-import { validationError } from '../gateway/handle.js';
+import { validationError } from '../wire-error.js';
 import type { AlertService } from '../service/alert-service.js';
 import type { EscalationService } from '../service/escalation-service.js';
 

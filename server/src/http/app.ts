@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { AppError, ErrorCode, HTTP_STATUS, LoginRequest, isAppError, type WireError } from '@hotline/shared';
+import { AppError, ErrorCode, LoginRequest } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { Logger } from '../log.js';
 import type { AuthService } from '../service/auth-service.js';
 import type { HotlineService } from '../service/hotline-service.js';
 import type { PresenceService } from '../service/presence-service.js';
-import { validationError } from '../gateway/handle.js';
+import { httpStatus, toWireError, validationError } from '../wire-error.js';
 import type { Metrics } from '../metrics.js';
 
 export interface HttpDeps {
@@ -66,10 +66,6 @@ function cors(origins: string[]) {
   };
 }
 
-export function sendError(res: Response, error: WireError): void {
-  res.status(HTTP_STATUS[error.code]).json({ ok: false, error });
-}
-
 /** The principal of the request's bearer token, or UNAUTHENTICATED. */
 export function bearer(auth: AuthService) {
   return (req: Request): Principal => {
@@ -110,7 +106,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       await deps.ready();
       res.json({ ok: true });
     } catch (err) {
-      res.status(503).json({ ok: false, error: { code: ErrorCode.UNAVAILABLE, message: (err as Error).message } });
+      res.status(503).json({ ok: false, error: new AppError(ErrorCode.UNAVAILABLE, (err as Error).message).toWire() });
     }
   });
 
@@ -165,21 +161,9 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    const code = isAppError(err) ? err.code : ErrorCode.VALIDATION_FAILED;
-    deps.metrics?.rejected.inc({ code, source: 'http' });
-    if (isAppError(err)) return sendError(res, err.toWire());
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e.type === 'entity.too.large') {
-      return res.status(413).json({ ok: false, error: { code: ErrorCode.VALIDATION_FAILED, message: 'request body too large' } });
-    }
-    if (e.type === 'entity.parse.failed' || e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') {
-      return sendError(res, { code: ErrorCode.VALIDATION_FAILED, message: 'request body is not valid JSON' });
-    }
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      return sendError(res, { code: ErrorCode.VALIDATION_FAILED, message: e.message ?? 'bad request' });
-    }
-    deps.log.error({ err, reqId: (req as Request & { id?: string }).id, url: req.originalUrl.split('?')[0] }, 'unexpected error in HTTP handler');
-    return sendError(res, { code: ErrorCode.INTERNAL, message: 'internal error' });
+    const error = toWireError(err, deps.log, { reqId: (req as Request & { id?: string }).id, url: req.originalUrl.split('?')[0] });
+    deps.metrics?.rejected.inc({ code: error.code, source: 'http' });
+    res.status(httpStatus(err, error)).json({ ok: false, error });
   });
   return app;
 }

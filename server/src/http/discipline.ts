@@ -3,11 +3,10 @@ import { z } from 'zod';
 import { AppError, ErrorCode, LinkId, durations, type MessageDeadline, type LineCheck } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
-import { validationError } from '../gateway/handle.js';
-import { readableLink } from '../service/hotline-service.js';
+import { validationError } from '../wire-error.js';
 import type { LineCheckService } from '../service/linecheck-service.js';
 import type { PrecedenceService } from '../service/precedence-service.js';
-import type { RedisDeadlineStore } from '../store/deadline-store.js';
+import type { DeadlineStore } from '../store/deadline-store.js';
 
 const PeriodQuery = z.strictObject({
   from: z.coerce.number().int().min(0).optional(),
@@ -60,7 +59,7 @@ export function disciplineReport(links: string[], checks: Map<string, LineCheck[
 export function disciplineRoutes(
   api: Router,
   requireAuth: (req: Request) => Principal,
-  deps: { topo: TopologyIndex; precedence: PrecedenceService; lineChecks: LineCheckService; deadlines: RedisDeadlineStore },
+  deps: { topo: TopologyIndex; precedence: PrecedenceService; lineChecks: LineCheckService; deadlines: DeadlineStore },
 ): void {
   const period = (req: Request, principal: Principal) => {
     const q = PeriodQuery.safeParse(req.query);
@@ -68,7 +67,7 @@ export function disciplineRoutes(
     const to = q.data.to ?? Date.now();
     const from = q.data.from ?? to - 24 * 3_600_000;
     if (from > to) throw new AppError(ErrorCode.VALIDATION_FAILED, 'from must not be after to');
-    const links = q.data.link ? [readableLink(deps.topo, principal, q.data.link).id] : [...deps.topo.readableLinkIds(principal)];
+    const links = q.data.link ? [deps.topo.readableLink(principal, q.data.link).id] : [...deps.topo.readableLinkIds(principal)];
     return { from, to, links };
   };
 

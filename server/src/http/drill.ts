@@ -4,7 +4,7 @@ import { AppError, Duration, ErrorCode, Id } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { TokenSigner } from '../auth/tokens.js';
-import { validationError } from '../gateway/handle.js';
+import { validationError } from '../wire-error.js';
 
 const DrillTokensRequest = z.strictObject({
   /** Users to simulate; default every operator and commander. */

@@ -2,7 +2,7 @@ import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { AppError, ErrorCode, LinkId, incidentReportCsv } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
-import { validationError } from '../gateway/handle.js';
+import { validationError } from '../wire-error.js';
 import type { CheckpointService } from '../service/checkpoint-service.js';
 import type { ExportService } from '../service/export-service.js';
 import type { ReportService } from '../service/report-service.js';

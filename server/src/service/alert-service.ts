@@ -1,9 +1,12 @@
 import {
   AppError,
   ErrorCode,
+  alertFromRaise,
+  foldAlert,
   makeAlertId,
   parseAlertId,
   type Alert,
+  type AlertPosts,
   type AlertCommentRequest,
   type AlertResult,
   type Entry,
@@ -22,9 +25,8 @@ import type { TopologyIndex } from '../domain/topology-index.js';
 import type { EscalationScheduler } from '../escalation/queue.js';
 import type { Logger } from '../log.js';
 import type { AlertStore } from '../store/alert-store.js';
-import type { LinkLog } from '../store/link-log.js';
+import { contentDigest, type LinkLog, type ProjectionOp } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
-import { contentDigest, readableLink } from './hotline-service.js';
 import type { PresenceService } from './presence-service.js';
 import type { SignatureService } from './signature-service.js';
 
@@ -73,7 +75,7 @@ export class AlertService {
    * repair sweep of any node schedules it from the projection.
    */
   async raise(principal: Principal, req: z.output<typeof AlertRaiseRequest>): Promise<AlertResult> {
-    const link = readableLink(this.#topo, principal, req.linkId);
+    const link = this.#topo.readableLink(principal, req.linkId);
     if (!this.#topo.canSend(principal, link)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'only the operators of the two posts raise alerts on a link');
     }
@@ -96,58 +98,33 @@ export class AlertService {
     const actor = { userId: principal.userId, role: principal.role, postId: raiserPostId };
     const signing = await this.#sigs.check(principal, 'alert:raise', req, req.sig);
 
+    const posts = { raiserPostId, counterpartPostId };
     let alert: Alert | undefined;
-    const outcome = await this.#sigs.append(link.id, signing, actor, [], () => ({
+    const outcome = await this.#sigs.appendOnce(link.id, signing, actor, [], () => ({
       write: true,
-      draft: ({ seq, ts }): EntryDraft => {
-        const alertId = makeAlertId(link.id, seq);
-        const nextEscalationAt = planStep(policy, ts, 1, immediate)?.dueAt ?? null;
-        alert = {
-          alertId,
-          linkId: link.id,
-          raisedSeq: seq,
-          raisedBy: actor,
-          raisedAt: ts,
-          raisedHash: '', // set from the sealed entry below
-          raiserPostId,
-          counterpartPostId,
+      draft: ({ seq, ts }): EntryDraft => ({
+        linkId: link.id,
+        type: 'alert.raised',
+        actor,
+        drill: req.drill,
+        payload: {
+          alertId: makeAlertId(link.id, seq),
+          clientAlertId: req.clientAlertId,
           kind: req.kind,
           severity: req.severity,
           description: req.description,
           ...(req.location ? { location: req.location } : {}),
           ...(req.occurredAt !== undefined ? { occurredAt: req.occurredAt } : {}),
-          drill: req.drill,
           policyId: policy.id,
           counterpartOnline,
-          state: 'open',
-          step: 0,
-          escalations: [],
-          nextEscalationAt,
-          updatedSeq: seq,
-        };
-        return {
-          linkId: link.id,
-          type: 'alert.raised',
-          actor,
-          drill: req.drill,
-          payload: {
-            alertId,
-            clientAlertId: req.clientAlertId,
-            kind: req.kind,
-            severity: req.severity,
-            description: req.description,
-            ...(req.location ? { location: req.location } : {}),
-            ...(req.occurredAt !== undefined ? { occurredAt: req.occurredAt } : {}),
-            policyId: policy.id,
-            counterpartOnline,
-            nextEscalationAt,
-          },
-        };
-      },
+          nextEscalationAt: planStep(policy, ts, 1, immediate)?.dueAt ?? null,
+        },
+      }),
       idempotency: { key: `a:${principal.userId}:${req.clientAlertId}`, digest },
       project: (entry) => {
-        alert!.raisedHash = entry.hash;
-        return this.#alerts.write(alert!, { raised: true });
+        const raised = this.raised(entry, posts);
+        alert = raised.alert;
+        return raised.ops;
       },
       result: (entry) => entry,
     }));
@@ -171,71 +148,45 @@ export class AlertService {
   }
 
   /**
-   * The alert.raised entry and alert state of an alert the server raises itself (a line fault), for a
-   * caller that appends it in its own atomic step at `slot`.
+   * The alert.raised entry of an alert the server raises itself (a line fault), for a caller that
+   * appends it in its own atomic step at `slot` and projects it with `raised`.
    */
-  systemAlert(input: {
+  systemAlertDraft(input: {
     linkId: string;
     slot: { seq: number; ts: number };
-    raiserPostId: string;
-    counterpartPostId: string;
     kind: 'line-fault';
     severity: 1 | 2 | 3 | 4;
     description: string;
     policyId: string;
     counterpartOnline: boolean;
     lineCheckId: string;
-  }): { alert: Alert; draft: EntryDraft } {
+  }): EntryDraft {
     const policy = this.#topo.policy(input.policyId)!;
     const immediate = !input.counterpartOnline && policy.onCounterpartOffline === 'escalate-now';
-    const alertId = makeAlertId(input.linkId, input.slot.seq);
-    const nextEscalationAt = planStep(policy, input.slot.ts, 1, immediate)?.dueAt ?? null;
-    const actor = { userId: 'system', role: 'system' as const, postId: null };
-    const alert: Alert = {
-      alertId,
-      linkId: input.linkId,
-      raisedSeq: input.slot.seq,
-      raisedBy: actor,
-      raisedAt: input.slot.ts,
-      raisedHash: '',
-      raiserPostId: input.raiserPostId,
-      counterpartPostId: input.counterpartPostId,
-      kind: input.kind,
-      severity: input.severity,
-      description: input.description,
-      drill: false,
-      policyId: policy.id,
-      counterpartOnline: input.counterpartOnline,
-      state: 'open',
-      step: 0,
-      escalations: [],
-      nextEscalationAt,
-      updatedSeq: input.slot.seq,
-    };
-    const draft: EntryDraft = {
+    return {
       linkId: input.linkId,
       type: 'alert.raised',
-      actor,
+      actor: { userId: 'system', role: 'system', postId: null },
       drill: false,
       payload: {
-        alertId,
+        alertId: makeAlertId(input.linkId, input.slot.seq),
         clientAlertId: `sys-${input.lineCheckId}`.slice(0, 64),
         kind: input.kind,
         severity: input.severity,
         description: input.description,
         policyId: policy.id,
         counterpartOnline: input.counterpartOnline,
-        nextEscalationAt,
+        nextEscalationAt: planStep(policy, input.slot.ts, 1, immediate)?.dueAt ?? null,
         lineCheckId: input.lineCheckId,
       },
     };
-    return { alert, draft };
   }
 
-  /** Projection writes of a newly raised alert, once its entry is sealed. */
-  raisedProjection(alert: Alert, entry: Entry) {
-    alert.raisedHash = entry.hash;
-    return this.#alerts.write(alert, { raised: true });
+  /** The alert a sealed alert.raised entry opens (the shared fold), and its projection writes. */
+  raised(entry: Entry, posts: AlertPosts): { alert: Alert; ops: ProjectionOp[] } {
+    if (entry.type !== 'alert.raised') throw new AppError(ErrorCode.INTERNAL, `expected an alert.raised entry, not ${entry.type}`);
+    const alert = alertFromRaise(entry, posts);
+    return { alert, ops: this.#alerts.write(alert, { raised: true }) };
   }
 
   /** After a raise is stored: schedules its first escalation. */
@@ -260,7 +211,7 @@ export class AlertService {
   #linkOf(principal: Principal, alertId: string): Link {
     const parsed = parseAlertId(alertId);
     if (!parsed) throw new AppError(ErrorCode.VALIDATION_FAILED, 'malformed alertId');
-    return readableLink(this.#topo, principal, parsed.linkId);
+    return this.#topo.readableLink(principal, parsed.linkId);
   }
 
   /** Who may take `action` on `alert`, acting for which post; FORBIDDEN otherwise. */
@@ -315,7 +266,7 @@ export class AlertService {
     const keyActor = { userId: principal.userId, role: principal.role, postId: principal.postId };
     let next: Alert | undefined;
     const outcome = await this.#sigs.append<AlertResult>(link.id, signing, keyActor, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
-      const alert = values[0] ? (JSON.parse(values[0]) as Alert) : null;
+      const alert = this.#alerts.decode(values[0] ?? null);
       if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${req.alertId}`);
       const postId = this.#actingPost(principal, link, alert, action);
       if (action === 'ack' && quotedHash !== undefined && quotedHash !== alert.raisedHash) {
@@ -329,28 +280,24 @@ export class AlertService {
       const actor = { userId: principal.userId, role: principal.role, postId };
       return {
         write: true,
-        draft: ({ seq, ts }): EntryDraft => {
-          next = { ...alert, state: decision.to, updatedSeq: seq, nextEscalationAt: null };
-          if (action === 'ack') Object.assign(next, { acknowledgedAt: ts, acknowledgedBy: actor });
-          if (action === 'resolve') Object.assign(next, { resolvedAt: ts, resolvedBy: actor, resolution: req.text });
-          if (action === 'cancel') Object.assign(next, { cancelledAt: ts, cancelledBy: actor });
-          return {
-            linkId: link.id,
-            type: ENTRY_OF_ACTION[action],
-            actor,
-            drill: alert.drill,
-            payload: {
-              alertId: alert.alertId,
-              ...(req.text === undefined ? {} : { text: req.text }),
-              ...(action === 'ack' ? { quotedHash: alert.raisedHash } : {}),
-            },
-          };
+        draft: {
+          linkId: link.id,
+          type: ENTRY_OF_ACTION[action],
+          actor,
+          drill: alert.drill,
+          payload: {
+            alertId: alert.alertId,
+            ...(req.text === undefined ? {} : { text: req.text }),
+            ...(action === 'ack' ? { quotedHash: alert.raisedHash } : {}),
+          },
         },
-        project: () => this.#alerts.write(next!),
+        project: (entry) => {
+          next = foldAlert(alert, entry);
+          return this.#alerts.write(next);
+        },
         result: (entry) => ({ alert: next!, entry }),
       };
     });
-    if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate');
     if (outcome.kind === 'appended') {
       this.#broadcast.entry(outcome.entry);
       if (action === 'ack') this.#onAcknowledged?.(outcome.result.alert);
@@ -369,8 +316,8 @@ export class AlertService {
     const signing = await this.#sigs.check(principal, 'alert:comment', req, req.sig);
     const keyActor = { userId: principal.userId, role: principal.role, postId: principal.postId };
     let current: Alert | undefined;
-    const outcome = await this.#sigs.append<Entry>(link.id, signing, keyActor, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
-      const alert = values[0] ? (JSON.parse(values[0]) as Alert) : null;
+    const outcome = await this.#sigs.appendOnce<Entry>(link.id, signing, keyActor, [this.#alerts.read(link.id, req.alertId)], ({ values }) => {
+      const alert = this.#alerts.decode(values[0] ?? null);
       if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${req.alertId}`);
       current = alert;
       const postId = this.#actingPost(principal, link, alert, 'comment');
@@ -403,7 +350,7 @@ export class AlertService {
   async list(principal: Principal, query: z.output<typeof AlertQuery>): Promise<Alert[]> {
     let linkIds = this.#topo.readableLinkIds(principal);
     if (query.link) {
-      readableLink(this.#topo, principal, query.link);
+      this.#topo.readableLink(principal, query.link);
       linkIds = [query.link];
     }
     if (query.sector) {

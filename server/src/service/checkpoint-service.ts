@@ -2,9 +2,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyO
 import { checkpointInput, toBase64Url, type Checkpoint } from '@hotline/shared';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Logger } from '../log.js';
-import type { Keys } from '../store/keys.js';
+import type { CheckpointStore } from '../store/checkpoint-store.js';
 import type { LinkLog } from '../store/link-log.js';
-import type { RedisClient } from '../store/redis.js';
 import type { Broadcaster } from './broadcaster.js';
 import { keyIdOf } from './signature-service.js';
 
@@ -19,13 +18,10 @@ export interface ServerKey {
  * The server's signing key (ECDSA P-256): from configuration (HOTLINE_SERVER_KEY, PKCS#8 PEM), or,
  * outside production, created once and shared by every node through Redis.
  */
-export async function loadServerKey(redis: RedisClient, keys: Keys, configured: string | undefined): Promise<{ privateKey: KeyObject; info: ServerKey }> {
-  let pem = configured;
-  if (!pem) {
-    const generated = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    await redis.set(keys.serverKey(), generated, 'NX');
-    pem = (await redis.get(keys.serverKey()))!;
-  }
+export async function loadServerKey(store: CheckpointStore, configured: string | undefined): Promise<{ privateKey: KeyObject; info: ServerKey }> {
+  const pem =
+    configured ||
+    (await store.sharedServerKey(() => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()));
   const privateKey = createPrivateKey(pem.includes('BEGIN') ? pem : Buffer.from(pem, 'base64').toString('utf8'));
   if (privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('HOTLINE_SERVER_KEY must be an ECDSA P-256 private key');
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
@@ -38,8 +34,7 @@ export async function loadServerKey(redis: RedisClient, keys: Keys, configured: 
  * as a fork, and an export carries every checkpoint for the offline verifier.
  */
 export class CheckpointService {
-  readonly #redis: RedisClient;
-  readonly #keys: Keys;
+  readonly #store: CheckpointStore;
   readonly #log: LinkLog;
   readonly #topo: TopologyIndex;
   readonly #broadcast: Broadcaster;
@@ -49,8 +44,7 @@ export class CheckpointService {
   readonly #nodeId: string;
 
   constructor(deps: {
-    redis: RedisClient;
-    keys: Keys;
+    store: CheckpointStore;
     log: LinkLog;
     topo: TopologyIndex;
     broadcaster: Broadcaster;
@@ -59,8 +53,7 @@ export class CheckpointService {
     serverKey: ServerKey;
     nodeId: string;
   }) {
-    this.#redis = deps.redis;
-    this.#keys = deps.keys;
+    this.#store = deps.store;
     this.#log = deps.log;
     this.#topo = deps.topo;
     this.#broadcast = deps.broadcaster;
@@ -77,8 +70,7 @@ export class CheckpointService {
 
   /** One round, if this node wins the lock for it: checkpoints every link whose head moved. */
   async tick(intervalMs: number): Promise<number> {
-    const won = await this.#redis.set(this.#keys.checkpointLock(), this.#nodeId, 'PX', Math.max(50, intervalMs - 20), 'NX');
-    if (won !== 'OK') return 0;
+    if (!(await this.#store.claimRound(this.#nodeId, Math.max(50, intervalMs - 20)))) return 0;
     return this.checkpointAll();
   }
 
@@ -91,8 +83,7 @@ export class CheckpointService {
       const head = heads.get(id)!;
       if (head.seq === 0 || latest[id]?.seq === head.seq) continue;
       const cp = this.sign({ linkId: id, seq: head.seq, hash: head.hash, ts: Date.now() });
-      const json = JSON.stringify(cp);
-      await this.#redis.multi().zadd(this.#keys.checkpoints(id), cp.seq, json).set(this.#keys.lastCheckpoint(id), json).exec();
+      await this.#store.save(cp);
       this.#broadcast.checkpoint(cp);
       made++;
     }
@@ -101,20 +92,12 @@ export class CheckpointService {
   }
 
   /** The latest checkpoint of each link that has one. */
-  async latest(linkIds: readonly string[]): Promise<Record<string, Checkpoint>> {
-    if (linkIds.length === 0) return {};
-    const raws = await Promise.all(linkIds.map((id) => this.#redis.get(this.#keys.lastCheckpoint(id))));
-    const out: Record<string, Checkpoint> = {};
-    linkIds.forEach((id, i) => {
-      const raw = raws[i];
-      if (raw) out[id] = JSON.parse(raw) as Checkpoint;
-    });
-    return out;
+  latest(linkIds: readonly string[]): Promise<Record<string, Checkpoint>> {
+    return this.#store.latest(linkIds);
   }
 
   /** Checkpoints of a link with seq in [fromSeq, toSeq]. */
-  async between(linkId: string, fromSeq: number, toSeq: number): Promise<Checkpoint[]> {
-    const raws = await this.#redis.zrangebyscore(this.#keys.checkpoints(linkId), fromSeq, toSeq);
-    return raws.map((r) => JSON.parse(r) as Checkpoint);
+  between(linkId: string, fromSeq: number, toSeq: number): Promise<Checkpoint[]> {
+    return this.#store.between(linkId, fromSeq, toSeq);
   }
 }

@@ -1,7 +1,9 @@
 import {
   AppError,
   ErrorCode,
+  foldAlert,
   type Alert,
+  type Entry,
   type EntryDraft,
   type EscalationPolicy,
   type EscalationTarget,
@@ -9,6 +11,7 @@ import {
   type InboxResult,
   type MessageDeadline,
 } from '@hotline/shared';
+import { foldDeadline } from '../domain/deadline-fold.js';
 import { planStep, type PlannedStep } from '../domain/escalation-plan.js';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
@@ -16,7 +19,7 @@ import type { EscalateJobData } from '../escalation/jobs.js';
 import type { EscalationScheduler } from '../escalation/queue.js';
 import type { Logger } from '../log.js';
 import type { AlertStore } from '../store/alert-store.js';
-import type { RedisDeadlineStore } from '../store/deadline-store.js';
+import type { DeadlineStore } from '../store/deadline-store.js';
 import type { InboxStore } from '../store/inbox.js';
 import type { FieldRead, LinkLog, ProjectionOp } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
@@ -45,6 +48,8 @@ interface Subject<S extends EscalationState> {
   kind: 'alert' | 'message';
   entryType: 'alert.escalated' | 'message.escalated';
   read(linkId: string, id: string): FieldRead;
+  /** The state from the snapshot value of `read` (null when absent). */
+  decode(raw: string | null): S | null;
   get(linkId: string, id: string): Promise<S | null>;
   idOf(s: S): string;
   /** seq of the entry that started it (escalation entries come after). */
@@ -55,6 +60,8 @@ interface Subject<S extends EscalationState> {
   clock(s: S, policy: EscalationPolicy): { from: number; immediate: boolean };
   posts(s: S): { raiser: string; counterpart: string };
   payload(s: S, planned: PlannedStep, targets: string[], kinds: EscalationTarget[], nextEscalationAt: number | null, immediate: boolean): EntryDraft['payload'];
+  /** The state after one of its escalation entries (the projection's fold). */
+  fold(s: S, entry: Entry): S;
   write(s: S): ProjectionOp[];
   notice(s: S): Pick<Escalation, 'alertId' | 'alert' | 'message'>;
 }
@@ -81,7 +88,7 @@ export class EscalationService {
     topo: TopologyIndex;
     log: LinkLog;
     alerts: AlertStore;
-    deadlines: RedisDeadlineStore;
+    deadlines: DeadlineStore;
     inbox: InboxStore;
     scheduler: EscalationScheduler;
     broadcaster: Broadcaster;
@@ -102,6 +109,7 @@ export class EscalationService {
         kind: 'alert',
         entryType: 'alert.escalated',
         read: (linkId, id) => alerts.read(linkId, id),
+        decode: (raw) => alerts.decode(raw),
         get: (linkId, id) => alerts.get(linkId, id),
         idOf: (a) => a.alertId,
         origin: (a) => a.raisedSeq,
@@ -119,6 +127,7 @@ export class EscalationService {
           reason: immediate && planned.step === 1 ? 'counterpart-offline' : 'timeout',
           nextEscalationAt,
         }),
+        fold: foldAlert,
         write: (a) => alerts.write(a),
         notice: (a) => ({ alertId: a.alertId, alert: a }),
       },
@@ -126,6 +135,7 @@ export class EscalationService {
         kind: 'message',
         entryType: 'message.escalated',
         read: (linkId, id) => deadlines.read(linkId, id),
+        decode: (raw) => deadlines.decode(raw),
         get: (linkId, id) => deadlines.get(linkId, id),
         idOf: (d) => d.id,
         origin: (d) => d.seq,
@@ -143,6 +153,7 @@ export class EscalationService {
           targetKinds: kinds,
           nextEscalationAt,
         }),
+        fold: foldDeadline,
         write: (d) => deadlines.write(d),
         notice: (d) => ({ message: d }),
       },
@@ -159,7 +170,7 @@ export class EscalationService {
     let escalated: S | undefined;
     let targets: string[] = [];
     const outcome = await this.#log.append<FireOutcome>(link.id, [subject.read(link.id, job.id)], ({ values }) => {
-      const state = values[0] ? (JSON.parse(values[0]) as S) : null;
+      const state = subject.decode(values[0] ?? null);
       if (!state) throw new AppError(ErrorCode.NOT_FOUND, `no ${subject.kind} ${job.id}`);
       if (!subject.isOpen(state)) return { write: false, result: { result: 'skipped', reason: `${subject.kind} is acknowledged or closed` } };
       if (state.step >= job.step) return { write: false, result: { result: 'already', step: job.step } };
@@ -175,27 +186,20 @@ export class EscalationService {
       const nextEscalationAt = planStep(policy, from, job.step + 1, immediate)?.dueAt ?? null;
       return {
         write: true,
-        draft: ({ seq, ts }): EntryDraft => {
-          escalated = {
-            ...state,
-            step: job.step,
-            nextEscalationAt,
-            updatedSeq: seq,
-            escalations: [...(state.escalations ?? []), { step: job.step, level: planned.level, at: ts }],
-          };
-          return {
-            linkId: link.id,
-            type: subject.entryType,
-            actor: { userId: 'system', role: 'system', postId: null },
-            drill: state.drill,
-            payload: subject.payload(state, planned, targets, level.targets, nextEscalationAt, immediate),
-          } as EntryDraft;
+        draft: {
+          linkId: link.id,
+          type: subject.entryType,
+          actor: { userId: 'system', role: 'system', postId: null },
+          drill: state.drill,
+          payload: subject.payload(state, planned, targets, level.targets, nextEscalationAt, immediate),
+        } as EntryDraft,
+        project: (entry) => {
+          escalated = subject.fold(state, entry);
+          return subject.write(escalated);
         },
-        project: () => subject.write(escalated!),
         result: (entry) => ({ result: 'escalated', step: job.step, targets, lateMs: entry.ts - planned.dueAt }),
       };
     });
-    if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate');
 
     if (outcome.kind === 'appended') {
       const entry = outcome.entry;
@@ -233,7 +237,8 @@ export class EscalationService {
         const p = e.payload as { alertId?: string; deadlineId?: string; step: number };
         return (p.alertId ?? p.deadlineId) === id && p.step === step;
       });
-      if (hit) return hit;
+      // Read again, checked: its targets are notified.
+      if (hit) return this.#log.get(state.linkId, hit.seq);
       after = page[page.length - 1]!.seq;
     }
   }
@@ -268,7 +273,7 @@ export class EscalationService {
    * Repairs lost timers: alerts and message deadlines whose next step is overdue by more than `graceMs`
    * get their job re-added (or retried). Runs on every node; job ids keep it from doubling anything.
    */
-  async repair(graceMs: number, stores: { alerts: AlertStore; deadlines: RedisDeadlineStore }): Promise<number> {
+  async repair(graceMs: number, stores: { alerts: AlertStore; deadlines: DeadlineStore }): Promise<number> {
     let repaired = 0;
     const dueBefore = Date.now() - graceMs;
     for (const link of this.#topo.links) {

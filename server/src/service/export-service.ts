@@ -1,13 +1,9 @@
-import { AppError, ErrorCode, type Entry } from '@hotline/shared';
+import { AppError, EXPORT_FORMAT, ErrorCode, encodeExportLine, type Entry, type EntryOf } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
-import type { Keys } from '../store/keys.js';
+import type { KeyRegistry } from '../store/key-registry.js';
 import type { LinkLog } from '../store/link-log.js';
-import type { RedisClient } from '../store/redis.js';
 import type { CheckpointService } from './checkpoint-service.js';
-import { readableLink } from './hotline-service.js';
-
-export const EXPORT_FORMAT = 'hotline-export/1';
 
 export interface ExportRange {
   fromSeq?: number | undefined;
@@ -18,19 +14,19 @@ export interface ExportRange {
 }
 
 /**
- * Streams a link's record as line-delimited JSON (docs/record.md): a header with the server key, the
- * anchor before the range, the keys registered before it, the checkpoints inside it (so the verifier can
- * check each entry against them as it streams), every entry in the range, and an end line with the
- * counts. Enough for the offline verifier, with no server.
+ * Streams a link's record in the export format (shared/src/export-format.ts, docs/record.md): a header
+ * with the server key, the anchor before the range, the keys registered before it, the checkpoints
+ * inside it (so the verifier can check each entry against them as it streams), every entry in the
+ * range, and an end line with the counts. Enough for the offline verifier, with no server.
  */
 export class ExportService {
   constructor(
-    readonly deps: { topo: TopologyIndex; log: LinkLog; keys: Keys; redis: RedisClient; checkpoints: CheckpointService },
+    readonly deps: { topo: TopologyIndex; log: LinkLog; registry: KeyRegistry; checkpoints: CheckpointService },
   ) {}
 
   /** Monitors, admins and commanders in scope export; operators do not. */
   authorize(principal: Principal, linkId: string) {
-    const link = readableLink(this.deps.topo, principal, linkId);
+    const link = this.deps.topo.readableLink(principal, linkId);
     if (principal.role === 'operator') throw new AppError(ErrorCode.FORBIDDEN, 'operators do not export the record');
     return link;
   }
@@ -41,7 +37,7 @@ export class ExportService {
     let hi = headSeq + 1;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      const entry = await this.deps.log.get(linkId, mid);
+      const entry = await this.deps.log.stored(linkId, mid);
       if (!entry || entry.ts < ts) lo = mid + 1;
       else hi = mid;
     }
@@ -50,7 +46,7 @@ export class ExportService {
 
   async *lines(principal: Principal, linkId: string, range: ExportRange): AsyncGenerator<string> {
     const link = this.authorize(principal, linkId);
-    const { log, topo, checkpoints, redis, keys } = this.deps;
+    const { log, topo, checkpoints, registry } = this.deps;
     const head = (await log.heads([link.id])).get(link.id)!;
     let fromSeq = Math.max(1, range.fromSeq ?? 1);
     let toSeq = Math.min(head.seq, range.toSeq ?? head.seq);
@@ -58,7 +54,7 @@ export class ExportService {
     if (range.to !== undefined) toSeq = Math.min(toSeq, (await this.#seqAtOrAfter(link.id, range.to + 1, head.seq)) - 1);
 
     const posts = link.posts.map((id) => topo.post(id)!);
-    yield JSON.stringify({
+    yield encodeExportLine({
       kind: 'header',
       format: EXPORT_FORMAT,
       linkId: link.id,
@@ -72,31 +68,28 @@ export class ExportService {
       serverKey: checkpoints.serverKey,
     });
     if (fromSeq > 1 && fromSeq <= toSeq) {
-      const before = await log.get(link.id, fromSeq - 1);
-      if (before) yield JSON.stringify({ kind: 'anchor', seq: before.seq, hash: before.hash });
+      const before = await log.stored(link.id, fromSeq - 1);
+      if (before) yield encodeExportLine({ kind: 'anchor', seq: before.seq, hash: before.hash });
     }
     // Keys registered before the range sign entries inside it.
-    const keySeqs = Object.values(await redis.hgetall(keys.linkKeys(link.id)))
-      .map(Number)
-      .filter((s) => s < fromSeq)
-      .sort((a, b) => a - b);
-    for (const seq of keySeqs) {
-      const entry = await log.get(link.id, seq);
-      if (entry) yield JSON.stringify({ kind: 'key', entry });
+    for (const seq of (await registry.linkKeySeqs(link.id)).filter((s) => s < fromSeq)) {
+      const entry = await log.stored(link.id, seq);
+      // As stored: the key.registered entry written with the key's first signed entry here, judged by the verifier.
+      if (entry) yield encodeExportLine({ kind: 'key', entry: entry as EntryOf<'key.registered'> });
     }
-    for (const cp of await checkpoints.between(link.id, fromSeq, toSeq)) yield JSON.stringify({ kind: 'checkpoint', checkpoint: cp });
+    for (const cp of await checkpoints.between(link.id, fromSeq, toSeq)) yield encodeExportLine({ kind: 'checkpoint', checkpoint: cp });
     let count = 0;
     let last: Entry | undefined;
     for (let after = fromSeq - 1; after < toSeq; ) {
       const page = await log.range(link.id, after, Math.min(1000, toSeq - after));
       if (page.length === 0) break;
       for (const entry of page) {
-        yield JSON.stringify({ kind: 'entry', entry });
+        yield encodeExportLine({ kind: 'entry', entry });
         count++;
         last = entry;
       }
       after = page[page.length - 1]!.seq;
     }
-    yield JSON.stringify({ kind: 'end', entries: count, last: last ? { seq: last.seq, hash: last.hash } : null });
+    yield encodeExportLine({ kind: 'end', entries: count, last: last ? { seq: last.seq, hash: last.hash } : null });
   }
 }

@@ -1,7 +1,6 @@
 import {
   AppError,
   ErrorCode,
-  canonicalize,
   type Entry,
   type HotlineReceiptRequest,
   type Link,
@@ -10,36 +9,24 @@ import {
   type ReceiptResult,
   type SendResult,
   type SyncResult,
-  HotlineSendRequest,
-  SyncRequest,
+  type HotlineSendRequest,
+  type SyncRequest,
 } from '@hotline/shared';
 import type { z } from 'zod';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
-import type { Keys } from '../store/keys.js';
-import { sha256Hex, toLinkHead, type LinkLog, type PostReceiptState, type ProjectionOp } from '../store/link-log.js';
+import { contentDigest, toLinkHead, type LinkLog, type ProjectionOp } from '../store/link-log.js';
+import type { PostReceiptState, ReceiptStore } from '../store/receipt-store.js';
 import type { Broadcaster } from './broadcaster.js';
 import type { CheckpointService } from './checkpoint-service.js';
 import type { SignatureService } from './signature-service.js';
 import type { PrecedenceService } from './precedence-service.js';
 
-export function contentDigest(content: unknown): string {
-  return sha256Hex(canonicalize(content)).slice(0, 32);
-}
-
-/** Resolves a link the principal may read, or throws NOT_FOUND / FORBIDDEN. */
-export function readableLink(topo: TopologyIndex, principal: Principal, linkId: string): Link {
-  const link = topo.link(linkId);
-  if (!link) throw new AppError(ErrorCode.NOT_FOUND, `unknown link "${linkId}"`);
-  if (!topo.canRead(principal, link)) throw new AppError(ErrorCode.FORBIDDEN, `link "${linkId}" is not yours`);
-  return link;
-}
-
 /** Hotline messages, receipts and sync: the use cases on top of the link log. */
 export class HotlineService {
   readonly #topo: TopologyIndex;
   readonly #log: LinkLog;
-  readonly #keys: Keys;
+  readonly #receipts: ReceiptStore;
   readonly #broadcast: Broadcaster;
   readonly #sigs: SignatureService;
   readonly #checkpoints: CheckpointService;
@@ -53,14 +40,14 @@ export class HotlineService {
     precedence: PrecedenceService;
     topo: TopologyIndex;
     log: LinkLog;
-    keys: Keys;
+    receipts: ReceiptStore;
     broadcaster: Broadcaster;
     signatures: SignatureService;
     checkpoints: CheckpointService;
   }) {
     this.#topo = deps.topo;
     this.#log = deps.log;
-    this.#keys = deps.keys;
+    this.#receipts = deps.receipts;
     this.#broadcast = deps.broadcaster;
     this.#sigs = deps.signatures;
     this.#checkpoints = deps.checkpoints;
@@ -69,7 +56,7 @@ export class HotlineService {
   }
 
   #writableLink(principal: Principal, linkId: string): Link {
-    const link = readableLink(this.#topo, principal, linkId);
+    const link = this.#topo.readableLink(principal, linkId);
     if (!this.#topo.canSend(principal, link)) {
       throw new AppError(ErrorCode.FORBIDDEN, `${principal.role}s cannot write on a hotline`);
     }
@@ -92,7 +79,7 @@ export class HotlineService {
     const actor = { userId: principal.userId, role: principal.role, postId };
     const rule = this.#precedence.rule(req.precedence, req.drill);
     let deadline: MessageDeadline | undefined;
-    const outcome = await this.#sigs.append(link.id, signing, actor, [], () => ({
+    const outcome = await this.#sigs.appendOnce(link.id, signing, actor, [], () => ({
       write: true,
       draft: {
         linkId: link.id,
@@ -103,7 +90,7 @@ export class HotlineService {
       },
       idempotency: { key: `m:${principal.userId}:${req.clientMsgId}`, digest },
       project: (entry) => {
-        const ops: ProjectionOp[] = [{ op: 'ZADD', key: this.#keys.messagesBy(link.id, postId), score: entry.seq, member: String(entry.seq) }];
+        const ops: ProjectionOp[] = [this.#receipts.messageSent(link.id, postId, entry.seq)];
         if (rule) {
           // Flash and immediate: the acknowledgement deadline is created with the message.
           const created = this.#precedence.create(entry as Entry & { type: 'message' }, link, rule);
@@ -154,43 +141,23 @@ export class HotlineService {
     }
     const signing = await this.#sigs.check(principal, kind === 'read' ? 'hotline:read' : 'hotline:delivered', req, req.sig);
     const actor = { userId: principal.userId, role: principal.role, postId };
-    const cursors = this.#keys.cursors(link.id);
-    const outcome = await this.#sigs.append<ReceiptResult>(
-      link.id,
-      signing,
-      actor,
-      [
-        { key: cursors, field: `delivered:${postId}` },
-        { key: cursors, field: `read:${postId}` },
-      ],
-      ({ values }) => {
-        const delivered = Number(values[0] ?? 0);
-        const read = Number(values[1] ?? 0);
-        const current = kind === 'read' ? read : Math.max(delivered, read);
-        if (req.uptoSeq <= current) return { write: false, result: { entry: null, uptoSeq: current } };
-        return {
-          write: true,
-          draft: {
-            linkId: link.id,
-            type: 'receipt',
-            actor,
-            drill: principal.drillOnly,
-            payload: { kind, postId, uptoSeq: req.uptoSeq, uptoHash: target.hash },
-          },
-          project: () => {
-            const ops: { op: 'HSET'; key: string; field: string; value: string }[] = [
-              { op: 'HSET', key: cursors, field: `${kind}:${postId}`, value: String(req.uptoSeq) },
-            ];
-            if (kind === 'read' && delivered < req.uptoSeq) {
-              ops.push({ op: 'HSET', key: cursors, field: `delivered:${postId}`, value: String(req.uptoSeq) });
-            }
-            return ops;
-          },
-          result: (entry) => ({ entry, uptoSeq: req.uptoSeq }),
-        };
-      },
-    );
-    if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate receipt');
+    const outcome = await this.#sigs.append<ReceiptResult>(link.id, signing, actor, this.#receipts.reads(link.id, postId), ({ values }) => {
+      const { delivered, read } = this.#receipts.decode(values);
+      const current = kind === 'read' ? read : Math.max(delivered, read);
+      if (req.uptoSeq <= current) return { write: false, result: { entry: null, uptoSeq: current } };
+      return {
+        write: true,
+        draft: {
+          linkId: link.id,
+          type: 'receipt',
+          actor,
+          drill: principal.drillOnly,
+          payload: { kind, postId, uptoSeq: req.uptoSeq, uptoHash: target.hash },
+        },
+        project: () => this.#receipts.advance(link.id, postId, kind, req.uptoSeq, delivered),
+        result: (entry) => ({ entry, uptoSeq: req.uptoSeq }),
+      };
+    });
     if (outcome.kind === 'appended') this.#broadcast.entry(outcome.entry);
     return outcome.result;
   }
@@ -202,7 +169,7 @@ export class HotlineService {
    */
   async sync(principal: Principal, req: z.output<typeof SyncRequest>): Promise<SyncResult> {
     const linkIds = Object.keys(req.cursors);
-    for (const id of linkIds) readableLink(this.#topo, principal, id);
+    for (const id of linkIds) this.#topo.readableLink(principal, id);
     const [heads, checkpoints] = await Promise.all([this.#log.heads(linkIds), this.#checkpoints.latest(linkIds)]);
     const entries: Entry[] = [];
     let hasMore = false;
@@ -232,7 +199,7 @@ export class HotlineService {
   /** Per link the caller may read: head, and each post's delivered/read cursors and unread message count. */
   async linkSummaries(principal: Principal): Promise<LinkSummary[]> {
     const links = this.#topo.readableLinkIds(principal).map((id) => this.#topo.link(id)!);
-    const [heads, receipts] = await Promise.all([this.#log.heads(links.map((l) => l.id)), this.#log.receiptState(links)]);
+    const [heads, receipts] = await Promise.all([this.#log.heads(links.map((l) => l.id)), this.#receipts.state(links)]);
     return links.map((l) => ({ linkId: l.id, head: toLinkHead(heads.get(l.id)!), posts: receipts.get(l.id)! }));
   }
 }

@@ -1,7 +1,9 @@
 import {
   AppError,
   ErrorCode,
+  alertPosts,
   makeAlertId,
+  makeLineCheckId,
   type Alert,
   type Entry,
   type EntryDraft,
@@ -16,12 +18,10 @@ import type { TopologyIndex } from '../domain/topology-index.js';
 import type { CloseLineCheckJobData } from '../escalation/jobs.js';
 import type { EscalationScheduler } from '../escalation/queue.js';
 import type { Logger } from '../log.js';
-import type { Keys } from '../store/keys.js';
-import type { LinkLog, ProjectionOp } from '../store/link-log.js';
-import type { RedisClient } from '../store/redis.js';
+import type { LineCheckStore } from '../store/linecheck-store.js';
+import type { LinkLog } from '../store/link-log.js';
 import type { AlertService } from './alert-service.js';
 import type { Broadcaster } from './broadcaster.js';
-import { readableLink } from './hotline-service.js';
 import type { PresenceService } from './presence-service.js';
 import type { SignatureService } from './signature-service.js';
 
@@ -39,8 +39,7 @@ import type { SignatureService } from './signature-service.js';
 export class LineCheckService {
   readonly #topo: TopologyIndex;
   readonly #log: LinkLog;
-  readonly #keys: Keys;
-  readonly #redis: RedisClient;
+  readonly #checks: LineCheckStore;
   readonly #scheduler: EscalationScheduler;
   readonly #sigs: SignatureService;
   readonly #alerts: AlertService;
@@ -52,8 +51,7 @@ export class LineCheckService {
   constructor(deps: {
     topo: TopologyIndex;
     log: LinkLog;
-    keys: Keys;
-    redis: RedisClient;
+    checks: LineCheckStore;
     scheduler: EscalationScheduler;
     signatures: SignatureService;
     alerts: AlertService;
@@ -65,8 +63,7 @@ export class LineCheckService {
   }) {
     this.#topo = deps.topo;
     this.#log = deps.log;
-    this.#keys = deps.keys;
-    this.#redis = deps.redis;
+    this.#checks = deps.checks;
     this.#scheduler = deps.scheduler;
     this.#sigs = deps.signatures;
     this.#alerts = deps.alerts;
@@ -84,16 +81,16 @@ export class LineCheckService {
   async tick(now = Date.now()): Promise<string[]> {
     const links = this.scheduledLinks;
     if (links.length === 0) return [];
-    const nexts = await Promise.all(links.map((l) => this.#redis.hget(this.#keys.lineCheckState(l.id), 'next')));
+    const nexts = await this.#checks.next(links.map((l) => l.id));
     const started: string[] = [];
     for (const [i, link] of links.entries()) {
-      const raw = nexts[i];
-      if (!raw) {
+      const next = nexts[i] ?? null;
+      if (next === null) {
         // First sight of this schedule: the first check is the next scheduled time from now.
-        await this.#redis.hsetnx(this.#keys.lineCheckState(link.id), 'next', String(nextSlotAfter(link.lineCheck!, now)));
+        await this.#checks.initNext(link.id, nextSlotAfter(link.lineCheck!, now));
         continue;
       }
-      if (Number(raw) <= now) {
+      if (next <= now) {
         const id = await this.#start(link, now);
         if (id) started.push(id);
       }
@@ -104,15 +101,15 @@ export class LineCheckService {
   async #start(link: Link, now: number): Promise<string | null> {
     const schedule = link.lineCheck!;
     let check: LineCheck | undefined;
-    const outcome = await this.#log.append<null>(link.id, [{ key: this.#keys.lineCheckState(link.id), field: 'next' }], ({ values }) => {
-      const next = Number(values[0] ?? 0);
-      if (!next || next > now) return { write: false, result: null }; // another node claimed it
+    const outcome = await this.#log.appendOnce<null>(link.id, [this.#checks.readNext(link.id)], ({ values }) => {
+      const next = this.#checks.decodeNext(values[0] ?? null);
+      if (next === null || next > now) return { write: false, result: null }; // another node claimed it
       const slot = Math.max(next, latestSlotAtOrBefore(schedule, now));
       const missedSlots = slotsBetween(schedule, next, slot);
       return {
         write: true,
         draft: ({ seq, ts }): EntryDraft => {
-          const checkId = `LC-${link.id}-${slot}`;
+          const checkId = makeLineCheckId(link.id, slot);
           const late = missedSlots > 0 || ts - slot > this.#lateAfterMs;
           check = {
             checkId,
@@ -141,10 +138,7 @@ export class LineCheckService {
         idempotency: { key: `lc:${slot}`, digest: String(slot) },
         project: (entry) => {
           check!.startedHash = entry.hash;
-          return [
-            { op: 'HSET', key: this.#keys.lineCheckState(link.id), field: 'next', value: String(nextSlotAfter(schedule, Math.max(now, entry.ts))) },
-            ...this.#write(check!, true),
-          ];
+          return [this.#checks.writeNext(link.id, nextSlotAfter(schedule, Math.max(now, entry.ts))), ...this.#checks.write(check!, { created: true })];
         },
         result: () => null,
       };
@@ -156,15 +150,9 @@ export class LineCheckService {
     return check.checkId;
   }
 
-  #write(check: LineCheck, created = false): ProjectionOp[] {
-    const ops: ProjectionOp[] = [{ op: 'HSET', key: this.#keys.lineChecks(check.linkId), field: check.checkId, value: JSON.stringify(check) }];
-    if (created) ops.push({ op: 'ZADD', key: this.#keys.lineChecksByTime(check.linkId), score: check.startedAt, member: check.checkId });
-    return ops;
-  }
-
   /** linecheck:answer: an operator answers a check for their post, within its window. */
   async answer(principal: Principal, req: LineCheckAnswerRequest): Promise<LineCheckAnswerResult> {
-    const link = readableLink(this.#topo, principal, req.linkId);
+    const link = this.#topo.readableLink(principal, req.linkId);
     if (!this.#topo.canSend(principal, link)) throw new AppError(ErrorCode.FORBIDDEN, 'only the operators of the two posts answer line checks');
     if (req.sig && req.quotedHash === undefined) throw new AppError(ErrorCode.VALIDATION_FAILED, 'a signed answer quotes the hash of the check');
     const postId = principal.postId!;
@@ -175,9 +163,9 @@ export class LineCheckService {
       link.id,
       signing,
       actor,
-      [{ key: this.#keys.lineChecks(link.id), field: req.checkId }],
+      [this.#checks.read(link.id, req.checkId)],
       ({ values }) => {
-        const check = values[0] ? (JSON.parse(values[0]) as LineCheck) : null;
+        const check = this.#checks.decode(values[0] ?? null);
         if (!check) throw new AppError(ErrorCode.NOT_FOUND, `no line check ${req.checkId} on ${link.id}`);
         if (req.quotedHash !== undefined && req.quotedHash !== check.startedHash) {
           throw new AppError(ErrorCode.CONFLICT, 'quotedHash is not the hash of this check', { details: { hash: check.startedHash } });
@@ -197,13 +185,12 @@ export class LineCheckService {
           },
           project: (entry) => {
             next = { ...check, answers: { ...check.answers, [postId]: { at: entry.ts, userId: principal.userId, seq: entry.seq } } };
-            return this.#write(next);
+            return this.#checks.write(next);
           },
           result: (entry) => ({ entry, check: next! }),
         };
       },
     );
-    if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate');
     if (outcome.kind === 'appended') this.#broadcast.entry(outcome.entry);
     return outcome.result;
   }
@@ -215,9 +202,8 @@ export class LineCheckService {
   async close(job: CloseLineCheckJobData): Promise<{ missed: string[]; alertId: string | null } | null> {
     const link = this.#topo.link(job.linkId);
     if (!link) throw new AppError(ErrorCode.NOT_FOUND, `unknown link ${job.linkId}`);
-    const current = await this.#redis.hget(this.#keys.lineChecks(link.id), job.checkId);
-    if (!current) throw new AppError(ErrorCode.NOT_FOUND, `no line check ${job.checkId}`);
-    const pre = JSON.parse(current) as LineCheck;
+    const pre = await this.#checks.get(link.id, job.checkId);
+    if (!pre) throw new AppError(ErrorCode.NOT_FOUND, `no line check ${job.checkId}`);
     const missedNow = pre.posts.filter((p) => !pre.answers[p]);
     // The line-fault alert's counterpart is the post that did not answer (the first, if neither did).
     const counterpart = missedNow[0] ?? pre.posts[1]!;
@@ -228,9 +214,9 @@ export class LineCheckService {
     let closed: LineCheck | undefined;
     const outcome = await this.#log.append<{ missed: string[]; alertId: string | null } | null>(
       link.id,
-      [{ key: this.#keys.lineChecks(link.id), field: job.checkId }],
+      [this.#checks.read(link.id, job.checkId)],
       ({ head, values }) => {
-        const check = values[0] ? (JSON.parse(values[0]) as LineCheck) : null;
+        const check = this.#checks.decode(values[0] ?? null);
         if (!check || check.state === 'closed') return { write: false, result: null };
         const answered = check.posts.filter((p) => check.answers[p]);
         const missed = check.posts.filter((p) => !check.answers[p]);
@@ -243,33 +229,31 @@ export class LineCheckService {
         });
         if (missed.length === 0) {
           closed = { ...check, state: 'closed', missed: [] };
-          return { write: true, draft: closedDraft(null), project: () => this.#write(closed!), result: () => ({ missed, alertId: null }) };
+          return { write: true, draft: closedDraft(null), project: () => this.#checks.write(closed!), result: () => ({ missed, alertId: null }) };
         }
         // linecheck.closed at head+1, the line-fault alert.raised at head+2, in one append.
         const alertId = makeAlertId(link.id, head.seq + 2);
         closed = { ...check, state: 'closed', missed, alertId };
-        const raiser = missed.length === 1 ? link.posts.find((p) => p !== missed[0])! : link.posts[0];
         const names = missed.map((p) => this.#topo.post(p)?.name ?? p).join(' and ');
         return {
           write: true,
           prelude: [closedDraft(alertId)],
-          draft: (slot) => {
-            const built = this.#alerts.systemAlert({
+          draft: (slot) =>
+            this.#alerts.systemAlertDraft({
               linkId: link.id,
               slot,
-              raiserPostId: raiser,
-              counterpartPostId: missed.length === 1 ? missed[0]! : link.posts[1],
               kind: 'line-fault',
               severity: 2,
               description: `Line check ${new Date(check.slotAt).toISOString()} not answered by ${names}`,
               policyId,
               counterpartOnline: missed.length === 1 ? counterpartOnline : false,
               lineCheckId: check.checkId,
-            });
-            alert = built.alert;
-            return built.draft;
+            }),
+          project: (entry: Entry) => {
+            const raised = this.#alerts.raised(entry, alertPosts(link.posts, null, missed));
+            alert = raised.alert;
+            return [...this.#checks.write(closed!), ...raised.ops];
           },
-          project: (entry: Entry) => [...this.#write(closed!), ...this.#alerts.raisedProjection(alert!, entry)],
           result: () => ({ missed, alertId }),
         };
       },
@@ -282,10 +266,7 @@ export class LineCheckService {
   }
 
   /** Line checks of a link started in [from, to]. */
-  async between(linkId: string, from: number, to: number): Promise<LineCheck[]> {
-    const ids = await this.#redis.zrangebyscore(this.#keys.lineChecksByTime(linkId), from, to);
-    if (ids.length === 0) return [];
-    const raws = await this.#redis.hmget(this.#keys.lineChecks(linkId), ...ids);
-    return raws.flatMap((r) => (r ? [JSON.parse(r) as LineCheck] : []));
+  between(linkId: string, from: number, to: number): Promise<LineCheck[]> {
+    return this.#checks.between(linkId, from, to);
   }
 }

@@ -10,15 +10,15 @@ import {
   type MessageDeadline,
   type Precedence,
 } from '@hotline/shared';
+import { foldDeadline } from '../domain/deadline-fold.js';
 import { planStep } from '../domain/escalation-plan.js';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { EscalationScheduler } from '../escalation/queue.js';
 import type { Logger } from '../log.js';
-import type { RedisDeadlineStore } from '../store/deadline-store.js';
+import type { DeadlineStore } from '../store/deadline-store.js';
 import type { LinkLog, ProjectionOp } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
-import { readableLink } from './hotline-service.js';
 import type { SignatureService } from './signature-service.js';
 
 /**
@@ -29,7 +29,7 @@ import type { SignatureService } from './signature-service.js';
 export class PrecedenceService {
   readonly #topo: TopologyIndex;
   readonly #log: LinkLog;
-  readonly #deadlines: RedisDeadlineStore;
+  readonly #deadlines: DeadlineStore;
   readonly #scheduler: EscalationScheduler;
   readonly #sigs: SignatureService;
   readonly #broadcast: Broadcaster;
@@ -41,7 +41,7 @@ export class PrecedenceService {
     onAcknowledged?: (deadline: MessageDeadline) => void;
     topo: TopologyIndex;
     log: LinkLog;
-    deadlines: RedisDeadlineStore;
+    deadlines: DeadlineStore;
     scheduler: EscalationScheduler;
     signatures: SignatureService;
     broadcaster: Broadcaster;
@@ -108,7 +108,7 @@ export class PrecedenceService {
    * quotes the message's hash. Repeating it changes nothing.
    */
   async ack(principal: Principal, req: HotlineAckRequest): Promise<MessageAckResult> {
-    const link = readableLink(this.#topo, principal, req.linkId);
+    const link = this.#topo.readableLink(principal, req.linkId);
     const message = await this.#log.get(link.id, req.seq);
     if (!message) throw new AppError(ErrorCode.NOT_FOUND, `link "${link.id}" has no entry ${req.seq}`);
     if (message.type !== 'message') throw new AppError(ErrorCode.CONFLICT, `entry ${req.seq} is a ${message.type}, not a message`);
@@ -131,7 +131,7 @@ export class PrecedenceService {
     const actor = { userId: principal.userId, role: principal.role, postId };
     let next: MessageDeadline | undefined;
     const outcome = await this.#sigs.append<MessageAckResult>(link.id, signing, actor, [this.#deadlines.read(link.id, id)], ({ values }) => {
-      const deadline = values[0] ? (JSON.parse(values[0]) as MessageDeadline) : null;
+      const deadline = this.#deadlines.decode(values[0] ?? null);
       if (!deadline) {
         throw new AppError(ErrorCode.CONFLICT, `message ${req.seq} is ${message.payload.precedence}: only flash and immediate messages are acknowledged`);
       }
@@ -146,13 +146,12 @@ export class PrecedenceService {
           payload: { kind: 'ack', postId, uptoSeq: message.seq, uptoHash: message.hash },
         },
         project: (entry) => {
-          next = { ...deadline, state: 'acknowledged', acknowledgedAt: entry.ts, acknowledgedBy: actor, ackSeq: entry.seq, nextEscalationAt: null, updatedSeq: entry.seq };
+          next = foldDeadline(deadline, entry);
           return this.#deadlines.write(next);
         },
         result: (entry) => ({ entry, deadline: next! }),
       };
     });
-    if (outcome.kind === 'duplicate') throw new AppError(ErrorCode.INTERNAL, 'unexpected duplicate');
     if (outcome.kind === 'appended') {
       this.#broadcast.entry(outcome.entry);
       if (next) this.#onAcknowledged?.(next);

@@ -2,7 +2,6 @@ import { AppError, ErrorCode, incidentReport, type Alert, type IncidentReport } 
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { AlertStore } from '../store/alert-store.js';
-import { readableLink } from './hotline-service.js';
 
 /** Incident reports from the alert state kept beside each log (the same figures an export gives offline). */
 export class ReportService {
@@ -10,7 +9,7 @@ export class ReportService {
 
   async incidents(principal: Principal, query: { from: number; to: number; link?: string | undefined }): Promise<IncidentReport> {
     if (principal.role === 'operator') throw new AppError(ErrorCode.FORBIDDEN, 'reports are for monitors, commanders and admins');
-    const linkIds = query.link ? [readableLink(this.deps.topo, principal, query.link).id] : [...this.deps.topo.readableLinkIds(principal)];
+    const linkIds = query.link ? [this.deps.topo.readableLink(principal, query.link).id] : [...this.deps.topo.readableLinkIds(principal)];
     const alerts: Alert[] = [];
     for (const id of linkIds) {
       // Page through the alerts raised since `from`, newest first, until past the period.

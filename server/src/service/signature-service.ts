@@ -4,15 +4,24 @@ import {
   ErrorCode,
   fromBase64Url,
   signingInput,
+  type Entry,
   type EntryDraft,
   type KeyRegisterResult,
   type Sig,
   type SignedAct,
 } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
-import type { Keys } from '../store/keys.js';
 import type { KeyRecord, KeyRegistry } from '../store/key-registry.js';
-import type { AppendOutcome, AppendPlan, FieldRead, LinkLog, Snapshot } from '../store/link-log.js';
+import type {
+  AppendOutcome,
+  AppendPlan,
+  EntrySlot,
+  FieldRead,
+  IdempotentAppendOutcome,
+  IdempotentAppendPlan,
+  LinkLog,
+  Snapshot,
+} from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
 
 /** keyId of an SPKI public key: the first 16 bytes of its SHA-256, hex. */
@@ -54,16 +63,14 @@ const badSignature = (reason: string, message: string) => new AppError(ErrorCode
 export class SignatureService {
   readonly #registry: KeyRegistry;
   readonly #log: LinkLog;
-  readonly #keys: Keys;
   readonly #broadcast: Broadcaster;
   readonly required: boolean;
   readonly #imported = new Map<string, { record: KeyRecord; key: KeyObject }>();
   readonly #onLink = new Set<string>();
 
-  constructor(deps: { registry: KeyRegistry; log: LinkLog; keys: Keys; broadcaster: Broadcaster; required: boolean }) {
+  constructor(deps: { registry: KeyRegistry; log: LinkLog; broadcaster: Broadcaster; required: boolean }) {
     this.#registry = deps.registry;
     this.#log = deps.log;
-    this.#keys = deps.keys;
     this.#broadcast = deps.broadcaster;
     this.required = deps.required;
   }
@@ -128,54 +135,79 @@ export class SignatureService {
    * on the entry, and, when the key is new on this link, its key.registered entry just before it in the
    * same atomic step. Nothing is written (no key entry either) when the plan writes nothing or throws.
    */
-  append<R>(
+  append<R>(linkId: string, signing: Signing | null, actor: EntryDraft['actor'], reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>> {
+    if (!signing) return this.#log.append(linkId, reads, plan);
+    const known = this.#known(linkId, signing);
+    return this.#log.append(linkId, this.#reads(linkId, signing, reads, known), (snapshot) => this.#signed(linkId, signing, actor, reads.length, known, snapshot, plan)).then((o) => this.#appended(linkId, signing, o));
+  }
+
+  /** Like append, at most once per idempotency key (LinkLog.appendOnce). */
+  appendOnce<R>(
     linkId: string,
     signing: Signing | null,
     actor: EntryDraft['actor'],
     reads: FieldRead[],
-    plan: (snapshot: Snapshot) => AppendPlan<R>,
-  ): Promise<AppendOutcome<R>> {
-    if (!signing) return this.#log.append(linkId, reads, plan);
-    const marker = `${linkId}/${signing.record.keyId}`;
-    const known = this.#onLink.has(marker);
-    const allReads = known ? reads : [...reads, { key: this.#keys.linkKeys(linkId), field: signing.record.keyId }];
-    return this.#log
-      .append<R>(linkId, allReads, (snapshot) => {
-        const decided = plan({ head: snapshot.head, values: snapshot.values.slice(0, reads.length) });
-        if (!decided.write) return decided;
-        const onLink = known || snapshot.values[reads.length] != null;
-        const draft = decided.draft;
-        const record = signing.record;
-        return {
-          ...decided,
-          draft: typeof draft === 'function' ? (slot) => ({ ...draft(slot), sig: signing.sig }) : { ...draft, sig: signing.sig },
-          prelude: onLink
-            ? decided.prelude
-            : [
-                {
-                  linkId,
-                  type: 'key.registered',
-                  actor,
-                  // A key used by a drill session is exercise traffic like everything it signs.
-                  drill: signing.drill,
-                  payload: { keyId: record.keyId, alg: 'ES256', publicKey: record.publicKey, validFrom: record.validFrom, validUntil: record.validUntil },
-                  sig: { keyId: record.keyId, value: record.proof },
-                },
-                ...(decided.prelude ?? []),
-              ],
-          project: (entry, prelude) => [
-            ...(decided.project?.(entry, prelude) ?? []),
-            ...(onLink ? [] : [{ op: 'HSET' as const, key: this.#keys.linkKeys(linkId), field: record.keyId, value: String(prelude[0]!.seq) }]),
+    plan: (snapshot: Snapshot) => IdempotentAppendPlan<R>,
+  ): Promise<IdempotentAppendOutcome<R>> {
+    if (!signing) return this.#log.appendOnce(linkId, reads, plan);
+    const known = this.#known(linkId, signing);
+    return this.#log.appendOnce(linkId, this.#reads(linkId, signing, reads, known), (snapshot) => this.#signed(linkId, signing, actor, reads.length, known, snapshot, plan)).then((o) => this.#appended(linkId, signing, o));
+  }
+
+  /** Whether this node knows the key to be on the link's record already (then it is not read again). */
+  #known(linkId: string, signing: Signing): boolean {
+    return this.#onLink.has(`${linkId}/${signing.record.keyId}`);
+  }
+
+  #reads(linkId: string, signing: Signing, reads: FieldRead[], known: boolean): FieldRead[] {
+    return known ? reads : [...reads, this.#registry.readOnLink(linkId, signing.record.keyId)];
+  }
+
+  /** The plan's decision with the signature added, and the key's registration before it if the key is new on the link. */
+  #signed<P extends AppendPlan<R> | IdempotentAppendPlan<R>, R>(
+    linkId: string,
+    signing: Signing,
+    actor: EntryDraft['actor'],
+    ownReads: number,
+    known: boolean,
+    snapshot: Snapshot,
+    plan: (snapshot: Snapshot) => P,
+  ): P {
+    const decided = plan({ head: snapshot.head, values: snapshot.values.slice(0, ownReads) });
+    if (!decided.write) return decided;
+    const onLink = known || snapshot.values[ownReads] != null;
+    const draft = decided.draft;
+    const record = signing.record;
+    return {
+      ...decided,
+      draft: typeof draft === 'function' ? (slot: EntrySlot) => ({ ...draft(slot), sig: signing.sig }) : { ...draft, sig: signing.sig },
+      prelude: onLink
+        ? decided.prelude
+        : [
+            {
+              linkId,
+              type: 'key.registered',
+              actor,
+              // A key used by a drill session is exercise traffic like everything it signs.
+              drill: signing.drill,
+              payload: { keyId: record.keyId, alg: 'ES256', publicKey: record.publicKey, validFrom: record.validFrom, validUntil: record.validUntil },
+              sig: { keyId: record.keyId, value: record.proof },
+            },
+            ...(decided.prelude ?? []),
           ],
-        };
-      })
-      .then((outcome) => {
-        if (outcome.kind === 'appended') {
-          for (const e of outcome.prelude) this.#broadcast.entry(e);
-          this.#onLink.add(marker);
-        }
-        return outcome;
-      });
+      project: (entry: Entry, prelude: Entry[]) => [
+        ...(decided.project?.(entry, prelude) ?? []),
+        ...(onLink ? [] : [this.#registry.onLink(linkId, record.keyId, prelude[0]!.seq)]),
+      ],
+    };
+  }
+
+  #appended<O extends IdempotentAppendOutcome<unknown>>(linkId: string, signing: Signing, outcome: O): O {
+    if (outcome.kind === 'appended') {
+      for (const e of outcome.prelude) this.#broadcast.entry(e);
+      this.#onLink.add(`${linkId}/${signing.record.keyId}`);
+    }
+    return outcome;
   }
 }
 

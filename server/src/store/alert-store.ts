@@ -1,4 +1,5 @@
-import type { Alert } from '@hotline/shared';
+import { Alert } from '@hotline/shared';
+import { decodeStored } from './decode.js';
 import type { Keys } from './keys.js';
 import type { FieldRead, ProjectionOp } from './link-log.js';
 import type { RedisClient } from './redis.js';
@@ -6,15 +7,18 @@ import type { RedisClient } from './redis.js';
 /**
  * The alert projection kept beside each link log: the current state of every alert, the alerts still
  * active, and the open ones by next escalation time. Written only through link-log appends (the ops
- * below), so it can never disagree with the log; read here.
+ * below, in the same atomic step as the entry that changed the alert), so it can never disagree with
+ * the log; read here, each value checked against the shared schema.
  */
 export interface AlertStore {
   /** The snapshot read that goes with an append touching this alert. */
   read(linkId: string, alertId: string): FieldRead;
+  /** The alert from a snapshot value (null when absent). */
+  decode(raw: string | null): Alert | null;
   /** Projection writes for an alert after an entry changed it. */
   write(alert: Alert, options?: { raised?: boolean }): ProjectionOp[];
   get(linkId: string, alertId: string): Promise<Alert | null>;
-  /** Alerts of a link raised at or after `since`, newest first, at most `limit`. */
+  /** Alerts of a link raised at or after `since` (only open or acknowledged ones with `activeOnly`), newest first, at most `limit`. */
   list(linkId: string, options: { since?: number; activeOnly?: boolean; limit: number }): Promise<Alert[]>;
   /** Open alerts whose next escalation was due at or before `dueBefore`. */
   overdue(linkId: string, dueBefore: number, limit: number): Promise<Alert[]>;
@@ -28,6 +32,10 @@ export class RedisAlertStore implements AlertStore {
 
   read(linkId: string, alertId: string): FieldRead {
     return { key: this.keys.alerts(linkId), field: alertId };
+  }
+
+  decode(raw: string | null): Alert | null {
+    return raw === null ? null : decodeStored(Alert, raw, 'alert');
   }
 
   write(alert: Alert, options: { raised?: boolean } = {}): ProjectionOp[] {
@@ -49,14 +57,13 @@ export class RedisAlertStore implements AlertStore {
   }
 
   async get(linkId: string, alertId: string): Promise<Alert | null> {
-    const raw = await this.redis.hget(this.keys.alerts(linkId), alertId);
-    return raw ? (JSON.parse(raw) as Alert) : null;
+    return this.decode(await this.redis.hget(this.keys.alerts(linkId), alertId));
   }
 
   async #many(linkId: string, ids: string[]): Promise<Alert[]> {
     if (ids.length === 0) return [];
     const raws = await this.redis.hmget(this.keys.alerts(linkId), ...ids);
-    return raws.flatMap((r) => (r ? [JSON.parse(r) as Alert] : []));
+    return raws.flatMap((r) => (r ? [this.decode(r)!] : []));
   }
 
   async list(linkId: string, options: { since?: number; activeOnly?: boolean; limit: number }): Promise<Alert[]> {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Escalation } from '@hotline/shared';
+import { Escalation } from '@hotline/shared';
+import { decodeStored } from './decode.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
@@ -8,7 +9,8 @@ const MARK_READ_LUA = readFileSync(new URL('./lua/markInboxRead-1.lua', import.m
 
 /**
  * Each user's escalation inbox: what reached them, in arrival order (positions 1, 2, 3 …), and how far
- * they have read.
+ * they have read. Adding and marking read are each one atomic script; values read are checked against
+ * the shared schema.
  */
 export interface InboxStore {
   /** Adds an escalation once per (alert or message, step); returns its position and whether it is new. */
@@ -51,7 +53,7 @@ export class RedisInboxStore implements InboxStore {
     const members = await this.#redis.zrangebyscore(this.#keys.inbox(userId), `(${afterPosition}`, '+inf', 'LIMIT', 0, limit);
     if (members.length === 0) return [];
     const raws = await this.#redis.hmget(this.#keys.inboxData(userId), ...members);
-    return raws.flatMap((r) => (r ? [JSON.parse(r) as Escalation] : []));
+    return raws.flatMap((r) => (r ? [decodeStored(Escalation, r, 'escalation')] : []));
   }
 
   async state(userId: string): Promise<{ readUpto: number; last: number }> {

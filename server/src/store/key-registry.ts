@@ -1,27 +1,41 @@
+import { KeyId, Timestamp } from '@hotline/shared';
+import { z } from 'zod';
+import { decodeStored } from './decode.js';
 import type { Keys } from './keys.js';
+import type { FieldRead, ProjectionOp } from './link-log.js';
 import type { RedisClient } from './redis.js';
 
-/** A user's registered signing key. */
-export interface KeyRecord {
-  keyId: string;
-  userId: string;
-  alg: 'ES256';
+/** A user's registered signing key (server-side; the record carries it as a key.registered entry). */
+export const KeyRecord = z.object({
+  keyId: KeyId,
+  userId: z.string(),
+  alg: z.literal('ES256'),
   /** base64url SPKI */
-  publicKey: string;
-  validFrom: number;
-  validUntil: number;
+  publicKey: z.string(),
+  validFrom: Timestamp,
+  validUntil: Timestamp,
   /** The key's own signature of its registration (proof of possession). */
-  proof: string;
-}
+  proof: z.string(),
+});
+export type KeyRecord = z.infer<typeof KeyRecord>;
 
 /**
- * Which key belongs to which user, from when to when. The authoritative copy for the server's checks;
- * the record itself carries a key.registered entry in every link log the key signs on.
+ * Which key belongs to which user, from when to when, and on which link logs each key is registered.
+ * The user's keys are the authoritative copy for the server's checks; the record itself carries a
+ * key.registered entry in every link log the key signs on, written in the same atomic step as the
+ * first entry it signs there (with the `onLink` write below), so a key is on a link's record exactly
+ * when this says so.
  */
 export interface KeyRegistry {
   /** Stores a key; registering the same key again keeps the first record. Returns the stored record. */
   register(record: KeyRecord): Promise<KeyRecord>;
   get(userId: string, keyId: string): Promise<KeyRecord | null>;
+  /** The snapshot read that says whether a key is registered on a link (non-null: it is). */
+  readOnLink(linkId: string, keyId: string): FieldRead;
+  /** The projection write recording that the entry at `seq` registered the key on the link. */
+  onLink(linkId: string, keyId: string, seq: number): ProjectionOp;
+  /** Seqs of the key.registered entries of a link, ascending. */
+  linkKeySeqs(linkId: string): Promise<number[]>;
 }
 
 export class RedisKeyRegistry implements KeyRegistry {
@@ -34,11 +48,27 @@ export class RedisKeyRegistry implements KeyRegistry {
     const key = this.keys.userKeys(record.userId);
     const created = await this.redis.hsetnx(key, record.keyId, JSON.stringify(record));
     if (created === 1) return record;
-    return (await this.get(record.userId, record.keyId))!;
+    const stored = await this.get(record.userId, record.keyId);
+    if (!stored) throw new Error(`key ${record.keyId} of ${record.userId} vanished right after it was found registered`);
+    return stored;
   }
 
   async get(userId: string, keyId: string): Promise<KeyRecord | null> {
     const raw = await this.redis.hget(this.keys.userKeys(userId), keyId);
-    return raw ? (JSON.parse(raw) as KeyRecord) : null;
+    return raw ? decodeStored(KeyRecord, raw, 'signing key') : null;
+  }
+
+  readOnLink(linkId: string, keyId: string): FieldRead {
+    return { key: this.keys.linkKeys(linkId), field: keyId };
+  }
+
+  onLink(linkId: string, keyId: string, seq: number): ProjectionOp {
+    return { op: 'HSET', key: this.keys.linkKeys(linkId), field: keyId, value: String(seq) };
+  }
+
+  async linkKeySeqs(linkId: string): Promise<number[]> {
+    return Object.values(await this.redis.hgetall(this.keys.linkKeys(linkId)))
+      .map(Number)
+      .sort((a, b) => a - b);
   }
 }

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { AlertId, AlertKind, ClientId, Hash, KeyId, LinkId, Location, Precedence, Seq, Sig, Timestamp } from './scalars.js';
+import { Id, Role, Severity } from './topology.js';
+
+/**
+ * Link-log entries: one schema per entry type, their payloads, and the draft a service hands the store
+ * before it assigns seq, ts and hashes. docs/protocol.md describes each in prose.
+ */
+
+export const Actor = z.object({
+  userId: Id,
+  /** "system" for entries the server writes itself (escalations, line checks). */
+  role: z.union([Role, z.literal('system')]),
+  /** The post the action was taken for: the operator's own post, or the post a commander acts for. */
+  postId: Id.nullable(),
+});
+export type Actor = z.infer<typeof Actor>;
+
+export const MessagePayload = z.object({
+  clientMsgId: ClientId,
+  text: z.string(),
+  precedence: Precedence,
+});
+
+export const ReceiptPayload = z.object({
+  /** delivered: reached a console of the post; read: seen by an operator of the post; ack: a flash or
+   * immediate message acknowledged by the counterpart (uptoSeq is that message). */
+  kind: z.enum(['delivered', 'read', 'ack']),
+  /** The post whose consoles delivered or read. */
+  postId: Id,
+  uptoSeq: Seq,
+  /** The hash of the entry at uptoSeq, so what was received can never be disputed. */
+  uptoHash: Hash,
+});
+
+export const MessageEscalatedPayload = z.object({
+  /** The message deadline escalated: MSG-<linkId>-<seq>. */
+  deadlineId: z.string(),
+  messageSeq: Seq,
+  step: z.number().int().min(1),
+  level: z.number().int().min(1),
+  repeat: z.boolean(),
+  dueAt: Timestamp,
+  targets: z.array(Id),
+  targetKinds: z.array(z.string()),
+  nextEscalationAt: Timestamp.nullable(),
+});
+
+export const LineCheckStartedPayload = z.object({
+  checkId: z.string(),
+  /** The scheduled time this check is for. */
+  slotAt: Timestamp,
+  /** Started after its time (the service was down): one check stands for all the times missed. */
+  late: z.boolean(),
+  /** Scheduled times that passed without a check (during an outage), not counting this one. */
+  missedSlots: z.number().int().min(0),
+  windowEndsAt: Timestamp,
+  posts: z.array(Id),
+});
+
+export const LineCheckAnsweredPayload = z.object({
+  checkId: z.string(),
+  postId: Id,
+  /** The hash of the linecheck.started entry answered. */
+  quotedHash: Hash,
+});
+
+export const LineCheckClosedPayload = z.object({
+  checkId: z.string(),
+  answered: z.array(Id),
+  missed: z.array(Id),
+  /** The line-fault alert raised for the posts that did not answer. */
+  alertId: z.string().nullable(),
+});
+
+export const AlertRaisedPayload = z.object({
+  alertId: AlertId,
+  clientAlertId: ClientId,
+  kind: AlertKind,
+  severity: Severity,
+  description: z.string(),
+  location: Location.optional(),
+  occurredAt: Timestamp.optional(),
+  policyId: Id,
+  /** The counterpart post had nobody online at the raise. */
+  counterpartOnline: z.boolean(),
+  /** When the first escalation is due, or null if the policy never escalates. */
+  nextEscalationAt: Timestamp.nullable(),
+  /** Line-fault alerts: the unanswered line check. */
+  lineCheckId: z.string().optional(),
+});
+
+export const AlertTransitionPayload = z.object({
+  alertId: AlertId,
+  /** Free text: an acknowledgement note, a comment, a resolution, or a reason for cancelling. */
+  text: z.string().optional(),
+  /** Acknowledgements: the hash of the alert.raised entry acknowledged. */
+  quotedHash: Hash.optional(),
+  /** Comments: their idempotency key. */
+  clientCommentId: ClientId.optional(),
+});
+
+export const KeyRegisteredPayload = z.object({
+  keyId: KeyId,
+  alg: z.literal('ES256'),
+  /** base64url SPKI of the ECDSA P-256 public key */
+  publicKey: z.string(),
+  /** The key signs for its user from validFrom to validUntil (ms since the epoch). */
+  validFrom: Timestamp,
+  validUntil: Timestamp,
+});
+
+export const AlertEscalatedPayload = z.object({
+  alertId: AlertId,
+  /** 1, 2, 3 ... counting every escalation of the alert, repeats included. */
+  step: z.number().int().min(1),
+  /** The policy level (1-based) whose targets were notified; repeats reuse the last level. */
+  level: z.number().int().min(1),
+  repeat: z.boolean(),
+  /** When this step was due. */
+  dueAt: Timestamp,
+  /** The user ids notified. */
+  targets: z.array(Id),
+  targetKinds: z.array(z.string()),
+  reason: z.enum(['timeout', 'counterpart-offline']),
+  nextEscalationAt: Timestamp.nullable(),
+});
+
+const entryBase = {
+  linkId: LinkId,
+  seq: Seq,
+  /** Server time of the append, ms since the epoch; never earlier than the previous entry's. */
+  ts: Timestamp,
+  actor: Actor,
+  /** Exercise traffic: shown as EXERCISE everywhere, never as a real incident. */
+  drill: z.boolean(),
+  prevHash: Hash,
+  hash: Hash,
+  /** The acting client's signature of the action (see shared/src/signing.ts); absent on server entries. */
+  sig: Sig.optional(),
+};
+
+export const Entry = z.discriminatedUnion('type', [
+  z.object({ ...entryBase, type: z.literal('message'), payload: MessagePayload }),
+  z.object({ ...entryBase, type: z.literal('receipt'), payload: ReceiptPayload }),
+  z.object({ ...entryBase, type: z.literal('alert.raised'), payload: AlertRaisedPayload }),
+  z.object({ ...entryBase, type: z.literal('alert.acknowledged'), payload: AlertTransitionPayload }),
+  z.object({ ...entryBase, type: z.literal('alert.commented'), payload: AlertTransitionPayload }),
+  z.object({ ...entryBase, type: z.literal('alert.resolved'), payload: AlertTransitionPayload }),
+  z.object({ ...entryBase, type: z.literal('alert.cancelled'), payload: AlertTransitionPayload }),
+  z.object({ ...entryBase, type: z.literal('alert.escalated'), payload: AlertEscalatedPayload }),
+  z.object({ ...entryBase, type: z.literal('key.registered'), payload: KeyRegisteredPayload }),
+  z.object({ ...entryBase, type: z.literal('message.escalated'), payload: MessageEscalatedPayload }),
+  z.object({ ...entryBase, type: z.literal('linecheck.started'), payload: LineCheckStartedPayload }),
+  z.object({ ...entryBase, type: z.literal('linecheck.answered'), payload: LineCheckAnsweredPayload }),
+  z.object({ ...entryBase, type: z.literal('linecheck.closed'), payload: LineCheckClosedPayload }),
+]);
+export type Entry = z.infer<typeof Entry>;
+export type EntryType = Entry['type'];
+export type EntryOf<T extends EntryType> = Extract<Entry, { type: T }>;
+
+/** An entry before the store assigns seq, ts, prevHash and hash. */
+export type EntryDraft = Entry extends infer E
+  ? E extends Entry
+    ? Omit<E, 'seq' | 'ts' | 'prevHash' | 'hash'>
+    : never
+  : never;

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { AlertId, AlertKind, AlertState, ClientId, Cursor, Hash, LinkId, Location, Precedence, Seq, Sig, Timestamp, text } from './scalars.js';
+import { LIMITS } from './text.js';
+import { Id, Role, Severity } from './topology.js';
+
+/**
+ * What clients send: the payload of each client-to-server event (validated by the server with these
+ * schemas, see CLIENT_EVENT_SCHEMAS in events.ts) and the bodies and queries of the HTTP API.
+ */
+
+export const HotlineSendRequest = z.strictObject({
+  linkId: LinkId,
+  clientMsgId: ClientId,
+  text: text(LIMITS.MESSAGE_TEXT_MAX),
+  precedence: Precedence.default('routine'),
+  drill: z.boolean().default(false),
+  sig: Sig.optional(),
+});
+export type HotlineSendRequest = z.input<typeof HotlineSendRequest>;
+
+export const HotlineReceiptRequest = z.strictObject({
+  linkId: LinkId,
+  uptoSeq: Seq,
+  /** The hash of the entry at uptoSeq as the client holds it; must match the log. */
+  uptoHash: Hash.optional(),
+  sig: Sig.optional(),
+});
+export type HotlineReceiptRequest = z.input<typeof HotlineReceiptRequest>;
+
+export const SyncRequest = z.strictObject({
+  /** Last seq held per link (0: nothing yet). Only these links are synced. */
+  cursors: z.record(LinkId, Cursor).refine((c) => Object.keys(c).length <= LIMITS.SYNC_LINKS_MAX, {
+    message: `at most ${LIMITS.SYNC_LINKS_MAX} links per sync`,
+  }),
+  limit: z.number().int().min(1).max(LIMITS.SYNC_PAGE_MAX).default(LIMITS.SYNC_PAGE_DEFAULT),
+});
+export type SyncRequest = z.input<typeof SyncRequest>;
+
+export const AlertRaiseRequest = z.strictObject({
+  linkId: LinkId,
+  clientAlertId: ClientId,
+  kind: AlertKind.exclude(['line-fault']),
+  severity: Severity,
+  description: text(LIMITS.ALERT_TEXT_MAX),
+  location: Location.optional(),
+  occurredAt: Timestamp.optional(),
+  drill: z.boolean().default(false),
+  sig: Sig.optional(),
+});
+export type AlertRaiseRequest = z.input<typeof AlertRaiseRequest>;
+
+export const AlertActionRequest = z.strictObject({
+  alertId: AlertId,
+  text: text(LIMITS.ALERT_TEXT_MAX).optional(),
+  /** Acknowledgements: the hash of the alert.raised entry, as the client holds it. */
+  quotedHash: Hash.optional(),
+  sig: Sig.optional(),
+});
+export type AlertActionRequest = z.input<typeof AlertActionRequest>;
+
+export const AlertCommentRequest = z.strictObject({
+  alertId: AlertId,
+  /** Idempotency key of the comment. */
+  clientCommentId: ClientId,
+  text: text(LIMITS.ALERT_TEXT_MAX),
+  sig: Sig.optional(),
+});
+export type AlertCommentRequest = z.input<typeof AlertCommentRequest>;
+
+export const AlertResolveRequest = z.strictObject({
+  alertId: AlertId,
+  text: text(LIMITS.ALERT_TEXT_MAX),
+  sig: Sig.optional(),
+});
+
+export const HotlineAckRequest = z.strictObject({
+  linkId: LinkId,
+  /** The flash or immediate message acknowledged. */
+  seq: Seq,
+  /** Its hash, as the client holds it. */
+  quotedHash: Hash.optional(),
+  sig: Sig.optional(),
+});
+export type HotlineAckRequest = z.input<typeof HotlineAckRequest>;
+
+export const LineCheckAnswerRequest = z.strictObject({
+  linkId: LinkId,
+  checkId: z.string().max(120),
+  /** The hash of the linecheck.started entry, as the client holds it. */
+  quotedHash: Hash.optional(),
+  sig: Sig.optional(),
+});
+export type LineCheckAnswerRequest = z.input<typeof LineCheckAnswerRequest>;
+
+export const KeyRegisterRequest = z.strictObject({
+  /** base64url SPKI of an ECDSA P-256 public key */
+  publicKey: z.string().regex(/^[A-Za-z0-9_-]{80,200}$/, 'must be a base64url SPKI public key'),
+  /** Until when the key signs (at most the token's expiry). */
+  validUntil: Timestamp,
+  /** Proof of possession: the key's own signature of the registration. */
+  sig: Sig,
+});
+export type KeyRegisterRequest = z.input<typeof KeyRegisterRequest>;
+export type AlertResolveRequest = z.input<typeof AlertResolveRequest>;
+
+export const InboxReadRequest = z.strictObject({
+  /** Marks every escalation up to this inbox position as read. */
+  uptoPosition: z.number().int().min(0),
+});
+export type InboxReadRequest = z.input<typeof InboxReadRequest>;
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------------------
+
+export const LoginRequest = z.strictObject({
+  username: z.string().min(1).max(100),
+  password: z.string().min(1).max(200),
+});
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export interface SessionUser {
+  id: string;
+  name: string;
+  role: Role;
+  side: string | null;
+  post: string | null;
+  supervisor: boolean;
+  sectors: string[];
+  joint: boolean;
+  drillOfficer: boolean;
+}
+
+export interface LoginResponse {
+  token: string;
+  /** ms since the epoch */
+  expiresAt: number;
+  user: SessionUser;
+}
+
+export const AlertQuery = z.strictObject({
+  state: AlertState.optional(),
+  link: LinkId.optional(),
+  sector: Id.optional(),
+  since: z.coerce.number().int().min(0).optional(),
+  drill: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
