@@ -117,6 +117,8 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   readonly #receipts: Receipts;
   /** A token getToken gave that no connection has accepted yet: refused, it ends the session. */
   #freshToken: string | undefined;
+  /** The token `unauthenticated` was reported for (once per token and connect()). */
+  #reportedToken: string | undefined;
 
   /** Logs in with username and password. */
   static login(url: string, username: string, password: string): Promise<LoginResponse> {
@@ -266,6 +268,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
    * gave none that is accepted).
    */
   async connect(): Promise<void> {
+    this.#reportedToken = undefined;
     if (!this.#user || this.#tokens.expiresAt === undefined) {
       const me = await this.#http.me();
       this.#user = me.user;
@@ -412,18 +415,19 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
 
   /**
    * The server refused `token`: get a new one and reconnect with it (the keeper's `renewed`), unless
-   * there is no getToken or the refused token is one it just gave.
+   * there is no getToken, it refuses, or the refused token is one it just gave.
    */
   async #refused(reason: string, token: string | undefined): Promise<void> {
-    if (this.#tokens.canRenew && token !== this.#freshToken) {
-      await this.#tokens.renew(); // renewed: reconnects; refused: reported as unauthenticated
-      return;
-    }
-    this.#unauthenticated(reason);
+    // A refusal of a token already replaced: the reconnection with the new one is under way.
+    if (token !== undefined && token !== this.#tokens.token) return;
+    if (this.#tokens.canRenew && token !== this.#freshToken && (await this.#tokens.renew())) return;
+    this.#unauthenticated(this.#tokens.refusal ?? reason);
   }
 
   #unauthenticated(reason: string): void {
     if (!this.#connection.connected) this.#connection.setStatus('offline');
+    if (this.#reportedToken === this.#tokens.token) return;
+    this.#reportedToken = this.#tokens.token;
     this.emit('unauthenticated', reason);
   }
 

@@ -17,7 +17,7 @@ export type GetToken = () => Promise<TokenGrant>;
 export interface TokenKeeperEvents {
   /** getToken gave a new token. */
   renewed(grant: TokenGrant): void;
-  /** getToken refused: no new token can be had; the user must log in again. */
+  /** A renewal ahead of expiry was refused: no new token can be had; the user must log in again. */
   refused(reason: string): void;
 }
 
@@ -27,8 +27,8 @@ export interface TokenKeeperEvents {
  * Guarantees: while started, a token with a known expiry is renewed when `refreshBeforeMs` remain (at
  * most half of its lifetime, so a short-lived token is not renewed in a loop); a renewal that fails for
  * a passing reason (the server unreachable) is retried with backoff until it succeeds, is refused or
- * the keeper stops; one getToken call runs at a time and concurrent callers share its outcome; a
- * refusal is reported once per getToken call that refused.
+ * the keeper stops; one getToken call runs at a time and concurrent callers share its outcome. Once
+ * getToken has refused, it is not called again until another token is set.
  */
 export class TokenKeeper {
   #token: string;
@@ -41,6 +41,8 @@ export class TokenKeeper {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<boolean> | undefined;
   #active = false;
+  /** Why getToken refused to replace the current token. */
+  #refusal: string | undefined;
 
   constructor(options: { token: string; expiresAt?: number | undefined; getToken?: GetToken | undefined; refreshBeforeMs: number }, events: TokenKeeperEvents) {
     this.#token = options.token;
@@ -64,9 +66,17 @@ export class TokenKeeper {
     return this.#getToken !== undefined;
   }
 
+  /** Why getToken refused to replace the current token, if it did. */
+  get refusal(): string | undefined {
+    return this.#refusal;
+  }
+
   /** Replaces the token (a new login, or the expiry learnt from /api/me). */
   set(token: string, expiresAt: number | undefined): void {
-    if (token !== this.#token) this.#receivedAt = Date.now();
+    if (token !== this.#token) {
+      this.#receivedAt = Date.now();
+      this.#refusal = undefined;
+    }
     this.#token = token;
     this.#expiresAt = expiresAt;
     this.#schedule();
@@ -86,11 +96,11 @@ export class TokenKeeper {
   }
 
   /**
-   * Gets a new token now. Resolves true once one is held, false when getToken refused (reported through
-   * `refused`), when there is no getToken, or when the keeper stopped meanwhile.
+   * Gets a new token now. Resolves true once one is held; false when getToken refuses (or refused
+   * before: see `refusal`), when there is no getToken, or when the keeper stopped meanwhile.
    */
   renew(): Promise<boolean> {
-    if (!this.#getToken) return Promise.resolve(false);
+    if (!this.#getToken || this.#refusal !== undefined) return Promise.resolve(false);
     this.#running ??= this.#renew(this.#getToken).finally(() => {
       this.#running = undefined;
     });
@@ -104,7 +114,7 @@ export class TokenKeeper {
         grant = await getToken();
       } catch (err) {
         if (err instanceof HotlineError && (err.code === ErrorCode.UNAUTHENTICATED || err.code === ErrorCode.FORBIDDEN)) {
-          this.#events.refused(err.message);
+          this.#refusal = err.message;
           return false;
         }
         if (!this.#active) return false;
@@ -112,8 +122,8 @@ export class TokenKeeper {
         if (!this.#active) return false;
         continue;
       }
-      if (typeof grant?.token !== 'string' || grant.token === '') {
-        this.#events.refused('getToken gave no token');
+      if (typeof grant?.token !== 'string' || grant.token === '' || !(grant.expiresAt > Date.now())) {
+        this.#refusal = grant?.token ? 'getToken gave an expired token' : 'getToken gave no token';
         return false;
       }
       this.set(grant.token, grant.expiresAt);
@@ -130,7 +140,9 @@ export class TokenKeeper {
     const delay = Math.min(2 ** 31 - 1, Math.max(0, this.#expiresAt - margin - Date.now()));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.renew();
+      void this.renew().then((renewed) => {
+        if (!renewed && this.#active && this.#refusal !== undefined) this.#events.refused(this.#refusal);
+      });
     }, delay);
   }
 }
