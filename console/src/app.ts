@@ -1,5 +1,5 @@
 import { ErrorCode, type Entry, type MessageDeadline, type Presence, type VisibleTopology } from '@hotline/shared';
-import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '../../client-sdk/src/index.js';
+import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '@hotline/client-sdk';
 import { Alarm } from './alarm.js';
 import { fill, h, reconcile, setText } from './dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, formatCountdown, formatDuration, formatTime } from './format.js';
