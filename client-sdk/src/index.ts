@@ -1,5 +1,10 @@
-export { HotlineClient, apiFetch } from './client.js';
-export type { ClientEvents, ConnectionStatus, HotlineClientOptions, OutboxEvent, OutboxItem, RequestOf, ResultOf } from './client.js';
+export { HotlineClient } from './client.js';
+export type { ClientEvents, HotlineClientOptions } from './client.js';
+export { HttpApi, apiFetch, type Me } from './api.js';
+export type { ClientEvent, RequestOf, ResultOf } from './calls.js';
+export type { ConnectionStatus } from './connection.js';
+export type { OutboxEvent, OutboxItem } from './outbox.js';
+export type { GetToken, TokenGrant } from './token.js';
 export { HotlineError } from './errors.js';
 export { newClientId } from './ids.js';
 export { LinkTracker } from './link-tracker.js';

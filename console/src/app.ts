@@ -1,13 +1,21 @@
+import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '@hotline/client-sdk';
 import { ErrorCode, type Entry, type MessageDeadline, type Presence, type VisibleTopology } from '@hotline/shared';
-import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '../../client-sdk/src/index.js';
 import { Alarm } from './alarm.js';
-import { fill, h, reconcile, setText } from './dom.js';
-import { KIND_LABEL, PRECEDENCE_LABEL, formatCountdown, formatDuration, formatTime } from './format.js';
+import { fill, h } from './dom.js';
+import { formatDuration } from './format.js';
 import { ConsoleModel } from './model.js';
-import { cacheTopology, cachedTopology, saveSession, userPrefix, type Session } from './session.js';
+import { ReadReceiptPolicy } from './read-receipts.js';
+import { cacheTopology, cachedTopology, renewSession, saveSession, userPrefix, type Session } from './session.js';
+import { ServerClock, tickTimers } from './shell/clock.js';
+import { Header } from './shell/header.js';
+import { LineStatus } from './shell/line-status.js';
+import { Notices } from './shell/notices.js';
+import { OutboxBar, refusedNotice } from './shell/outbox-bar.js';
+import { bindShortcuts } from './shell/shortcuts.js';
+import { Tabs } from './shell/tabs.js';
 import { AboutDialog } from './views/about.js';
 import { AlertsView } from './views/alerts.js';
-import { confirmButton, exerciseBadge, type Ctx, type NoticeInput } from './views/common.js';
+import type { Ctx, NoticeInput } from './views/common.js';
 import { LineCheckBar, lineEventText } from './views/discipline.js';
 import { HotlineView } from './views/hotline.js';
 import { IntegrityBar } from './views/integrity.js';
@@ -17,38 +25,20 @@ import { RecordView } from './views/record.js';
 import { ReportsView } from './views/reports.js';
 import { Takeover } from './views/takeover.js';
 
-type Tab = 'hotline' | 'alerts' | 'map' | 'record' | 'reports';
-
-const TAB_LABEL: Record<Tab, string> = { hotline: 'Hotline', alerts: 'Alerts', map: 'Map', record: 'Record', reports: 'Reports' };
-/** Alt+<key> selects a view. */
-const TAB_KEY: Record<string, Tab> = { h: 'hotline', a: 'alerts', m: 'map', v: 'record', p: 'reports' };
-const TAB_SHORTCUT: Record<Tab, string> = { hotline: 'Alt+H', alerts: 'Alt+A', map: 'Alt+M', record: 'Alt+V', reports: 'Alt+P' };
-
-const OUTBOX_LABEL: Record<OutboxItem['event'], string> = {
-  'hotline:send': 'Message',
-  'alert:raise': 'Alert',
-  'alert:ack': 'Acknowledgement',
-  'alert:comment': 'Comment',
-  'alert:resolve': 'Resolution',
-  'alert:cancel': 'Cancellation',
-  'hotline:ack': 'Message acknowledgement',
-  'linecheck:answer': 'Line check answer',
-};
-
-interface Notice extends NoticeInput {
-  at: number;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
 export interface AppCallbacks {
   /** The session ended (logout, or the token was refused): show the login with this message. */
   onSignedOut(message?: string): void;
 }
 
+const SESSION_ENDED = 'Your session has ended. Please log in again; nothing in the outbox is lost.';
+/** The console renews its token this long before it expires, so a long outage does not end the shift. */
+const RENEW_BEFORE_MS = 2 * 3_600_000;
+
 /**
- * The console once signed in: wires the SDK client to the model and the views, owns the header
- * (identity, connection, sound, outbox), the tabs, notices, the outbox bar, the alert takeover and
- * the sounds, and sends read receipts for the thread on screen.
+ * The console once signed in: wires the SDK client to the model and the components (shell/: header,
+ * line status, tabs and address, notices, outbox bar, clock, shortcuts; views/: the tabs' views and
+ * the bars and dialogs over them), renders them together, and after each render lets the read-receipt
+ * policy mark what is in sight.
  */
 export class ConsoleApp implements Ctx {
   readonly model: ConsoleModel;
@@ -57,6 +47,13 @@ export class ConsoleApp implements Ctx {
   readonly #root: HTMLElement;
   #session: Session;
   readonly #callbacks: AppCallbacks;
+  readonly #clock = new ServerClock();
+  readonly #line: LineStatus;
+  readonly #header: Header;
+  readonly #tabs: Tabs;
+  readonly #notices: Notices;
+  readonly #outboxBar: OutboxBar;
+  readonly #reads: ReadReceiptPolicy;
   readonly #hotline: HotlineView;
   readonly #alerts: AlertsView;
   readonly #map: MapView;
@@ -65,29 +62,10 @@ export class ConsoleApp implements Ctx {
   readonly #lineChecks: LineCheckBar;
   readonly #integrity: IntegrityBar;
   readonly #about: AboutDialog;
-  readonly #record: RecordView | null;
-  readonly #reports: ReportsView | null;
-  /** The views this user has: Record and Reports are for monitors, admins and commanders. */
-  readonly #available: Tab[];
-  readonly #panels: Partial<Record<Tab, HTMLElement>>;
-  readonly #tabs: Partial<Record<Tab, HTMLButtonElement>>;
-  readonly #conn: HTMLElement;
-  readonly #soundBtn: HTMLButtonElement;
-  readonly #outboxBtn: HTMLButtonElement;
-  readonly #inboxBtn: HTMLButtonElement;
-  readonly #notices: HTMLElement;
-  readonly #outboxBar: HTMLElement;
-  readonly #outboxList: HTMLOListElement;
-  readonly #outboxHead: HTMLElement;
-  readonly #noticeMap = new Map<string, Notice>();
   readonly #gaps = new Map<string, { from: number; to: number }>();
   readonly #cleanup: (() => void)[] = [];
-  #tab: Tab;
   #renderQueued = false;
-  #clockOffset = 0;
-  #firstSynced = false;
   #inboxReady = false;
-  #lostAt: number | null = null;
   #disposed = false;
 
   /** Opens the console for a session: fetches the topology (or uses the last one seen), then connects. */
@@ -103,7 +81,7 @@ export class ConsoleApp implements Ctx {
         drill = (await apiFetch<{ drill: boolean }>(url, '/api/me', { token: session.token })).drill;
       } catch (err) {
         if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) {
-          callbacks.onSignedOut('Your session has ended. Please log in again; nothing in the outbox is lost.');
+          callbacks.onSignedOut(SESSION_ENDED);
           return null;
         }
         topology = cachedTopology(session.user.id);
@@ -131,9 +109,12 @@ export class ConsoleApp implements Ctx {
     this.client = new HotlineClient({
       url: location.origin,
       token: session.token,
+      expiresAt: session.expiresAt,
       user,
       links: topology.links.map((l) => l.id),
       storage: browserStorage(userPrefix(user.id)),
+      getToken: async () => (this.#session = await renewSession(location.origin, this.#session)),
+      refreshBeforeExpiryMs: RENEW_BEFORE_MS,
     });
     this.alarm = new Alarm(() => this.requestRender());
 
@@ -151,134 +132,53 @@ export class ConsoleApp implements Ctx {
       }
     };
     const records = user.role !== 'operator';
-    this.#record = records ? new RecordView(this, { pinnedServerKey: () => pinnedServerKey()?.keyId ?? null }) : null;
-    this.#reports = records ? new ReportsView(this) : null;
+    const record = records ? new RecordView(this, { pinnedServerKey: () => pinnedServerKey()?.keyId ?? null }) : null;
+    const reports = records ? new ReportsView(this) : null;
     this.#integrity = new IntegrityBar(this, `${userPrefix(user.id)}forks`);
-    this.#about = new AboutDialog(this, { serverKey: pinnedServerKey, expiresAt: () => this.#session.expiresAt });
+    this.#about = new AboutDialog(this, { serverKey: pinnedServerKey, expiresAt: () => this.client.expiresAt ?? this.#session.expiresAt });
 
-    // --- header ---------------------------------------------------------------------------------
-    const side = this.model.side(user.side);
-    const roleLine = [
-      user.role === 'operator' ? (user.supervisor ? 'Operator, post supervisor' : 'Operator') : user.role === 'commander' ? (user.joint ? 'Joint command' : 'Commander') : user.role === 'monitor' ? 'Monitor (read-only)' : 'Administrator (read-only)',
-      user.post ? this.model.postName(user.post) : user.sectors.length ? user.sectors.map((s) => topology.sectors.find((x) => x.id === s)?.name ?? s).join(', ') : null,
-      side?.name,
-    ]
-      .filter(Boolean)
-      .join(' · ');
-    this.#conn = h('div', { class: 'conn', attrs: { role: 'status', 'aria-live': 'polite', 'data-status': 'connecting' } });
-    this.#soundBtn = h('button', { class: 'sound-blocked', attrs: { type: 'button', hidden: true } });
-    this.#outboxBtn = h('button', { class: 'outbox-btn', attrs: { type: 'button', hidden: true }, on: { click: () => this.#outboxBar.focus() } });
-    this.#inboxBtn = h('button', { class: 'inbox-btn', attrs: { type: 'button', hidden: true }, on: { click: () => this.selectTab('alerts', true) } });
-    const raiseBtn =
-      this.model.writableLinks.length > 0
-        ? h('button', { class: 'raise-btn', attrs: { type: 'button', 'aria-keyshortcuts': 'Alt+R', title: 'Raise an incident alert (Alt+R)' }, on: { click: () => this.openRaise() } }, '⚠ Raise alert')
-        : null;
-    // One press logs out; with items still in the outbox it asks first (they stay stored for this user
-    // on this browser and go out at their next login).
-    const logout = h('button', { class: 'logout', attrs: { type: 'button' } }, 'Log out');
-    let armed: ReturnType<typeof setTimeout> | undefined;
-    logout.addEventListener('click', () => {
-      if (this.client.outbox.length === 0 || armed) {
-        clearTimeout(armed);
-        this.logout();
-        return;
-      }
-      logout.classList.add('armed');
-      setText(logout, `${this.client.outbox.length} in the outbox: press again to log out`);
-      armed = setTimeout(() => {
-        armed = undefined;
-        logout.classList.remove('armed');
-        setText(logout, 'Log out');
-      }, 4000);
+    this.#line = new LineStatus(this.client);
+    this.#notices = new Notices(() => this.requestRender());
+    this.#outboxBar = new OutboxBar(this);
+    this.#header = new Header(this, this.#line, {
+      about: () => this.#about.open(),
+      inbox: () => this.#tabs.select('alerts', true),
+      outbox: () => this.#outboxBar.focus(),
+      raise: () => this.openRaise(),
+      logout: () => this.logout(),
     });
-    const header = h(
-      'header',
-      { class: 'topbar' },
-      h(
-        'button',
-        {
-          class: 'identity',
-          attrs: { type: 'button', style: `--side:${side?.color ?? '#888'}`, 'aria-haspopup': 'dialog', title: 'About you and this console: your signing key id' },
-          on: { click: () => this.#about.open() },
-        },
-        h('strong', { class: 'user-name' }, user.name),
-        h('span', { class: 'user-role' }, roleLine),
-      ),
-      this.#conn,
-      this.#soundBtn,
-      this.#inboxBtn,
-      this.#outboxBtn,
-      raiseBtn,
-      logout,
+    this.#tabs = new Tabs(
+      { hotline: this.#hotline, alerts: this.#alerts, map: this.#map, record, reports },
+      user.role === 'operator' ? 'hotline' : 'alerts',
+      () => this.requestRender(),
     );
-    const exercise = session.drill ? h('div', { class: 'exercise-session', attrs: { role: 'note' } }, 'EXERCISE SESSION: everything you send is exercise traffic') : null;
-
-    // --- tabs -----------------------------------------------------------------------------------
-    this.#panels = {
-      hotline: h('div', { class: 'panel', attrs: { id: 'panel-hotline', role: 'tabpanel', 'aria-labelledby': 'tab-hotline' } }, this.#hotline.el),
-      alerts: h('div', { class: 'panel', attrs: { id: 'panel-alerts', role: 'tabpanel', 'aria-labelledby': 'tab-alerts' } }, this.#alerts.el),
-      map: h(
-        'div',
-        { class: 'panel', attrs: { id: 'panel-map', role: 'tabpanel', 'aria-labelledby': 'tab-map' } },
-        h('section', { class: 'map-view', attrs: { 'aria-label': 'Map' } }, this.#map.el),
-      ),
-    };
-    if (this.#record) this.#panels.record = h('div', { class: 'panel scroll-panel', attrs: { id: 'panel-record', role: 'tabpanel', 'aria-labelledby': 'tab-record' } }, this.#record.el);
-    if (this.#reports) this.#panels.reports = h('div', { class: 'panel scroll-panel', attrs: { id: 'panel-reports', role: 'tabpanel', 'aria-labelledby': 'tab-reports' } }, this.#reports.el);
-    const tabs = (Object.keys(TAB_LABEL) as Tab[]).filter((t) => this.#panels[t] !== undefined);
-    this.#available = tabs;
-    this.#tabs = Object.fromEntries(
-      tabs.map((t) => [
-        t,
-        h(
-          'button',
-          {
-            class: 'tab',
-            attrs: { type: 'button', role: 'tab', id: `tab-${t}`, 'aria-controls': `panel-${t}`, 'aria-keyshortcuts': TAB_SHORTCUT[t] },
-            on: { click: () => this.selectTab(t, true) },
-          },
-        ),
-      ]),
-    ) as Partial<Record<Tab, HTMLButtonElement>>;
-    const tablist = h('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } }, tabs.map((t) => this.#tabs[t]));
-    tablist.addEventListener('keydown', (ev) => {
-      if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
-      const i = tabs.indexOf(this.#tab);
-      const next = tabs[(i + (ev.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length]!;
-      this.selectTab(next, true);
-    });
-
-    this.#notices = h('div', { class: 'notices', attrs: { 'aria-live': 'assertive' } });
-    this.#outboxHead = h('strong', { class: 'outbox-head' });
-    this.#outboxList = h('ol', { class: 'outbox-list' });
-    this.#outboxBar = h('section', { class: 'outbox-bar', attrs: { 'aria-label': 'Outbox', tabindex: -1, hidden: true } }, this.#outboxHead, this.#outboxList);
+    this.#reads = new ReadReceiptPolicy(
+      this.model,
+      {
+        threadAtEnd: () => (this.#tabs.current === 'hotline' ? this.#hotline.visibleLink : null),
+        inSight: () => document.visibilityState === 'visible' && !this.#takeover.showing,
+      },
+      (linkId, uptoSeq) => this.client.markRead(linkId, uptoSeq),
+    );
 
     fill(
       root,
       h(
         'div',
         { class: `console role-${user.role}${session.drill ? ' drill-session' : ''}` },
-        header,
+        this.#header.el,
         this.#integrity.el,
-        exercise,
-        tablist,
+        session.drill ? h('div', { class: 'exercise-session', attrs: { role: 'note' } }, 'EXERCISE SESSION: everything you send is exercise traffic') : null,
+        this.#tabs.nav,
         this.#lineChecks.el,
-        this.#notices,
-        h('main', { class: 'panels' }, Object.values(this.#panels)),
-        this.#outboxBar,
+        this.#notices.el,
+        h('main', { class: 'panels' }, this.#tabs.panels),
+        this.#outboxBar.el,
         this.#takeover.el,
         this.#raise.el,
         this.#about.el,
       ),
     );
-
-    // Where the user was (survives a reload): #hotline/<link>, #alerts/<alert>, #map, #record/<link>, #reports.
-    const [tab, arg] = decodeURIComponent(location.hash.slice(1)).split('/');
-    this.#tab = tabs.includes(tab as Tab) ? (tab as Tab) : user.role === 'operator' ? 'hotline' : 'alerts';
-    if (this.#tab === 'hotline' && arg) this.#hotline.select(arg);
-    if (this.#tab === 'alerts' && arg) this.#alerts.select(arg);
-    if (this.#tab === 'record' && arg) this.#record?.select(arg);
-    this.selectTab(this.#tab);
     this.#wire();
     this.requestRender();
   }
@@ -286,7 +186,7 @@ export class ConsoleApp implements Ctx {
   // --- Ctx ----------------------------------------------------------------------------------------
 
   serverNow(): number {
-    return Date.now() + this.#clockOffset;
+    return this.#clock.now();
   }
 
   requestRender(): void {
@@ -294,27 +194,30 @@ export class ConsoleApp implements Ctx {
     this.#renderQueued = true;
     queueMicrotask(() => {
       this.#renderQueued = false;
-      if (!this.#disposed) this.#render();
+      if (this.#disposed) return;
+      this.#render();
+      // What is now in sight may be read; marking it changes the unread counts, drawn next.
+      if (this.#reads.check()) this.requestRender();
     });
   }
 
   openAlert(alertId: string): void {
-    this.selectTab('alerts');
+    this.#tabs.select('alerts');
     this.#alerts.select(alertId);
-    this.#updateHash();
+    this.#tabs.updateAddress();
   }
 
   openLink(linkId: string): void {
-    this.selectTab('hotline');
+    this.#tabs.select('hotline');
     this.#hotline.select(linkId);
-    this.#updateHash();
+    this.#tabs.updateAddress();
     this.requestRender();
   }
 
   openMessage(linkId: string, seq: number): void {
-    this.selectTab('hotline');
+    this.#tabs.select('hotline');
     this.#hotline.reveal(linkId, seq);
-    this.#updateHash();
+    this.#tabs.updateAddress();
     this.requestRender();
   }
 
@@ -327,25 +230,7 @@ export class ConsoleApp implements Ctx {
   }
 
   notify(input: NoticeInput): void {
-    const old = this.#noticeMap.get(input.key);
-    if (old?.timer) clearTimeout(old.timer);
-    const notice: Notice = { ...input, at: Date.now() };
-    if (input.ttlMs) notice.timer = setTimeout(() => this.#dismiss(input.key), input.ttlMs);
-    this.#noticeMap.set(input.key, notice);
-    this.requestRender();
-  }
-
-  selectTab(tab: Tab, focus = false): void {
-    if (!this.#available.includes(tab)) return;
-    this.#tab = tab;
-    for (const t of this.#available) {
-      this.#panels[t]!.hidden = t !== tab;
-      this.#tabs[t]!.setAttribute('aria-selected', String(t === tab));
-      this.#tabs[t]!.tabIndex = t === tab ? 0 : -1;
-    }
-    if (focus) this.#tabs[tab]!.focus();
-    this.#updateHash();
-    this.requestRender();
+    this.#notices.add(input);
   }
 
   // --- session ------------------------------------------------------------------------------------
@@ -361,7 +246,8 @@ export class ConsoleApp implements Ctx {
     this.client.close();
     this.alarm.dispose();
     for (const fn of this.#cleanup) fn();
-    for (const n of this.#noticeMap.values()) clearTimeout(n.timer);
+    this.#notices.dispose();
+    this.#header.dispose();
     document.title = 'Border hotline';
     delete document.documentElement.dataset.takeover;
   }
@@ -379,10 +265,10 @@ export class ConsoleApp implements Ctx {
           this.#gaps.delete(entry.linkId);
           this.notify({ key: `gap:${entry.linkId}`, level: 'info', text: `${this.model.link(entry.linkId)?.name}: missing entries ${gap.from}–${gap.to - 1} fetched; nothing lost.`, ttlMs: 10_000 });
         }
-        if (this.#firstSynced && entry.type === 'message' && this.model.user.post && entry.actor.postId !== this.model.user.post) {
+        if (this.#line.firstSynced && entry.type === 'message' && this.model.user.post && entry.actor.postId !== this.model.user.post) {
           if (entry.payload.precedence === 'flash' || entry.payload.precedence === 'immediate') this.alarm.beep();
         }
-        if (this.#firstSynced) this.#lineCheckNews(entry);
+        if (this.#line.firstSynced) this.#lineCheckNews(entry);
         this.requestRender();
       }),
       c.on('presence', (p: Presence) => {
@@ -394,20 +280,13 @@ export class ConsoleApp implements Ctx {
         if (this.model.addEscalation(e)) this.requestRender();
       }),
       c.on('status', (status) => {
-        if (status === 'connected') {
-          if (this.#lostAt !== null) this.notify({ key: 'line', level: 'info', text: `Line back after ${formatDuration(Date.now() - this.#lostAt)}; catching up.`, ttlMs: 8000 });
-          this.#lostAt = null;
-          void this.#syncClock();
-        } else if (this.#lostAt === null && this.#firstSynced) {
-          this.#lostAt = Date.now();
-        }
+        const down = this.#line.statusChanged(status);
+        if (down !== null) this.notify({ key: 'line', level: 'info', text: `Line back after ${formatDuration(down)}; catching up.`, ttlMs: 8000 });
+        if (status === 'connected') void this.#clock.sync();
         this.requestRender();
       }),
       c.on('synced', () => {
-        if (!this.#firstSynced) {
-          this.#firstSynced = true;
-          void this.#afterFirstSync();
-        }
+        if (this.#line.synced()) void this.#afterFirstSync();
         void this.#refreshDeadlines();
         this.requestRender();
       }),
@@ -422,62 +301,38 @@ export class ConsoleApp implements Ctx {
         });
       }),
       c.on('fork', ({ linkId, seq, detail }) => this.#integrity.add({ linkId, seq, detail })),
-      c.on('unauthenticated', () => {
-        this.logout('Your session has ended. Please log in again; nothing in the outbox is lost.');
-      }),
-      c.on('failed', (item, error) => {
-        const p = item.payload as { linkId?: string; text?: string; kind?: keyof typeof KIND_LABEL };
-        const link = p.linkId ? this.model.link(p.linkId)?.name : undefined;
-        const what = item.event === 'hotline:send' ? `Message${link ? ` on ${link}` : ''}` : OUTBOX_LABEL[item.event];
-        const text = item.event === 'hotline:send' ? `: "${p.text ?? ''}"` : item.event === 'alert:raise' && p.kind ? `: ${KIND_LABEL[p.kind]}` : '';
-        const notice: NoticeInput = { key: `failed:${item.id}`, level: 'warning', text: `${what} refused by the server (${error.code}: ${error.message})${text}` };
-        if (item.event === 'hotline:send' && p.linkId && p.text !== undefined) {
-          const { linkId, text: typed } = { linkId: p.linkId, text: p.text };
-          notice.action = { label: 'Put back in the composer', run: () => this.#hotline.restoreText(linkId, typed) };
-        }
-        this.notify(notice);
-      }),
+      // The SDK renews the token itself (getToken); this is a session that cannot be renewed.
+      c.on('unauthenticated', () => this.logout(SESSION_ENDED)),
+      c.on('failed', (item, error) => this.notify(refusedNotice(this, item, error, (linkId, text) => this.#hotline.restoreText(linkId, text)))),
     ];
     this.#cleanup.push(...off);
 
-    const tick = setInterval(() => this.#tick(), 1000);
+    const tick = setInterval(() => {
+      if (tickTimers(this.#root, this.serverNow())) this.requestRender();
+    }, 1000);
     this.#cleanup.push(() => clearInterval(tick));
-    const refresh = setInterval(() => void this.#refreshToken(), 5 * 60_000);
-    this.#cleanup.push(() => clearInterval(refresh));
 
-    const onKey = (ev: KeyboardEvent) => {
-      if (!ev.altKey || ev.ctrlKey || ev.metaKey || this.#takeover.showing) return;
-      const key = ev.key.toLowerCase();
-      if (key === 'r' && this.model.writableLinks.length > 0) {
-        ev.preventDefault();
-        this.openRaise();
-      } else if (key === 'l' && this.#lineChecks.focusAnswer()) {
-        ev.preventDefault();
-      } else if (TAB_KEY[key] && this.#available.includes(TAB_KEY[key])) {
-        ev.preventDefault();
-        this.selectTab(TAB_KEY[key], true);
-      }
-    };
-    const onVisible = () => this.requestRender();
-    const onNet = () => this.requestRender();
-    window.addEventListener('keydown', onKey);
-    document.addEventListener('visibilitychange', onVisible);
-    window.addEventListener('online', onNet);
-    window.addEventListener('offline', onNet);
+    this.#cleanup.push(
+      bindShortcuts(this.#tabs, {
+        blocked: () => Boolean(this.#takeover.showing),
+        raise: this.model.writableLinks.length > 0 ? () => this.openRaise() : null,
+        answerLineCheck: () => this.#lineChecks.focusAnswer(),
+      }),
+    );
+    const onChange = () => this.requestRender();
+    document.addEventListener('visibilitychange', onChange);
+    window.addEventListener('online', onChange);
+    window.addEventListener('offline', onChange);
     this.#cleanup.push(() => {
-      window.removeEventListener('keydown', onKey);
-      document.removeEventListener('visibilitychange', onVisible);
-      window.removeEventListener('online', onNet);
-      window.removeEventListener('offline', onNet);
+      document.removeEventListener('visibilitychange', onChange);
+      window.removeEventListener('online', onChange);
+      window.removeEventListener('offline', onChange);
     });
-    this.#soundBtn.addEventListener('click', () => this.requestRender()); // the click itself unlocks audio
   }
 
   #connect(): void {
     this.client.connect().catch((err: unknown) => {
-      if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) {
-        this.logout('Your session has ended. Please log in again; nothing in the outbox is lost.');
-      }
+      if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) this.logout(SESSION_ENDED);
     });
   }
 
@@ -527,262 +382,25 @@ export class ConsoleApp implements Ctx {
     }
   }
 
-  /** Corrects countdowns for a local clock that is off: the server's Date header, to the second. */
-  async #syncClock(): Promise<void> {
-    try {
-      const t0 = Date.now();
-      const res = await fetch('/healthz', { cache: 'no-store' });
-      const t1 = Date.now();
-      const date = Date.parse(res.headers.get('date') ?? '');
-      if (!Number.isFinite(date)) return;
-      const offset = date + 500 + (t1 - t0) / 2 - t1;
-      this.#clockOffset = Math.abs(offset) > 1500 ? offset : 0;
-    } catch {
-      // Keep the last offset.
-    }
-  }
-
-  async #refreshToken(): Promise<void> {
-    if (this.#session.expiresAt - Date.now() > 2 * 3_600_000) return;
-    try {
-      const fresh = await apiFetch<Session>(location.origin, '/api/auth/refresh', { token: this.#session.token, method: 'POST' });
-      this.#session = { ...fresh, drill: this.model.drillOnly };
-      saveSession(this.#session);
-      this.client.setToken(fresh.token);
-    } catch {
-      // Try again in five minutes; an expired token ends at the login.
-    }
-  }
-
-  #dismiss(key: string): void {
-    const n = this.#noticeMap.get(key);
-    if (n?.timer) clearTimeout(n.timer);
-    this.#noticeMap.delete(key);
-    this.requestRender();
-  }
-
-  #updateHash(): void {
-    const arg = this.#tab === 'hotline' ? this.#hotline.selected : this.#tab === 'alerts' ? this.#alerts.selected : this.#tab === 'record' ? (this.#record?.selected ?? null) : null;
-    const hash = `#${this.#tab}${arg ? `/${encodeURIComponent(arg)}` : ''}`;
-    if (location.hash !== hash) history.replaceState(null, '', hash);
-  }
-
   // --- rendering ----------------------------------------------------------------------------------
 
+  /** Draws what changed; nothing here sends anything. */
   #render(): void {
-    const m = this.model;
     // Every view, so none holds a stale state behind its tab; each only touches what changed.
     this.#hotline.update();
     this.#alerts.update();
     this.#map.update();
     // Sounds follow the state (before the takeover, which says whether its siren sounds).
     this.alarm.setSiren(this.#takeover.wantsSiren);
-    this.alarm.setChime(this.#inboxReady && m.unreadEscalations.length > 0);
+    this.alarm.setChime(this.#inboxReady && this.model.unreadEscalations.length > 0);
     this.#takeover.update();
     this.#lineChecks.update();
     this.#integrity.update();
     this.#about.update();
-    this.#renderHeader();
-    this.#renderNotices();
-    this.#renderOutbox();
-
-    // Until the browser lets the page make sound, say so: a reloaded console must not be silent unnoticed.
-    this.#soundBtn.hidden = this.alarm.armed;
-    setText(this.#soundBtn, this.alarm.blocked ? 'SOUND BLOCKED: click here to hear the alarm' : 'Alarm sound not armed: click here once');
-
-    // Read receipts for the thread on screen, when the page is visible and nothing covers it.
-    const linkId = this.#tab === 'hotline' && document.visibilityState === 'visible' && !this.#takeover.showing ? this.#hotline.visibleLink : null;
-    const link = linkId ? m.link(linkId) : undefined;
-    const mine = link ? m.myPostOn(link) : null;
-    if (link && mine) {
-      const upto = m.lastIncomingSeq(link.id, mine);
-      if (upto > m.readUpto(link.id, mine)) {
-        m.noteLocalRead(link.id, upto);
-        this.client.markRead(link.id, upto);
-        this.requestRender();
-      }
-    }
-    this.#updateHash();
+    this.#tabs.update(this.model);
+    this.#header.update();
+    this.#notices.update();
+    this.#outboxBar.update();
+    this.#tabs.updateAddress();
   }
-
-  #renderHeader(): void {
-    const m = this.model;
-    const unreadMessages = m.user.post ? m.links.reduce((n, l) => n + (m.myPostOn(l) ? m.unread(l.id, m.user.post!) : 0), 0) : 0;
-    const open = m.activeAlerts.filter((r) => r.alert.state === 'open').length;
-    const unreadEsc = m.unreadEscalations.length;
-    const badge = (n: number, cls: string) => (n > 0 ? h('span', { class: `badge ${cls}` }, String(n)) : null);
-    const awaiting = m.awaitingDeadlines.length;
-    fill(this.#tabs.hotline!, 'Hotline', badge(unreadMessages, 'unread-badge'), awaiting ? h('span', { class: 'badge ack-badge', attrs: { title: `${awaiting} flash or immediate message${awaiting === 1 ? '' : 's'} awaiting acknowledgement` } }, `${awaiting} awaiting`) : null);
-    fill(this.#tabs.alerts!, 'Alerts', badge(open, 'alert-badge'), unreadEsc ? h('span', { class: 'badge esc-badge' }, `${unreadEsc} new`) : null);
-    fill(this.#tabs.map!, 'Map');
-    if (this.#tabs.record) fill(this.#tabs.record, 'Record');
-    if (this.#tabs.reports) fill(this.#tabs.reports, 'Reports');
-
-    this.#inboxBtn.hidden = unreadEsc === 0;
-    const drillEsc = m.unreadEscalations.filter((e) => e.drill).length;
-    setText(
-      this.#inboxBtn,
-      `${unreadEsc} new escalation${unreadEsc === 1 ? '' : 's'}${drillEsc === 0 ? '' : drillEsc === unreadEsc ? ': EXERCISE' : ` (${drillEsc} EXERCISE)`}`,
-    );
-    const queued = this.client.outbox.length;
-    this.#outboxBtn.hidden = queued === 0;
-    setText(this.#outboxBtn, `Outbox: ${queued}`);
-
-    this.#renderConn();
-    const incoming = m.incomingAlerts.length;
-    const checks = m.pendingLineChecks.filter((c) => c.windowEndsAt > this.serverNow()).length;
-    document.title = incoming ? `(${incoming}) INCOMING ALERT · Hotline` : checks ? 'LINE CHECK: answer · Hotline' : unreadEsc ? `(${unreadEsc}) Escalation · Hotline` : unreadMessages ? `(${unreadMessages}) Hotline` : 'Hotline';
-  }
-
-  #renderConn(): void {
-    const status = this.client.status;
-    const noNetwork = typeof navigator !== 'undefined' && navigator.onLine === false;
-    let state: string;
-    let label: string;
-    let since: number | null = null;
-    if (status === 'connected') {
-      state = 'connected';
-      label = 'CONNECTED';
-    } else if (status === 'connecting' && !this.#firstSynced) {
-      state = 'connecting';
-      label = 'CONNECTING';
-      since = this.client.statusSince;
-    } else if (status === 'offline' || noNetwork) {
-      state = 'offline';
-      label = noNetwork ? 'OFFLINE: no network' : 'OFFLINE';
-      since = this.#lostAt ?? this.client.statusSince;
-    } else {
-      state = 'reconnecting';
-      label = 'RECONNECTING';
-      since = this.#lostAt ?? this.client.statusSince;
-    }
-    this.#conn.dataset.status = state;
-    const stamp = `${state}:${label}:${since}`;
-    if (this.#conn.dataset.stamp === stamp) return;
-    this.#conn.dataset.stamp = stamp;
-    fill(
-      this.#conn,
-      h('i', { class: 'dot', attrs: { 'aria-hidden': 'true' } }),
-      h('span', { class: 'conn-label' }, label),
-      since !== null ? h('span', { class: 'conn-since', attrs: { 'data-since': since, title: `since ${formatTime(since)}` } }, formatDuration(Date.now() - since)) : null,
-    );
-  }
-
-  #renderNotices(): void {
-    const notices = [...this.#noticeMap.entries()].sort((a, b) => rank(b[1].level) - rank(a[1].level) || b[1].at - a[1].at);
-    reconcile(
-      this.#notices,
-      notices,
-      ([key]) => key,
-      ([key]) =>
-        h('div', {
-          class: 'notice',
-          attrs: { role: 'alert', 'data-notice': key.split(':')[0] },
-        }),
-      (el, [key, n]) => {
-        const stamp = `${n.level}:${n.text}:${n.at}`;
-        if (el.dataset.stamp === stamp) return;
-        el.dataset.stamp = stamp;
-        el.className = `notice notice-${n.level}`;
-        fill(
-          el,
-          h('span', { class: 'notice-text', attrs: { dir: 'auto' } }, n.text),
-          n.action
-            ? h(
-                'button',
-                {
-                  attrs: { type: 'button' },
-                  on: {
-                    click: () => {
-                      n.action!.run();
-                      this.#dismiss(key);
-                    },
-                  },
-                },
-                n.action.label,
-              )
-            : null,
-          h('button', { class: 'notice-close', attrs: { type: 'button', 'aria-label': 'Dismiss' }, on: { click: () => this.#dismiss(key) } }, '✕'),
-        );
-      },
-    );
-  }
-
-  #renderOutbox(): void {
-    const items = this.client.outbox;
-    this.#outboxBar.hidden = items.length === 0;
-    if (items.length === 0) return;
-    const connected = this.client.status === 'connected';
-    setText(
-      this.#outboxHead,
-      `OUTBOX: ${items.length} waiting. ${connected ? 'Sending now…' : 'They go out in this order, each once, when the line is back.'}`,
-    );
-    reconcile(
-      this.#outboxList,
-      items,
-      (i) => i.id,
-      (i) => {
-        const summary = this.#summary(i);
-        const discard = confirmButton('Discard', 'Press again to discard', () => {
-          if (!this.client.discard(i.id)) this.notify({ key: `discard:${i.id}`, level: 'info', text: 'That item is being sent right now; it cannot be discarded.', ttlMs: 5000 });
-          this.requestRender();
-        }, 'discard small');
-        return h(
-          'li',
-          { class: `outbox-item${'drill' in i.payload && i.payload.drill ? ' drill' : ''}`, attrs: { 'data-event': i.event } },
-          h('span', { class: 'outbox-kind' }, OUTBOX_LABEL[i.event]),
-          exerciseBadge('drill' in i.payload && i.payload.drill === true),
-          h('span', { class: 'outbox-text', attrs: { dir: 'auto' } }, summary),
-          h('time', { class: 'outbox-time' }, formatTime(i.createdAt)),
-          h('span', { class: 'outbox-attempts' }),
-          discard,
-        );
-      },
-      (el, i) => {
-        const attempts = el.querySelector('.outbox-attempts');
-        if (attempts) setText(attempts, i.attempts > 0 ? `tried ${i.attempts}×${i.lastError ? ` (${i.lastError})` : ''}` : '');
-      },
-    );
-  }
-
-  #summary(i: OutboxItem): string {
-    const p = i.payload as unknown as Record<string, unknown>;
-    const link = typeof p.linkId === 'string' ? this.model.link(p.linkId)?.name : undefined;
-    const alertId = typeof p.alertId === 'string' ? p.alertId : undefined;
-    const alert = alertId ? this.model.alert(alertId)?.alert : undefined;
-    switch (i.event) {
-      case 'hotline:send':
-        return `${link ?? ''}: ${String(p.text)}`;
-      case 'alert:raise':
-        return `${link ?? ''}: ${KIND_LABEL[p.kind as keyof typeof KIND_LABEL] ?? p.kind}, severity ${String(p.severity)}`;
-      case 'hotline:ack': {
-        const d = typeof p.linkId === 'string' ? this.model.deadline(p.linkId, Number(p.seq)) : undefined;
-        return `${link ?? ''}: ${d ? `${PRECEDENCE_LABEL[d.precedence]} message "${d.excerpt}"` : `message ${String(p.seq)}`}`;
-      }
-      case 'linecheck:answer':
-        return `${link ?? ''}: line check answer`;
-      default:
-        return `${alert ? KIND_LABEL[alert.kind] : alertId ?? ''}${typeof p.text === 'string' ? `: ${p.text}` : ''}`;
-    }
-  }
-
-  /** Every second: countdowns, elapsed times, and a render when a deadline passes. */
-  #tick(): void {
-    const now = this.serverNow();
-    let due = false;
-    for (const el of Array.from(this.#root.querySelectorAll<HTMLElement>('[data-deadline]'))) {
-      const deadline = Number(el.dataset.deadline);
-      const left = deadline - now;
-      setText(el, formatCountdown(left));
-      el.classList.toggle('urgent', left < 30_000);
-      if (left <= 0) due = true;
-    }
-    const local = Date.now();
-    for (const el of Array.from(this.#root.querySelectorAll<HTMLElement>('[data-since]'))) setText(el, formatDuration(local - Number(el.dataset.since)));
-    if (due) this.requestRender();
-  }
-}
-
-function rank(level: NoticeInput['level']): number {
-  return level === 'critical' ? 2 : level === 'warning' ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@hotline/shared';
-import { HotlineClient, HotlineError } from '../../client-sdk/src/index.js';
+import { HotlineClient, HotlineError } from '@hotline/client-sdk';
 import { fill, h, setText } from './dom.js';
 import type { Session } from './session.js';
 

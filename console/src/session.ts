@@ -1,3 +1,4 @@
+import { apiFetch } from '@hotline/client-sdk';
 import type { LoginResponse, VisibleTopology } from '@hotline/shared';
 
 /**
@@ -24,6 +25,14 @@ export function loadSession(now = Date.now()): Session | null {
 
 export function saveSession(session: Session): void {
   localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+}
+
+/** A new token for the session (POST /api/auth/refresh with the current one), kept for the next reload. */
+export async function renewSession(origin: string, session: Session): Promise<Session> {
+  const fresh = await apiFetch<LoginResponse>(origin, '/api/auth/refresh', { token: session.token, method: 'POST' });
+  const renewed: Session = session.drill === undefined ? fresh : { ...fresh, drill: session.drill };
+  saveSession(renewed);
+  return renewed;
 }
 
 export function clearSession(): void {

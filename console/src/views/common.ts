@@ -1,5 +1,5 @@
 import type { Actor, Alert, Precedence, Severity } from '@hotline/shared';
-import type { HotlineClient, OutboxItem } from '../../../client-sdk/src/index.js';
+import type { HotlineClient, OutboxItem } from '@hotline/client-sdk';
 import type { Alarm } from '../alarm.js';
 import { h } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, TARGET_LABEL, formatCountdown, formatDuration, formatTime } from '../format.js';

@@ -1,6 +1,6 @@
 import type { Entry, Link, Precedence } from '@hotline/shared';
 import { codePoints, LIMITS } from '@hotline/shared/core';
-import type { OutboxItem } from '../../../client-sdk/src/index.js';
+import type { OutboxItem } from '@hotline/client-sdk';
 import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCES, PRECEDENCE_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
 import type { DeadlineRecord, LineEventEntry, MessageItem, Thread, ThreadItem } from '../model.js';

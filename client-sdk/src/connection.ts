@@ -1,0 +1,167 @@
+import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
+import { ErrorCode, type Ack, type Checkpoint, type Entry, type Escalation, type Presence } from '@hotline/shared';
+import { socketCalls, type Calls, type ClientEvent, type HotlineSocket, type RequestOf, type ResultOf } from './calls.js';
+import { HotlineError } from './errors.js';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+export interface ConnectionEvents {
+  status(status: ConnectionStatus, since: number): void;
+  /** A connection (the first or a reconnection) is up: start the session on it. */
+  connected(): void;
+  /** The server refused the handshake with `token` (UNAUTHENTICATED) for this reason; nothing reconnects by itself. */
+  refused(reason: string, token: string | undefined): void;
+  entry(entry: Entry): void;
+  presence(presence: Presence): void;
+  escalation(escalation: Escalation): void;
+  checkpoint(checkpoint: Checkpoint): void;
+}
+
+export interface ConnectionOptions {
+  url: string;
+  /** The token to present at each handshake (read anew at every reconnection). */
+  token: () => string;
+  ackTimeoutMs: number;
+  socket?: Partial<ManagerOptions & SocketOptions> | undefined;
+}
+
+/**
+ * The socket.io connection: one socket for the client's life, reconnecting by itself with backoff and
+ * presenting the current token at each handshake.
+ *
+ * Guarantees: nothing is buffered behind the caller's back: a request made while disconnected fails at
+ * once with DISCONNECTED, one that gets no answer within `ackTimeoutMs` (or loses its connection)
+ * fails with TIMEOUT, and whatever socket.io buffered when the line dropped is discarded (the outbox
+ * resends it under the same ids). A server that lets the socket go (shutdown, expired token) is
+ * reconnected to; a refused handshake is reported and not retried. After `close()` nothing reconnects.
+ */
+export class Connection {
+  readonly #options: ConnectionOptions;
+  readonly #events: ConnectionEvents;
+  readonly #calls: Calls;
+  #socket: HotlineSocket | undefined;
+  #status: ConnectionStatus = 'offline';
+  #statusSince = Date.now();
+  #closed = true;
+  #presented: string | undefined;
+
+  constructor(options: ConnectionOptions, events: ConnectionEvents) {
+    this.#options = options;
+    this.#events = events;
+    this.#calls = socketCalls(() => {
+      if (!this.#socket) throw new HotlineError({ code: ErrorCode.DISCONNECTED, message: 'not connected' });
+      return this.#socket;
+    }, options.ackTimeoutMs);
+  }
+
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+  get statusSince(): number {
+    return this.#statusSince;
+  }
+  get connected(): boolean {
+    return this.#socket?.connected === true;
+  }
+  /** The token presented at the last handshake. */
+  get presentedToken(): string | undefined {
+    return this.#presented;
+  }
+  /** close() was called and open() not since. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Connects (or reconnects after close()); the outcome arrives as `connected` or `refused`. */
+  open(): void {
+    this.#closed = false;
+    if (this.#socket) this.#socket.connect();
+    else this.#socket = this.#createSocket();
+    this.setStatus('connecting');
+  }
+
+  /** Drops the connection and makes a new one at once, with the current token (after a renewal). */
+  reconnect(): void {
+    const socket = this.#socket;
+    if (this.#closed || !socket) return;
+    if (socket.connected) socket.disconnect();
+    socket.connect();
+  }
+
+  /** Disconnects; nothing reconnects until open(). */
+  close(): void {
+    this.#closed = true;
+    this.#socket?.disconnect();
+    this.setStatus('offline');
+  }
+
+  setStatus(status: ConnectionStatus): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    this.#statusSince = Date.now();
+    this.#events.status(status, this.#statusSince);
+  }
+
+  /**
+   * Sends one event as it is and waits for its ack. Throws HotlineError: the server's code, TIMEOUT,
+   * or DISCONNECTED when not connected.
+   */
+  async request<E extends ClientEvent>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>> {
+    if (!this.#socket?.connected) throw new HotlineError({ code: ErrorCode.DISCONNECTED, message: 'not connected' });
+    const call: Calls[E] = this.#calls[event];
+    let ack: Ack<ResultOf<E>>;
+    try {
+      ack = await call(payload);
+    } catch {
+      throw new HotlineError({ code: ErrorCode.TIMEOUT, message: `${event}: no answer within ${this.#options.ackTimeoutMs} ms` });
+    }
+    if (!ack.ok) throw new HotlineError(ack.error);
+    // The ack without its envelope flag.
+    const result: ResultOf<E> = { ...ack };
+    Reflect.deleteProperty(result, 'ok');
+    return result;
+  }
+
+  #createSocket(): HotlineSocket {
+    const socket: HotlineSocket = io(this.#options.url, {
+      auth: (cb) => {
+        this.#presented = this.#options.token();
+        cb({ token: this.#presented });
+      },
+      reconnectionDelay: 300,
+      reconnectionDelayMax: 3000,
+      randomizationFactor: 0.3,
+      ...this.#options.socket,
+    });
+    socket.on('connect', () => {
+      this.setStatus('connected');
+      this.#events.connected();
+    });
+    socket.on('disconnect', (reason) => {
+      // Anything socket.io buffered while offline would go out later without our timeouts: drop it, the
+      // outbox resends under the same ids.
+      socket.sendBuffer = [];
+      if (this.#closed) return;
+      this.setStatus('reconnecting');
+      if (reason === 'io server disconnect') {
+        // The server let us go (shutdown, or an expired token): try again; a refused token shows up as
+        // connect_error UNAUTHENTICATED.
+        setTimeout(() => {
+          if (!this.#closed && !socket.connected) socket.connect();
+        }, 300);
+      }
+    });
+    socket.on('connect_error', (err: Error & { data?: { reason?: string } }) => {
+      if (err.message === ErrorCode.UNAUTHENTICATED) {
+        this.#events.refused(err.data?.reason ?? 'token refused', this.#presented);
+        return;
+      }
+      if (this.#status !== 'connecting') this.setStatus('reconnecting');
+    });
+    socket.on('entry', (entry) => this.#events.entry(entry));
+    socket.on('presence', (p) => this.#events.presence(p));
+    socket.on('escalation', (e) => this.#events.escalation(e));
+    socket.on('checkpoint', (cp) => this.#events.checkpoint(cp));
+    return socket;
+  }
+}

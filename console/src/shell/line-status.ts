@@ -1,0 +1,79 @@
+import type { ConnectionStatus, HotlineClient } from '@hotline/client-sdk';
+import { fill, h } from '../dom.js';
+import { formatDuration, formatTime } from '../format.js';
+
+/**
+ * The line indicator in the header: CONNECTED, CONNECTING (until the first sync), RECONNECTING or
+ * OFFLINE (no network, or the session ended), with how long the line has been down, counted from
+ * when it was lost after the first sync.
+ */
+export class LineStatus {
+  readonly el: HTMLElement;
+  readonly #client: HotlineClient;
+  #firstSynced = false;
+  /** When the line was lost after the first sync, while it stays down. */
+  #lostAt: number | null = null;
+
+  constructor(client: HotlineClient) {
+    this.#client = client;
+    this.el = h('div', { class: 'conn', attrs: { role: 'status', 'aria-live': 'polite', 'data-status': 'connecting' } });
+  }
+
+  /** The first sync has finished: news from now on is live (sounds, notices). */
+  get firstSynced(): boolean {
+    return this.#firstSynced;
+  }
+
+  /** A sync finished; true for the first one. */
+  synced(): boolean {
+    if (this.#firstSynced) return false;
+    this.#firstSynced = true;
+    return true;
+  }
+
+  /** The client's status changed. Returns how long the line was down when it is back, else null. */
+  statusChanged(status: ConnectionStatus): number | null {
+    if (status === 'connected') {
+      const down = this.#lostAt === null ? null : Date.now() - this.#lostAt;
+      this.#lostAt = null;
+      return down;
+    }
+    if (this.#lostAt === null && this.#firstSynced) this.#lostAt = Date.now();
+    return null;
+  }
+
+  update(): void {
+    const client = this.#client;
+    const status = client.status;
+    const noNetwork = typeof navigator !== 'undefined' && navigator.onLine === false;
+    let state: string;
+    let label: string;
+    let since: number | null = null;
+    if (status === 'connected') {
+      state = 'connected';
+      label = 'CONNECTED';
+    } else if (status === 'connecting' && !this.#firstSynced) {
+      state = 'connecting';
+      label = 'CONNECTING';
+      since = client.statusSince;
+    } else if (status === 'offline' || noNetwork) {
+      state = 'offline';
+      label = noNetwork ? 'OFFLINE: no network' : 'OFFLINE';
+      since = this.#lostAt ?? client.statusSince;
+    } else {
+      state = 'reconnecting';
+      label = 'RECONNECTING';
+      since = this.#lostAt ?? client.statusSince;
+    }
+    this.el.dataset.status = state;
+    const stamp = `${state}:${label}:${since}`;
+    if (this.el.dataset.stamp === stamp) return;
+    this.el.dataset.stamp = stamp;
+    fill(
+      this.el,
+      h('i', { class: 'dot', attrs: { 'aria-hidden': 'true' } }),
+      h('span', { class: 'conn-label' }, label),
+      since !== null ? h('span', { class: 'conn-since', attrs: { 'data-since': since, title: `since ${formatTime(since)}` } }, formatDuration(Date.now() - since)) : null,
+    );
+  }
+}

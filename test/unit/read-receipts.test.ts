@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { Actor, Entry, SessionUser, VisibleTopology } from '@hotline/shared';
+import { ConsoleModel } from '../../console/src/model.js';
+import { ReadReceiptPolicy } from '../../console/src/read-receipts.js';
+
+const HASH = 'a'.repeat(64);
+
+const topology: VisibleTopology = {
+  name: 't',
+  sides: [
+    { id: 'a', name: 'Side A', languages: ['ur', 'en'] },
+    { id: 'b', name: 'Side B', languages: ['ps', 'en'] },
+  ],
+  sectors: [
+    { id: 'sa', side: 'a', name: 'SA' },
+    { id: 'sb', side: 'b', name: 'SB' },
+  ],
+  posts: [
+    { id: 'a1', side: 'a', sector: 'sa', name: 'Post A1', location: { lat: 34.1, lon: 70 } },
+    { id: 'b1', side: 'b', sector: 'sb', name: 'Post B1', location: { lat: 33.9, lon: 70 } },
+    { id: 'b2', side: 'b', sector: 'sb', name: 'Post B2', location: { lat: 33.9, lon: 70.1 } },
+  ],
+  links: [
+    { id: 'l1', name: 'Link 1', posts: ['a1', 'b1'] },
+    { id: 'l2', name: 'Link 2', posts: ['a1', 'b2'] },
+  ],
+  users: [],
+  phrases: [],
+  escalationPolicies: [{ id: 'p', name: 'p', onCounterpartOffline: 'wait', levels: [{ delay: 1000, targets: ['counterpart-supervisors'] }] }],
+  precedence: {},
+};
+
+const opA: Actor = { userId: 'op-a1', role: 'operator', postId: 'a1' };
+const opB: Actor = { userId: 'op-b1', role: 'operator', postId: 'b1' };
+
+function user(over: Partial<SessionUser> = {}): SessionUser {
+  return { id: 'op-a1', name: 'A1', role: 'operator', side: 'a', post: 'a1', supervisor: false, sectors: [], joint: false, drillOfficer: false, ...over };
+}
+
+/** Entries of one link with consecutive seqs. */
+function log(linkId = 'l1') {
+  let seq = 0;
+  const base = (actor: Actor) => ({ linkId, seq: ++seq, ts: 1_000 * (seq + 1), actor, drill: false, prevHash: HASH, hash: HASH });
+  return {
+    message: (actor: Actor, text: string): Entry => ({ ...base(actor), type: 'message', payload: { clientMsgId: `msg-${seq + 1}-xxxxxx`, text, precedence: 'routine' } }),
+    read: (actor: Actor, uptoSeq: number): Entry => ({ ...base(actor), type: 'receipt', payload: { kind: 'read', postId: actor.postId!, uptoSeq, uptoHash: HASH } }),
+  };
+}
+
+/** A policy over a model, with the screen as the test sets it and the marks it sends. */
+function setUp(who: SessionUser = user()) {
+  const model = new ConsoleModel(topology, who);
+  const screen = { thread: 'l1' as string | null, inSight: true };
+  const sent: [string, number][] = [];
+  const policy = new ReadReceiptPolicy(model, { threadAtEnd: () => screen.thread, inSight: () => screen.inSight }, (linkId, upto) => sent.push([linkId, upto]));
+  return { model, screen, sent, policy };
+}
+
+describe('read-receipt policy', () => {
+  it('marks the thread in sight read up to the newest counterpart message, once', () => {
+    const { model, sent, policy } = setUp();
+    const l = log();
+    model.apply(l.message(opB, 'one'));
+    model.apply(l.message(opB, 'two'));
+    model.apply(l.message(opA, 'mine, after theirs'));
+    expect(model.unread('l1', 'a1')).toBe(2);
+
+    expect(policy.check()).toBe(true);
+    expect(sent).toEqual([['l1', 2]]);
+    expect(model.unread('l1', 'a1')).toBe(0); // counted at once, before the receipt comes back
+
+    // Nothing new: nothing sent again.
+    expect(policy.check()).toBe(false);
+    expect(sent).toEqual([['l1', 2]]);
+
+    model.apply(l.message(opB, 'three'));
+    expect(policy.check()).toBe(true);
+    expect(sent).toEqual([
+      ['l1', 2],
+      ['l1', 4],
+    ]);
+  });
+
+  it('marks nothing while the page is hidden or covered, or the thread is not scrolled to its end', () => {
+    const { model, screen, sent, policy } = setUp();
+    model.apply(log().message(opB, 'one'));
+
+    screen.inSight = false;
+    expect(policy.check()).toBe(false);
+    screen.inSight = true;
+    screen.thread = null;
+    expect(policy.check()).toBe(false);
+    expect(sent).toEqual([]);
+    expect(model.unread('l1', 'a1')).toBe(1);
+
+    screen.thread = 'l1';
+    expect(policy.check()).toBe(true);
+    expect(sent).toEqual([['l1', 1]]);
+  });
+
+  it('marks only the thread in sight, not other links with news', () => {
+    const { model, screen, sent, policy } = setUp();
+    model.apply(log('l1').message(opB, 'on l1'));
+    model.apply(log('l2').message({ userId: 'op-b2', role: 'operator', postId: 'b2' }, 'on l2'));
+    screen.thread = 'l2';
+    expect(policy.check()).toBe(true);
+    expect(sent).toEqual([['l2', 1]]);
+    expect(model.unread('l1', 'a1')).toBe(1);
+  });
+
+  it('sends nothing for a thread of only its own messages, or one already read at another console of the post', () => {
+    const { model, sent, policy } = setUp();
+    const l = log();
+    model.apply(l.message(opA, 'mine'));
+    expect(policy.check()).toBe(false);
+    model.apply(l.message(opB, 'theirs'));
+    model.apply(l.read({ userId: 'sup-a1', role: 'operator', postId: 'a1' }, 2));
+    expect(policy.check()).toBe(false);
+    expect(sent).toEqual([]);
+  });
+
+  it('never marks for users without a post on the link (commanders, monitors)', () => {
+    for (const who of [user({ id: 'cmd-sa', role: 'commander', post: null, sectors: ['sa'] }), user({ id: 'monitor', role: 'monitor', post: null, side: null })]) {
+      const { model, sent, policy } = setUp(who);
+      model.apply(log().message(opB, 'one'));
+      expect(policy.check()).toBe(false);
+      expect(sent).toEqual([]);
+    }
+  });
+});
