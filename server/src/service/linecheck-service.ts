@@ -10,6 +10,7 @@ import {
   type LineCheckAnswerRequest,
   type LineCheckAnswerResult,
 } from '@hotline/shared';
+import { lineFaultParties } from '../domain/line-fault.js';
 import { latestSlotAtOrBefore, nextSlotAfter, slotsBetween } from '../domain/schedule.js';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
@@ -218,10 +219,10 @@ export class LineCheckService {
     const current = await this.#redis.hget(this.#keys.lineChecks(link.id), job.checkId);
     if (!current) throw new AppError(ErrorCode.NOT_FOUND, `no line check ${job.checkId}`);
     const pre = JSON.parse(current) as LineCheck;
-    const missedNow = pre.posts.filter((p) => !pre.answers[p]);
-    // The line-fault alert's counterpart is the post that did not answer (the first, if neither did).
-    const counterpart = missedNow[0] ?? pre.posts[1]!;
-    const counterpartOnline = missedNow.length > 0 ? await this.#presence.onlineNow(counterpart) : true;
+    // Presence of the posts that have not answered, read before the atomic close (which can only find
+    // fewer of them silent: answers are added, never removed).
+    const silent = pre.posts.filter((p) => !pre.answers[p]);
+    const online = new Map(await Promise.all(silent.map(async (p) => [p, await this.#presence.onlineNow(p)] as const)));
     const sel = this.#topo.topology.policySelection;
     const policyId = link.lineCheck?.policy ?? sel.lineFault ?? sel.default;
     let alert: Alert | undefined;
@@ -248,7 +249,7 @@ export class LineCheckService {
         // linecheck.closed at head+1, the line-fault alert.raised at head+2, in one append.
         const alertId = makeAlertId(link.id, head.seq + 2);
         closed = { ...check, state: 'closed', missed, alertId };
-        const raiser = missed.length === 1 ? link.posts.find((p) => p !== missed[0])! : link.posts[0];
+        const parties = lineFaultParties(link.posts, missed, (p) => online.get(p) === true);
         const names = missed.map((p) => this.#topo.post(p)?.name ?? p).join(' and ');
         return {
           write: true,
@@ -257,13 +258,11 @@ export class LineCheckService {
             const built = this.#alerts.systemAlert({
               linkId: link.id,
               slot,
-              raiserPostId: raiser,
-              counterpartPostId: missed.length === 1 ? missed[0]! : link.posts[1],
+              ...parties,
               kind: 'line-fault',
               severity: 2,
               description: `Line check ${new Date(check.slotAt).toISOString()} not answered by ${names}`,
               policyId,
-              counterpartOnline: missed.length === 1 ? counterpartOnline : false,
               lineCheckId: check.checkId,
             });
             alert = built.alert;
