@@ -125,7 +125,8 @@ describe('line checks with three nodes', () => {
       a.entries.find((e) => e.type === 'linecheck.closed' && e.payload.checkId === check.payload.checkId) as (Entry & { type: 'linecheck.closed' }) | undefined,
     );
     expect(closed.payload).toMatchObject({ answered: ['a1'], missed: ['b1'] });
-    const fault = a.entries.find((e) => e.type === 'alert.raised' && e.payload.alertId === closed.payload.alertId);
+    // The fault comes in the same append, as the next entry, which may reach the console a moment later.
+    const fault = await waitFor(() => a.entries.find((e) => e.type === 'alert.raised' && e.payload.alertId === closed.payload.alertId));
     expect(fault).toMatchObject({ actor: { role: 'system' }, payload: { kind: 'line-fault', lineCheckId: check.payload.checkId, policyId: 'line-fault' } });
     await waitFor(() => cmdIn.some((e) => e.alertId === closed.payload.alertId));
     await expect(b.answerLineCheck('l1', check.payload.checkId)).rejects.toMatchObject({ code: 'CONFLICT' });
