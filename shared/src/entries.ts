@@ -82,7 +82,7 @@ export const AlertRaisedPayload = z.object({
   location: Location.optional(),
   occurredAt: Timestamp.optional(),
   policyId: Id,
-  /** The counterpart post had nobody online at the raise. */
+  /** Whether a console of the counterpart post was online at the raise (for a line fault: when the check closed). */
   counterpartOnline: z.boolean(),
   /** When the first escalation is due, or null if the policy never escalates. */
   nextEscalationAt: Timestamp.nullable(),

@@ -58,16 +58,20 @@ export function signingInput(act: SignedAct, userId: string, fields: Record<stri
 
 /**
  * The action behind a signed entry, rebuilt from the entry alone, or null for entries the server writes
- * itself (escalations, line checks), which checkpoints cover instead.
+ * itself (escalations, line checks, the line-fault alerts an unanswered check raises), which checkpoints
+ * cover instead.
  */
 export function actionOfEntry(entry: {
   type: string;
   linkId: string;
   drill: boolean;
-  actor: { userId: string };
+  actor: { userId: string; role?: string };
   payload: Record<string, unknown>;
 }): { act: SignedAct; fields: Record<string, unknown> } | null {
   const p = entry.payload;
+  // Raised by the server for an unanswered line check: nobody signed it. Any other alert.raised is a
+  // user's action, whatever its actor claims.
+  if (entry.type === 'alert.raised' && entry.actor.role === 'system' && p.kind === 'line-fault') return null;
   switch (entry.type) {
     case 'key.registered':
       return { act: 'key:register', fields: p };

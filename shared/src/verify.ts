@@ -41,7 +41,7 @@ export interface VerifyReport {
     serverEntries: number;
     keys: number;
     checkpoints: number;
-    /** Quoted hashes (receipts, acknowledgements) checked against the entries they quote. */
+    /** Quoted hashes (receipts, acknowledgements, line-check answers) checked against the entries they quote. */
     quotesChecked: number;
   };
   head: { seq: number; hash: string } | null;
@@ -113,6 +113,8 @@ export class ExportVerifier {
   #ended = false;
   /** Checkpoints (which come before the entries) by seq, checked when their entry arrives. */
   readonly #pending = new Map<number, Checkpoint>();
+  /** The linecheck.started entries seen, by checkId, for the answers that quote them. */
+  readonly #lineChecks = new Map<string, { seq: number; hash: string }>();
   #bad: VerifyReport['firstBad'] = null;
   readonly report: VerifyReport = {
     ok: false,
@@ -290,6 +292,16 @@ export class ExportVerifier {
       if (quoted !== undefined) {
         if (quoted !== payload.quotedHash) {
           throw new Bad(raisedSeq, `entry ${raisedSeq} differs from the alert ${actor.userId} acknowledged (acknowledgement at seq ${seq})`);
+        }
+        this.report.counts.quotesChecked++;
+      }
+    }
+    if (type === 'linecheck.started') this.#lineChecks.set(String(payload.checkId), { seq, hash: entry.hash });
+    if (type === 'linecheck.answered') {
+      const started = this.#lineChecks.get(String(payload.checkId));
+      if (started !== undefined) {
+        if (started.hash !== payload.quotedHash) {
+          throw new Bad(started.seq, `entry ${started.seq} differs from the line check post ${String(payload.postId)} answered (answer at seq ${seq})`);
         }
         this.report.counts.quotesChecked++;
       }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Entry, Escalation } from '@hotline/shared';
+import type { Alert, Entry, Escalation } from '@hotline/shared';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { connectClient, type TestClient } from '../helpers/clients.js';
 import { readLog, verifiedLog } from '../helpers/log.js';
@@ -26,13 +26,15 @@ beforeAll(async () => {
         ...FAST_POLICIES,
         { id: 'flash-traffic', name: 'flash', onCounterpartOffline: 'wait', levels: [{ delay: 0, targets: ['counterpart-supervisors', 'counterpart-commanders'] }] },
         { id: 'line-fault', name: 'line fault', onCounterpartOffline: 'wait', levels: [{ delay: 300, targets: ['counterpart-commanders'] }] },
+        // Escalates at once when nobody can see the alarm, else after an hour: which one fired tells them apart.
+        { id: 'line-fault-now', name: 'line fault, offline at once', onCounterpartOffline: 'escalate-now', levels: [{ delay: '1h', targets: ['counterpart-commanders'] }] },
       ],
       policySelection: { default: 'fast', drill: 'drill', lineFault: 'line-fault' },
       extra: {
         links: [
           { id: 'l1', name: 'Link 1', posts: ['a1', 'b1'], lineCheck: { every: EVERY, window: WINDOW } },
           { id: 'l2', name: 'Link 2', posts: ['a2', 'b2'] },
-          { id: 'l3', name: 'Link 3', posts: ['a3', 'b3'] },
+          { id: 'l3', name: 'Link 3', posts: ['a3', 'b3'], lineCheck: { every: EVERY, window: WINDOW, policy: 'line-fault-now' } },
           { id: 'l4', name: 'Link 4', posts: ['a1', 'b2'] },
         ],
         precedence: { flash: { deadline: 600, policy: 'flash-traffic' }, immediate: { deadline: 1500, policy: 'flash-traffic' } },
@@ -123,7 +125,8 @@ describe('line checks with three nodes', () => {
       a.entries.find((e) => e.type === 'linecheck.closed' && e.payload.checkId === check.payload.checkId) as (Entry & { type: 'linecheck.closed' }) | undefined,
     );
     expect(closed.payload).toMatchObject({ answered: ['a1'], missed: ['b1'] });
-    const fault = a.entries.find((e) => e.type === 'alert.raised' && e.payload.alertId === closed.payload.alertId);
+    // The fault comes in the same append, as the next entry, which may reach the console a moment later.
+    const fault = await waitFor(() => a.entries.find((e) => e.type === 'alert.raised' && e.payload.alertId === closed.payload.alertId));
     expect(fault).toMatchObject({ actor: { role: 'system' }, payload: { kind: 'line-fault', lineCheckId: check.payload.checkId, policyId: 'line-fault' } });
     await waitFor(() => cmdIn.some((e) => e.alertId === closed.payload.alertId));
     await expect(b.answerLineCheck('l1', check.payload.checkId)).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -159,6 +162,63 @@ describe('line checks with three nodes', () => {
     const outage = checks(await readLog(redis, 'l1')).filter((c) => c.payload.slotAt > lastSlot && c.payload.slotAt < following.payload.slotAt);
     expect(outage).toHaveLength(1);
     await verifiedLog(redis, 'l1');
+  });
+});
+
+describe('a line check both posts miss', () => {
+  const HOUR = 3_600_000;
+  type Presence = { presence: { postId: string; online: boolean }[] };
+
+  it('both online but silent: no offline escalation; the second post offline: escalated at once', async () => {
+    const monitor = await connect(0, 'monitor');
+    const onlineIs = (postId: string, online: boolean) =>
+      waitFor(async () => (await monitor.api<Presence>('/api/presence')).presence.some((p) => p.postId === postId && p.online === online));
+    /** The line fault of the first l3 check started after everything before this call: its entry and alert. */
+    const nextFault = async () => {
+      const after = monitor.cursor('l3');
+      const started = await waitFor(() => monitor.entries.find((e) => e.linkId === 'l3' && e.seq > after && e.type === 'linecheck.started'), { timeout: 10_000 });
+      const checkId = (started as Entry & { type: 'linecheck.started' }).payload.checkId;
+      const closed = await waitFor(
+        () => monitor.entries.find((e) => e.linkId === 'l3' && e.type === 'linecheck.closed' && e.payload.checkId === checkId) as (Entry & { type: 'linecheck.closed' }) | undefined,
+        { timeout: 10_000 },
+      );
+      expect(closed.payload).toMatchObject({ answered: [], missed: ['a3', 'b3'] });
+      const raised = await waitFor(() => monitor.entries.find((e) => e.type === 'alert.raised' && e.payload.alertId === closed.payload.alertId) as (Entry & { type: 'alert.raised' }) | undefined);
+      const { alert } = await monitor.api<{ alert: Alert }>(`/api/alerts/${closed.payload.alertId}`);
+      // Whatever the presence, the second post is asked: consoles and verifiers derive it from the record.
+      expect(alert).toMatchObject({ raiserPostId: 'a3', counterpartPostId: 'b3' });
+      return { raised, alert };
+    };
+    const escalationsOfAlert = (alertId: string) => monitor.entries.filter((e) => e.type === 'alert.escalated' && e.payload.alertId === alertId) as (Entry & { type: 'alert.escalated' })[];
+
+    // Both posts' consoles online, nobody answers: the post asked is online, so the policy's timers run.
+    const a = await connect(1, 'op-a3');
+    const b = await connect(2, 'op-b3');
+    await onlineIs('a3', true);
+    await onlineIs('b3', true);
+    const both = await nextFault();
+    expect(both.raised.payload).toMatchObject({ kind: 'line-fault', counterpartOnline: true, policyId: 'line-fault-now', nextEscalationAt: both.raised.ts + HOUR });
+    expect(both.alert).toMatchObject({ counterpartOnline: true, state: 'open' });
+
+    // Only the second post online: still someone at the console asked.
+    a.close();
+    await onlineIs('a3', false);
+    const second = await nextFault();
+    expect(second.raised.payload).toMatchObject({ counterpartOnline: true, nextEscalationAt: second.raised.ts + HOUR });
+
+    // Nobody at the post asked: the policy escalates at once, as for any counterpart offline.
+    b.close();
+    await onlineIs('b3', false);
+    const none = await nextFault();
+    expect(none.raised.payload).toMatchObject({ counterpartOnline: false, nextEscalationAt: none.raised.ts });
+    expect(none.alert).toMatchObject({ counterpartOnline: false });
+    const immediate = await waitFor(() => escalationsOfAlert(none.alert.alertId)[0]);
+    expect(immediate.payload).toMatchObject({ step: 1, level: 1, reason: 'counterpart-offline', targets: ['cmd-sb2'] });
+
+    // By now the faults raised while the post asked was online would long have escalated, had they done so at once.
+    expect(escalationsOfAlert(both.alert.alertId)).toEqual([]);
+    expect(escalationsOfAlert(second.alert.alertId)).toEqual([]);
+    expect((await monitor.api<{ alert: Alert }>(`/api/alerts/${both.alert.alertId}`)).alert).toMatchObject({ step: 0, state: 'open' });
   });
 });
 

@@ -127,3 +127,24 @@ describe('line-check schedules', async () => {
     expect(slotsBetween(every, 10_001, 16_001)).toBe(3);
   });
 });
+
+describe('line-fault parties', async () => {
+  const { lineFaultParties } = await import('../../server/src/domain/line-fault.js');
+  const posts = ['a1', 'b1'] as const;
+  const onlineSet = (...ids: string[]) => (p: string) => ids.includes(p);
+
+  it('one post silent: it is asked to acknowledge, counted offline only when it is', () => {
+    expect(lineFaultParties(posts, ['b1'], onlineSet('a1', 'b1'))).toEqual({ raiserPostId: 'a1', counterpartPostId: 'b1', counterpartOnline: true });
+    expect(lineFaultParties(posts, ['a1'], onlineSet('b1'))).toEqual({ raiserPostId: 'b1', counterpartPostId: 'a1', counterpartOnline: false });
+  });
+
+  it('both silent: the second post is asked, and counted online when it is (both online is no offline counterpart)', () => {
+    expect(lineFaultParties(posts, ['a1', 'b1'], onlineSet('a1', 'b1'))).toEqual({ raiserPostId: 'a1', counterpartPostId: 'b1', counterpartOnline: true });
+    expect(lineFaultParties(posts, ['a1', 'b1'], onlineSet('b1'))).toEqual({ raiserPostId: 'a1', counterpartPostId: 'b1', counterpartOnline: true });
+  });
+
+  it('both silent, the second post offline: offline, whoever else is online', () => {
+    expect(lineFaultParties(posts, ['a1', 'b1'], onlineSet('a1'))).toEqual({ raiserPostId: 'a1', counterpartPostId: 'b1', counterpartOnline: false });
+    expect(lineFaultParties(posts, ['a1', 'b1'], onlineSet())).toEqual({ raiserPostId: 'a1', counterpartPostId: 'b1', counterpartOnline: false });
+  });
+});

@@ -1,7 +1,6 @@
 import {
   AppError,
   ErrorCode,
-  alertPosts,
   makeAlertId,
   makeLineCheckId,
   type Alert,
@@ -12,6 +11,7 @@ import {
   type LineCheckAnswerRequest,
   type LineCheckAnswerResult,
 } from '@hotline/shared';
+import { lineFaultParties } from '../domain/line-fault.js';
 import { latestSlotAtOrBefore, nextSlotAfter, slotsBetween } from '../domain/schedule.js';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
@@ -204,10 +204,10 @@ export class LineCheckService {
     if (!link) throw new AppError(ErrorCode.NOT_FOUND, `unknown link ${job.linkId}`);
     const pre = await this.#checks.get(link.id, job.checkId);
     if (!pre) throw new AppError(ErrorCode.NOT_FOUND, `no line check ${job.checkId}`);
-    const missedNow = pre.posts.filter((p) => !pre.answers[p]);
-    // The line-fault alert's counterpart is the post that did not answer (the first, if neither did).
-    const counterpart = missedNow[0] ?? pre.posts[1]!;
-    const counterpartOnline = missedNow.length > 0 ? await this.#presence.onlineNow(counterpart) : true;
+    // Presence of the posts that have not answered, read before the atomic close (which can only find
+    // fewer of them silent: answers are added, never removed).
+    const silent = pre.posts.filter((p) => !pre.answers[p]);
+    const online = new Map(await Promise.all(silent.map(async (p) => [p, await this.#presence.onlineNow(p)] as const)));
     const sel = this.#topo.topology.policySelection;
     const policyId = link.lineCheck?.policy ?? sel.lineFault ?? sel.default;
     let alert: Alert | undefined;
@@ -234,6 +234,7 @@ export class LineCheckService {
         // linecheck.closed at head+1, the line-fault alert.raised at head+2, in one append.
         const alertId = makeAlertId(link.id, head.seq + 2);
         closed = { ...check, state: 'closed', missed, alertId };
+        const parties = lineFaultParties(link.posts, missed, (p) => online.get(p) === true);
         const names = missed.map((p) => this.#topo.post(p)?.name ?? p).join(' and ');
         return {
           write: true,
@@ -246,11 +247,11 @@ export class LineCheckService {
               severity: 2,
               description: `Line check ${new Date(check.slotAt).toISOString()} not answered by ${names}`,
               policyId,
-              counterpartOnline: missed.length === 1 ? counterpartOnline : false,
+              counterpartOnline: parties.counterpartOnline,
               lineCheckId: check.checkId,
             }),
           project: (entry: Entry) => {
-            const raised = this.#alerts.raised(entry, alertPosts(link.posts, null, missed));
+            const raised = this.#alerts.raised(entry, parties);
             alert = raised.alert;
             return [...this.#checks.write(closed!), ...raised.ops];
           },
