@@ -7,7 +7,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ExportVerifier, incidentReport, replayAlerts, type ExportLine, type VerifyReport } from '@hotline/shared';
+import { ExportVerifier, incidentReport, replayAlerts, type Entry, type ExportLine, type VerifyReport } from '@hotline/shared';
 import { nodeVerifyCrypto } from './lib/node-verify-crypto.js';
 
 const USAGE = 'usage: npm run verify -- <export.ndjson> [--require-signatures] [--server-key <keyId>] [--report] [--json]';
@@ -40,7 +40,7 @@ const verifier = new ExportVerifier(nodeVerifyCrypto(), {
   requireSignatures: values['require-signatures'] === true,
   ...(values['server-key'] ? { serverKeyId: values['server-key'] } : {}),
 });
-const alertEntries: Parameters<typeof replayAlerts>[0] extends Iterable<infer T> ? T[] : never = [];
+const alertEntries: Entry[] = [];
 const started = performance.now();
 const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
 let tick = Date.now();

@@ -4,6 +4,10 @@
  * same way from the server's alert state and, offline, from the entries of an export.
  */
 
+import { alertFromRaise, foldAlert } from './alert-fold.js';
+import type { Entry } from './entries.js';
+import type { Alert } from './projections.js';
+
 export interface ReportAlert {
   linkId: string;
   alertId: string;
@@ -104,35 +108,28 @@ export function incidentReport(alerts: ReportAlert[], period: { from: number; to
   };
 }
 
-/** Rebuilds each alert's report view from link-log entries (an export). */
-export function replayAlerts(entries: Iterable<{ type: string; linkId: string; ts: number; drill: boolean; payload: Record<string, unknown> }>): ReportAlert[] {
-  const alerts = new Map<string, ReportAlert>();
+/**
+ * Rebuilds each alert's report view from link-log entries (an export), with the same fold the server
+ * and the console use (alert-fold.ts). An export does not carry the topology, so the posts of each
+ * alert are left empty: a report counts kinds, states and times, not posts.
+ */
+export function replayAlerts(entries: Iterable<Entry>): ReportAlert[] {
+  const alerts = new Map<string, Alert>();
   for (const e of entries) {
-    const p = e.payload;
-    const id = String(p.alertId ?? '');
     if (e.type === 'alert.raised') {
-      alerts.set(id, {
-        linkId: e.linkId,
-        alertId: id,
-        kind: String(p.kind),
-        severity: Number(p.severity),
-        drill: e.drill,
-        raisedAt: e.ts,
-        state: 'open',
-        escalations: [],
-      });
+      alerts.set(e.payload.alertId, alertFromRaise(e, { raiserPostId: '', counterpartPostId: '' }));
       continue;
     }
-    const a = alerts.get(id);
-    if (!a) continue;
-    if (e.type === 'alert.acknowledged') {
-      a.state = 'acknowledged';
-      a.acknowledgedAt = e.ts;
-    } else if (e.type === 'alert.resolved') a.state = 'resolved';
-    else if (e.type === 'alert.cancelled') a.state = 'cancelled';
-    else if (e.type === 'alert.escalated') a.escalations.push({ level: Number(p.level) });
+    const alertId = alertIdOf(e);
+    const alert = alertId === null ? undefined : alerts.get(alertId);
+    if (alert) alerts.set(alertId!, foldAlert(alert, e));
   }
   return [...alerts.values()];
+}
+
+function alertIdOf(e: Entry): string | null {
+  const p = e.payload as { alertId?: unknown };
+  return typeof p.alertId === 'string' ? p.alertId : null;
 }
 
 const KINDS = ['small-arms-fire', 'artillery-mortar', 'drone', 'border-crossing', 'explosion', 'line-fault', 'other'];
