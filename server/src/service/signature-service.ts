@@ -70,6 +70,9 @@ export class SignatureService {
   readonly #onLink = new Set<string>();
 
   readonly #policies: SignaturePolicyStore;
+  /** Per link: until when this node takes the log's recorded policy to be this deployment's. */
+  readonly #policySeen = new Map<string, number>();
+  static readonly POLICY_RECHECK_MS = 60_000;
 
   constructor(deps: { registry: KeyRegistry; log: LinkLog; broadcaster: Broadcaster; required: boolean; policies: SignaturePolicyStore }) {
     this.#policies = deps.policies;
@@ -143,8 +146,11 @@ export class SignatureService {
    */
   append<R>(linkId: string, signing: Signing | null, actor: EntryDraft['actor'], reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>> {
     const known = signing !== null && this.#known(linkId, signing);
+    const policyRead = !this.#policyKnown(linkId);
     return this.#log
-      .append(linkId, this.#reads(linkId, signing, reads, known), (snapshot) => this.#decorate(linkId, signing, actor, reads.length, known, snapshot, plan))
+      .append(linkId, this.#reads(linkId, signing, reads, known, policyRead), (snapshot) =>
+        this.#decorate(linkId, signing, actor, reads.length, known, policyRead, snapshot, plan),
+      )
       .then((o) => this.#appended(linkId, signing, o));
   }
 
@@ -157,8 +163,11 @@ export class SignatureService {
     plan: (snapshot: Snapshot) => IdempotentAppendPlan<R>,
   ): Promise<IdempotentAppendOutcome<R>> {
     const known = signing !== null && this.#known(linkId, signing);
+    const policyRead = !this.#policyKnown(linkId);
     return this.#log
-      .appendOnce(linkId, this.#reads(linkId, signing, reads, known), (snapshot) => this.#decorate(linkId, signing, actor, reads.length, known, snapshot, plan))
+      .appendOnce(linkId, this.#reads(linkId, signing, reads, known, policyRead), (snapshot) =>
+        this.#decorate(linkId, signing, actor, reads.length, known, policyRead, snapshot, plan),
+      )
       .then((o) => this.#appended(linkId, signing, o));
   }
 
@@ -172,10 +181,21 @@ export class SignatureService {
     return this.#onLink.has(`${linkId}/${signing.record.keyId}`);
   }
 
-  /** The plan's reads, then the link's recorded policy, then (a key not known on the link) its registration there. */
-  #reads(linkId: string, signing: Signing | null, reads: FieldRead[], known: boolean): FieldRead[] {
-    const policy = this.#policies.read(linkId);
-    return signing && !known ? [...reads, policy, this.#registry.readOnLink(linkId, signing.record.keyId)] : [...reads, policy];
+  /**
+   * Whether this node saw, less than POLICY_RECHECK_MS ago, that the link's log records this
+   * deployment's policy: then the append skips reading it (and keeps its single round trip on the
+   * cached head). Should another node with another policy record its own meanwhile, this node records
+   * its policy again at its first append after the recheck.
+   */
+  #policyKnown(linkId: string): boolean {
+    return (this.#policySeen.get(linkId) ?? 0) > Date.now();
+  }
+
+  /** The plan's reads, then (unless known) the link's recorded policy, then (a key not known on the link) its registration there. */
+  #reads(linkId: string, signing: Signing | null, reads: FieldRead[], known: boolean, policyRead: boolean): FieldRead[] {
+    const out = policyRead ? [...reads, this.#policies.read(linkId)] : [...reads];
+    if (signing && !known) out.push(this.#registry.readOnLink(linkId, signing.record.keyId));
+    return out;
   }
 
   /** The plan's decision with the signature added, and the policy and key registration before it where the record lacks them. */
@@ -185,16 +205,18 @@ export class SignatureService {
     actor: EntryDraft['actor'],
     ownReads: number,
     known: boolean,
+    policyRead: boolean,
     snapshot: Snapshot,
     plan: (snapshot: Snapshot) => P,
   ): P {
     const decided = plan({ head: snapshot.head, values: snapshot.values.slice(0, ownReads) });
     if (!decided.write) return decided;
     const policy = this.policy;
-    const recorded = snapshot.values[ownReads] ?? 'required';
+    const recorded = policyRead ? (snapshot.values[ownReads] ?? 'required') : policy;
+    if (recorded === policy) this.#policySeen.set(linkId, Date.now() + SignatureService.POLICY_RECHECK_MS);
     const policyEntries: EntryDraft[] =
       recorded === policy ? [] : [{ linkId, type: 'signature.policy', actor: { userId: 'system', role: 'system', postId: null }, drill: false, payload: { signatures: policy } }];
-    const onLink = !signing || known || snapshot.values[ownReads + 1] != null;
+    const onLink = !signing || known || snapshot.values[ownReads + (policyRead ? 1 : 0)] != null;
     const record = signing?.record;
     const keyEntries: EntryDraft[] =
       onLink || !record || !signing
@@ -228,6 +250,7 @@ export class SignatureService {
   #appended<O extends IdempotentAppendOutcome<unknown>>(linkId: string, signing: Signing | null, outcome: O): O {
     if (outcome.kind === 'appended') {
       for (const e of outcome.prelude) this.#broadcast.entry(e);
+      if (outcome.prelude.some((e) => e.type === 'signature.policy')) this.#policySeen.set(linkId, Date.now() + SignatureService.POLICY_RECHECK_MS);
       if (signing) this.#onLink.add(`${linkId}/${signing.record.keyId}`);
     }
     return outcome;
