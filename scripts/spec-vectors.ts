@@ -16,14 +16,18 @@ import { fileURLToPath } from 'node:url';
 import {
   GENESIS_HASH,
   canonicalize,
+  TRUSTED_KEYS_FORMAT,
   checkpointInput,
+  cosignInput,
   entryHashInput,
   makeAlertId,
   signingInput,
   toBase64Url,
   withSignedDefaults,
   type Checkpoint,
+  type CosignatureShape,
   type SignedAct,
+  type TrustedKeysFile,
 } from '@hotline/shared';
 import { parseVectorBlocks, replaceVectorBlocks } from './lib/spec-vectors.js';
 
@@ -70,8 +74,9 @@ const previous = new Map<string, string>();
 const previousEntrySigs = new Map<number, string>();
 for (const line of blocks.get('export.full')?.body.split('\n') ?? []) {
   if (!line.trim()) continue;
-  const r = JSON.parse(line) as { kind: string; checkpoint?: Checkpoint; entry?: { seq: number; sig?: { value: string } } };
+  const r = JSON.parse(line) as { kind: string; checkpoint?: Checkpoint; cosignatures?: CosignatureShape[]; entry?: { seq: number; sig?: { value: string } } };
   if (r.kind === 'checkpoint' && r.checkpoint) previous.set(checkpointInput(r.checkpoint), r.checkpoint.sig);
+  for (const c of r.cosignatures ?? []) previous.set(cosignInput(c), c.sig.value);
   if (r.kind === 'entry' && r.entry?.sig) previousEntrySigs.set(r.entry.seq, r.entry.sig.value);
 }
 
@@ -236,6 +241,34 @@ const checkpointB = { linkId: LINK, seq: last.seq, hash: last.hash, ts: last.ts 
 const checkpoints: Checkpoint[] = [checkpointA, checkpointB].map((cp) => ({ ...cp, keyId: server.keyId, sig: signWith(server, checkpointInput(cp)) }));
 const serverKey = { keyId: server.keyId, alg: 'ES256', publicKey: server.publicKey };
 
+// Both sides' operators cosign the first checkpoint (seq 6); nobody has cosigned the second yet, so
+// entries 7 to 12 are covered by the server's checkpoint alone.
+const registered = (key: TestKey) => entries.find((e) => e.type === 'key.registered' && (e.payload as { keyId: string }).keyId === key.keyId)!.payload as {
+  validFrom: number;
+  validUntil: number;
+};
+function cosignature(key: TestKey, userId: string, side: string, cp: Checkpoint, ts: number): CosignatureShape {
+  const fields = { userId, linkId: cp.linkId, seq: cp.seq, hash: cp.hash, side };
+  const { validFrom, validUntil } = registered(key);
+  return {
+    linkId: cp.linkId,
+    seq: cp.seq,
+    hash: cp.hash,
+    side,
+    userId,
+    ts,
+    key: { keyId: key.keyId, publicKey: key.publicKey, validFrom, validUntil },
+    sig: { keyId: key.keyId, value: signWith(key, cosignInput(fields)) },
+  };
+}
+const cosignatures = new Map<number, CosignatureShape[]>([
+  [checkpoints[0]!.seq, [cosignature(north, N.userId, 'north', checkpoints[0]!, checkpoints[0]!.ts + 1_150), cosignature(south, S.userId, 'south', checkpoints[0]!, checkpoints[0]!.ts + 2_310)]],
+]);
+function trustedKeys(side: string, key: TestKey, userId: string): TrustedKeysFile {
+  const { validFrom, validUntil } = registered(key);
+  return { format: TRUSTED_KEYS_FORMAT, side, exportedAt: last.ts + HOUR, keys: [{ keyId: key.keyId, userId, publicKey: key.publicKey, validFrom, validUntil }] };
+}
+
 // --- exports -------------------------------------------------------------------------------------------
 
 function exportLines(fromSeq: number): string[] {
@@ -263,7 +296,10 @@ function exportLines(fromSeq: number): string[] {
   ];
   if (fromSeq > 1) lines.push({ kind: 'anchor', seq: fromSeq - 1, hash: entries[fromSeq - 2]!.hash });
   for (const e of entries) if (e.type === 'key.registered' && e.seq < fromSeq) lines.push({ kind: 'key', entry: e });
-  for (const cp of checkpoints) if (cp.seq >= fromSeq && cp.seq <= toSeq) lines.push({ kind: 'checkpoint', checkpoint: cp });
+  for (const cp of checkpoints) {
+    const cos = cosignatures.get(cp.seq);
+    if (cp.seq >= fromSeq && cp.seq <= toSeq) lines.push(cos ? { kind: 'checkpoint', checkpoint: cp, cosignatures: cos } : { kind: 'checkpoint', checkpoint: cp });
+  }
   const inRange = entries.filter((e) => e.seq >= fromSeq && e.seq <= toSeq);
   for (const e of inRange) lines.push({ kind: 'entry', entry: e });
   lines.push({ kind: 'end', entries: inRange.length, last: { seq: last.seq, hash: last.hash } });
@@ -295,6 +331,12 @@ out.set('entry.message.hash', message.hash);
 const { sig: _sig, ...cpA } = checkpoints[0]!;
 out.set('checkpoint', json(checkpoints[0]));
 out.set('checkpoint.input', checkpointInput(cpA));
+const southCosign = cosignatures.get(6)![1]!;
+out.set('cosign.request', json({ linkId: southCosign.linkId, seq: southCosign.seq, hash: southCosign.hash, side: southCosign.side, sig: southCosign.sig }));
+out.set('cosign.input', cosignInput(southCosign));
+out.set('cosignature', json(southCosign));
+out.set('trusted-keys.north', json(trustedKeys('north', north, N.userId)));
+out.set('trusted-keys.south', json(trustedKeys('south', south, S.userId)));
 out.set('export.full', exportLines(1).join('\n'));
 out.set('export.range', exportLines(5).join('\n'));
 

@@ -36,6 +36,7 @@ export function socketCalls(socket: () => HotlineSocket, timeoutMs: number): Cal
     'key:register': (p) => acked((cb) => s().emit('key:register', p, cb)),
     'hotline:ack': (p) => acked((cb) => s().emit('hotline:ack', p, cb)),
     'linecheck:answer': (p) => acked((cb) => s().emit('linecheck:answer', p, cb)),
+    'checkpoint:cosign': (p) => acked((cb) => s().emit('checkpoint:cosign', p, cb)),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   type AlertRaiseRequest,
   type AlertResult,
   type Checkpoint,
+  type Cosignature,
   type Entry,
   type Escalation,
   type InboxResult,
@@ -25,6 +26,7 @@ import { newClientId } from './ids.js';
 import { EscalationInbox } from './inbox.js';
 import { Outbox, type OutboxItem } from './outbox.js';
 import { Receipts } from './receipts.js';
+import { CheckpointCosigner } from './cosign.js';
 import { RecordGuard } from './record-guard.js';
 import { Signing } from './signing.js';
 import { MemoryStorage, type ClientStorage } from './storage.js';
@@ -50,6 +52,11 @@ export interface HotlineClientOptions {
   refreshBeforeExpiryMs?: number;
   /** Sign every action with this client's own key (registered on each connect). @default true */
   signing?: boolean;
+  /**
+   * Countersign, for this user's side, each checkpoint of a followed link once this client holds the
+   * entry it covers with the same hash (needs signing). @default true
+   */
+  cosign?: boolean;
   /** Links to follow. @default every link the user may read */
   links?: string[];
   /** Keeps the outbox across restarts (localStorage in browsers). @default in memory */
@@ -90,6 +97,8 @@ export interface ClientEvents {
    * and call setToken() then connect().
    */
   unauthenticated: (reason: string) => void;
+  /** This client cosigned a checkpoint for its side (or found its side's cosignature kept). */
+  cosigned: (cosignature: Cosignature) => void;
   /** An outbox item was refused for good (validation, permission, conflict) and dropped. */
   failed: (item: OutboxItem, error: HotlineError) => void;
 }
@@ -115,6 +124,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   readonly #outbox: Outbox;
   readonly #inbox: EscalationInbox;
   readonly #receipts: Receipts;
+  readonly #cosigner: CheckpointCosigner;
   /** A token getToken gave that no connection has accepted yet: refused, it ends the session. */
   #freshToken: string | undefined;
   /** The token `unauthenticated` was reported for (once per token and connect()). */
@@ -194,6 +204,16 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
       },
       deliver: (escalation) => this.emit('escalation', escalation),
     });
+    this.#cosigner = new CheckpointCosigner({
+      enabled: options.signing !== false && options.cosign !== false,
+      user: () => this.#user,
+      hashAt: (linkId, seq) => this.#guard.hashAt(linkId, seq),
+      send: (req) => this.request('checkpoint:cosign', req),
+      storage,
+      fork: (linkId, seq, detail) => this.emit('fork', { linkId, seq, detail }),
+      cosigned: (c) => this.emit('cosigned', c),
+    });
+    this.#guard.observe(this.#cosigner);
     this.#receipts = new Receipts({
       send: (event, payload) => this.request(event, payload),
       connected: () => this.#connection.connected,
@@ -245,6 +265,11 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   /** The id of this client's current signing key, once registered. */
   get keyId(): string | undefined {
     return this.#signing.keyId;
+  }
+
+  /** The latest head (seq and hash) this client cosigned for a link. */
+  cosignedHead(linkId: string): { seq: number; hash: string } | undefined {
+    return this.#cosigner.cosignedHead(linkId);
   }
 
   /** The latest server checkpoint this client holds for a link. */

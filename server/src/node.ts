@@ -32,6 +32,11 @@ import { RedisAlertStore } from './store/alert-store.js';
 import { RedisCheckpointStore } from './store/checkpoint-store.js';
 import { RedisInboxStore } from './store/inbox.js';
 import { RedisKeyRegistry } from './store/key-registry.js';
+import { RedisCosignatureStore } from './store/cosign-store.js';
+import { RedisSignaturePolicyStore } from './store/policy-store.js';
+import { CosignService } from './service/cosign-service.js';
+import { cosignEvents } from './gateway/cosign-events.js';
+import { trustedKeyRoutes } from './http/trusted-keys.js';
 import { Keys } from './store/keys.js';
 import { RedisLineCheckStore } from './store/linecheck-store.js';
 import { RedisLinkLog } from './store/link-log.js';
@@ -125,7 +130,9 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     log: linkLog,
     broadcaster,
     required: config.HOTLINE_SIGNATURES === 'required',
+    policies: new RedisSignaturePolicyStore(redis, keys),
   });
+  const cosign = new CosignService({ topo, checkpoints, signatures, store: new RedisCosignatureStore(redis, keys), registry: keyRegistry });
   const escalationLog = log.child({ room: 'escalation' });
   const scheduler = new EscalationScheduler(bullRedis, keys.bullPrefix, escalationLog);
   const precedence = new PrecedenceService({
@@ -178,7 +185,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     signatures,
     logger: log.child({ room: 'alerts' }),
   });
-  const exporter = new ExportService({ topo, log: linkLog, registry: keyRegistry, checkpoints });
+  const exporter = new ExportService({ topo, log: linkLog, registry: keyRegistry, checkpoints, cosign, signatures });
   const lineChecks = new LineCheckService({
     topo,
     log: linkLog,
@@ -231,6 +238,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     ...hotlineEvents(hotline, { precedence, lineChecks }),
     ...alertEvents(alerts, escalations),
     ...keyEvents(signatures),
+    ...cosignEvents(cosign),
   };
 
   io.on('connection', (socket) => {
@@ -272,6 +280,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       alertRoutes(api, requireAuth, alerts, escalations);
       drillRoutes(api, requireAuth, topo, tokens);
       recordRoutes(api, requireAuth, exporter, checkpoints);
+      trustedKeyRoutes(api, requireAuth, cosign);
       disciplineRoutes(api, requireAuth, { topo, precedence, lineChecks, deadlines: deadlineStore });
       reportRoutes(
         api,

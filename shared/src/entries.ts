@@ -110,6 +110,15 @@ export const KeyRegisteredPayload = z.object({
   validUntil: Timestamp,
 });
 
+/**
+ * The deployment's signature policy, written by the server into a link's log before the first entry
+ * appended under a policy other than the one the log last recorded (a log that records none is under
+ * "required"). A verifier knows from it which user actions had to be signed.
+ */
+export const SignaturePolicyPayload = z.object({
+  signatures: z.enum(['required', 'optional']),
+});
+
 export const AlertEscalatedPayload = z.object({
   alertId: AlertId,
   /** 1, 2, 3 ... counting every escalation of the alert, repeats included. */
@@ -154,6 +163,7 @@ export const Entry = z.discriminatedUnion('type', [
   z.object({ ...entryBase, type: z.literal('linecheck.started'), payload: LineCheckStartedPayload }),
   z.object({ ...entryBase, type: z.literal('linecheck.answered'), payload: LineCheckAnsweredPayload }),
   z.object({ ...entryBase, type: z.literal('linecheck.closed'), payload: LineCheckClosedPayload }),
+  z.object({ ...entryBase, type: z.literal('signature.policy'), payload: SignaturePolicyPayload }),
 ]);
 export type Entry = z.infer<typeof Entry>;
 export type EntryType = Entry['type'];

@@ -7,6 +7,7 @@ import {
   AlertCommentRequest,
   AlertRaiseRequest,
   AlertResolveRequest,
+  CheckpointCosignRequest,
   HotlineAckRequest,
   HotlineReceiptRequest,
   HotlineSendRequest,
@@ -15,7 +16,7 @@ import {
   LineCheckAnswerRequest,
   SyncRequest,
 } from './requests.js';
-import { AlertId, Cursor, Hash, KeyId, LinkId, Seq, Timestamp } from './scalars.js';
+import { AlertId, Cursor, Hash, KeyId, LinkId, Seq, Sig, Timestamp } from './scalars.js';
 import { Id } from './topology.js';
 
 /**
@@ -35,6 +36,19 @@ export const Checkpoint = z.object({
   sig: z.string(),
 });
 export type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** A side's countersignature of a checkpoint (shared/src/cosign.ts, docs/record.md §7.6). */
+export const Cosignature = z.object({
+  linkId: LinkId,
+  seq: Seq,
+  hash: Hash,
+  side: Id,
+  userId: z.string(),
+  ts: Timestamp,
+  key: z.object({ keyId: KeyId, publicKey: z.string(), validFrom: Timestamp, validUntil: Timestamp }),
+  sig: Sig,
+});
+export type Cosignature = z.infer<typeof Cosignature>;
 
 // ---------------------------------------------------------------------------------------------------
 // Server-to-client payloads
@@ -118,6 +132,12 @@ export interface LineCheckAnswerResult {
   entry: Entry | null;
   check: LineCheck;
 }
+export interface CosignResult {
+  /** The side's cosignature kept for the checkpoint: this one, or the one kept before (duplicate). */
+  cosignature: Cosignature;
+  /** true when the side had already cosigned this checkpoint; nothing was written. */
+  duplicate: boolean;
+}
 export interface InboxResult {
   escalations: Escalation[];
   unread: number;
@@ -139,6 +159,7 @@ export interface ClientToServerEvents {
   'key:register': (req: KeyRegisterRequest, ack: AckFn<KeyRegisterResult>) => void;
   'hotline:ack': (req: HotlineAckRequest, ack: AckFn<MessageAckResult>) => void;
   'linecheck:answer': (req: LineCheckAnswerRequest, ack: AckFn<LineCheckAnswerResult>) => void;
+  'checkpoint:cosign': (req: CheckpointCosignRequest, ack: AckFn<CosignResult>) => void;
 }
 
 /** Socket.IO server-to-client events. */
@@ -168,6 +189,7 @@ export const CLIENT_EVENTS = [
   'key:register',
   'hotline:ack',
   'linecheck:answer',
+  'checkpoint:cosign',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 /** The schema of each client-to-server payload: the server validates with these, the SDK types with them. */
@@ -185,6 +207,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   'key:register': KeyRegisterRequest,
   'hotline:ack': HotlineAckRequest,
   'linecheck:answer': LineCheckAnswerRequest,
+  'checkpoint:cosign': CheckpointCosignRequest,
 } as const satisfies { readonly [E in keyof ClientToServerEvents]: z.ZodType<unknown, Parameters<ClientToServerEvents[E]>[0]> };
 
 /** A client-to-server event name. */

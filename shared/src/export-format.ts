@@ -1,4 +1,5 @@
 import type { Entry, EntryOf } from './entries.js';
+import type { CosignatureShape } from './cosign.js';
 import type { Checkpoint } from './events.js';
 
 /**
@@ -10,8 +11,9 @@ import type { Checkpoint } from './events.js';
  *   header       the format, the link and its posts, the range, the head, the server key
  *   anchor       at most one: seq and hash of the entry just before the range (ranges not from seq 1)
  *   key          key.registered entries from before the range whose keys sign entries inside it
+ *   policy       at most one: the last signature.policy entry before the range (the policy in force)
  *   checkpoint   the server checkpoints inside the range: before the entries, so each entry is checked
- *                against the checkpoint of its seq when it arrives
+ *                against the checkpoint of its seq when it arrives; each carries the sides' cosignatures
  *   entry        every entry of the range, in seq order
  *   end          how many entries the export holds, and the last
  */
@@ -43,9 +45,16 @@ export interface ExportKeyLine {
   entry: EntryOf<'key.registered'>;
 }
 
+export interface ExportPolicyLine {
+  kind: 'policy';
+  entry: EntryOf<'signature.policy'>;
+}
+
 export interface ExportCheckpointLine {
   kind: 'checkpoint';
   checkpoint: Checkpoint;
+  /** The sides' cosignatures of this checkpoint (docs/record.md §7.6), first per side; absent when none. */
+  cosignatures?: CosignatureShape[];
 }
 
 export interface ExportEntryLine {
@@ -59,14 +68,14 @@ export interface ExportEndLine {
   last: { seq: number; hash: string } | null;
 }
 
-export type ExportLine = ExportHeaderLine | ExportAnchorLine | ExportKeyLine | ExportCheckpointLine | ExportEntryLine | ExportEndLine;
+export type ExportLine = ExportHeaderLine | ExportAnchorLine | ExportKeyLine | ExportPolicyLine | ExportCheckpointLine | ExportEntryLine | ExportEndLine;
 export type ExportLineKind = ExportLine['kind'];
 
 /**
  * Kinds that must come before the first entry line: the anchor (the entry before the range, which the
- * first entry chains to) and the checkpoints (each checked when the entry of its seq arrives).
+ * first entry chains to), the signature policy in force at the range's start, and the checkpoints (each checked when the entry of its seq arrives).
  */
-export const BEFORE_ENTRIES: ReadonlySet<ExportLineKind> = new Set<ExportLineKind>(['anchor', 'checkpoint']);
+export const BEFORE_ENTRIES: ReadonlySet<ExportLineKind> = new Set<ExportLineKind>(['anchor', 'policy', 'checkpoint']);
 
 /** One line of an export, without its newline. */
 export function encodeExportLine(line: ExportLine): string {

@@ -92,6 +92,19 @@ export const LineCheckAnswerRequest = z.strictObject({
 });
 export type LineCheckAnswerRequest = z.input<typeof LineCheckAnswerRequest>;
 
+/** A side's countersignature of the server checkpoint of `linkId` at `seq` (docs/record.md §7.6). */
+export const CheckpointCosignRequest = z.strictObject({
+  linkId: LinkId,
+  seq: Seq,
+  /** The hash the cosigner holds for the entry at seq: must be the checkpoint's. */
+  hash: Hash,
+  /** The cosigner's own side. */
+  side: Id,
+  /** Signature by the caller's registered key over cosignInput (signed fields: linkId, seq, hash, side). */
+  sig: Sig,
+});
+export type CheckpointCosignRequest = z.input<typeof CheckpointCosignRequest>;
+
 export const KeyRegisterRequest = z.strictObject({
   /** base64url SPKI of an ECDSA P-256 public key */
   publicKey: z.string().regex(/^[A-Za-z0-9_-]{80,200}$/, 'must be a base64url SPKI public key'),

@@ -24,6 +24,7 @@ export const SIGNED_FIELDS = {
   'alert:resolve': ['alertId', 'text'],
   'alert:cancel': ['alertId', 'text'],
   'linecheck:answer': ['linkId', 'checkId', 'quotedHash'],
+  'checkpoint:cosign': ['linkId', 'seq', 'hash', 'side'],
 } as const;
 
 export type SignedAct = keyof typeof SIGNED_FIELDS;

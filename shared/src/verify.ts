@@ -1,26 +1,37 @@
 import { GENESIS_HASH, entryHashInput } from './canonical.js';
+import { CosignCheck, type CosignedCheckpoint, type Cosigner, type CoverageReport } from './cosign-check.js';
+import type { TrustedKeysFile } from './cosign.js';
 import type { Checkpoint } from './events.js';
 import { BEFORE_ENTRIES, EXPORT_FORMAT, type ExportHeaderLine, type ExportLineKind } from './export-format.js';
 import { actionOfEntry, checkpointInput, signingInput } from './signing.js';
+import { VerifyProblem, type VerifyCrypto } from './verify-crypto.js';
+import { SignaturePolicyCheck, type SignatureMode, type SignaturePolicyReport } from './verify-policy.js';
+
+export type { VerifyCrypto } from './verify-crypto.js';
+export type { SignatureMode, SignaturePolicyReport } from './verify-policy.js';
+export type { CosignedCheckpoint, Cosigner, CoverageReport } from './cosign-check.js';
 
 /**
  * Offline verification of a link export (docs/record.md). Environment-agnostic: the caller supplies
  * SHA-256 and ECDSA P-256 verification (node:crypto in the CLI, WebCrypto in the console).
  */
-export interface VerifyCrypto {
-  /** SHA-256 of the UTF-8 bytes of a string, lowercase hex. */
-  sha256Hex(input: string): string | Promise<string>;
-  /** keyId of a base64url SPKI key: first 16 bytes of SHA-256 over the SPKI bytes, hex. */
-  keyIdOf(publicKey: string): string | Promise<string>;
-  /** ECDSA P-256 / SHA-256 check of a base64url IEEE-P1363 signature over a string. */
-  verifyP256(publicKey: string, input: string, signature: string): boolean | Promise<boolean>;
-}
+
+/**
+ * How long after its key's validUntil an entry's ts may lie (docs/record.md §4.3). The server checks a
+ * signature against its clock before the append; the append then stamps the entry with
+ * max(now, previous ts), a little later, and later still when another node's clock runs ahead.
+ */
+export const KEY_APPEND_GRACE_MS = 30_000;
 
 export interface VerifyOptions {
-  /** Treat an unsigned user action as a failure (otherwise it is counted). @default false */
+  /** Which unsigned user actions are refused (verify-policy.ts). @default 'strict' */
+  signatures?: SignatureMode;
+  /** Same as signatures: 'all' (kept for callers of the earlier option). */
   requireSignatures?: boolean;
   /** Pin the server key: a different key in the export is a failure. */
   serverKeyId?: string;
+  /** Each side's pinned keys: only cosignatures by these count, and the verdict rests on them. */
+  trustedKeys?: readonly TrustedKeysFile[];
 }
 
 export interface VerifyReport {
@@ -46,6 +57,13 @@ export interface VerifyReport {
   };
   head: { seq: number; hash: string } | null;
   serverKeyId: string | null;
+  /** Which unsigned user actions were accepted, and under which policy of the record. */
+  signatures: SignaturePolicyReport;
+  /** The checkpoints cosigned by a side, with who cosigned them. */
+  cosigned: CosignedCheckpoint[];
+  coverage: CoverageReport | null;
+  /** The keys the verdict rests on: the server key (pinned or not) and the cosigning keys. */
+  trust: { serverKeyId: string | null; serverKeyPinned: boolean; cosigningKeys: Cosigner[] };
 }
 
 interface KeyInfo {
@@ -55,14 +73,7 @@ interface KeyInfo {
   validUntil: number;
 }
 
-class Bad extends Error {
-  constructor(
-    readonly seq: number | null,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
+const Bad = VerifyProblem;
 
 /** seq → hash for every verified entry, 32 bytes each. */
 class HashIndex {
@@ -104,6 +115,8 @@ const HASH_RE = /^[0-9a-f]{64}$/;
 export class ExportVerifier {
   readonly #crypto: VerifyCrypto;
   readonly #options: VerifyOptions;
+  readonly #policy: SignaturePolicyCheck;
+  readonly #cosign: CosignCheck;
   readonly #keys = new Map<string, KeyInfo>();
   readonly #hashes = new HashIndex();
   #line = 0;
@@ -125,11 +138,19 @@ export class ExportVerifier {
     counts: { entries: 0, byType: {}, signed: 0, unsigned: 0, serverEntries: 0, keys: 0, checkpoints: 0, quotesChecked: 0 },
     head: null,
     serverKeyId: null,
+    signatures: { mode: 'strict', policy: [], allowedUnsigned: 0, lenientUnsigned: 0 },
+    cosigned: [],
+    coverage: null,
+    trust: { serverKeyId: null, serverKeyPinned: false, cosigningKeys: [] },
   };
 
   constructor(crypto: VerifyCrypto, options: VerifyOptions = {}) {
     this.#crypto = crypto;
     this.#options = options;
+    this.#policy = new SignaturePolicyCheck(options.signatures ?? (options.requireSignatures ? 'all' : 'strict'));
+    this.#cosign = new CosignCheck(crypto, options.trustedKeys ?? []);
+    this.report.signatures = this.#policy.report;
+    this.report.cosigned = this.#cosign.cosigned;
   }
 
   get failed(): boolean {
@@ -150,7 +171,7 @@ export class ExportVerifier {
       }
       await this.#record(record);
     } catch (err) {
-      if (!(err instanceof Bad)) throw err;
+      if (!(err instanceof VerifyProblem)) throw err;
       this.#bad = { seq: err.seq, line: this.#line, reason: err.message };
     }
   }
@@ -171,6 +192,8 @@ export class ExportVerifier {
       this.report.format = String(r.format);
       this.report.linkId = String(r.linkId);
       this.report.serverKeyId = serverKey?.keyId ?? null;
+      const posts = Array.isArray(r.posts) ? (r.posts as { side?: unknown }[]) : [];
+      this.#cosign.start(String(r.linkId), [...new Set(posts.map((p) => String(p.side)))]);
       return;
     }
     switch (r.kind) {
@@ -185,10 +208,13 @@ export class ExportVerifier {
       }
       case 'key':
         return this.#keyLine(r.entry as Record<string, unknown>);
+      case 'policy':
+        return this.#policyLine(r.entry as Record<string, unknown>);
       case 'entry':
         return this.#entry(r.entry as Record<string, unknown>);
       case 'checkpoint':
-        return this.#checkpoint(r.checkpoint as Checkpoint);
+        await this.#checkpoint(r.checkpoint as Checkpoint);
+        return this.#cosign.checkpoint(r.checkpoint as Checkpoint, r.cosignatures);
       case 'end': {
         this.#ended = true;
         if (Number(r.entries) !== this.report.counts.entries) {
@@ -219,6 +245,16 @@ export class ExportVerifier {
     await this.#registerKey(entry);
   }
 
+  /** The signature.policy entry in force at the start of the range. */
+  async #policyLine(entry: Record<string, unknown>): Promise<void> {
+    const seq = typeof entry?.seq === 'number' ? entry.seq : null;
+    if (this.#afterEntries('policy')) throw new Bad(seq, 'the policy line must come before the entries');
+    if (!entry || entry.type !== 'signature.policy') throw new Bad(seq, 'a policy line must hold a signature.policy entry');
+    if (entry.linkId !== this.#header!.linkId) throw new Bad(seq, 'policy entry of another link');
+    if (!(await this.#hashOk(entry))) throw new Bad(seq, 'hash does not match the content');
+    this.#policy.policy(entry, false);
+  }
+
   async #registerKey(entry: Record<string, unknown>): Promise<void> {
     const seq = entry.seq as number;
     const p = entry.payload as { keyId: string; publicKey: string; validFrom: number; validUntil: number };
@@ -245,6 +281,7 @@ export class ExportVerifier {
     if (entry.prevHash !== prevHash) throw new Bad(seq, 'prevHash does not match the hash of the entry before it');
     if (entry.linkId !== this.#header!.linkId) throw new Bad(seq, `entry of another link (${String(entry.linkId)})`);
     if (typeof entry.hash !== 'string' || !(await this.#hashOk(entry))) throw new Bad(seq, 'hash does not match the content (the entry was altered)');
+    this.#cosign.entry(seq, entry.hash);
     this.#checkAgainstCheckpoint(seq, entry.hash);
 
     const type = String(entry.type);
@@ -256,9 +293,10 @@ export class ExportVerifier {
       const action = actionOfEntry(entry as Parameters<typeof actionOfEntry>[0]);
       if (!action) {
         if (actor?.role !== 'system') throw new Bad(seq, `${type} entries are written by the server, not by ${actor?.userId}`);
+        if (type === 'signature.policy') this.#policy.policy(entry, true);
         this.report.counts.serverEntries++;
       } else if (!entry.sig) {
-        if (this.#options.requireSignatures) throw new Bad(seq, `${type} by ${actor.userId} is not signed`);
+        this.#policy.unsigned(seq, type, actor.userId);
         this.report.counts.unsigned++;
       } else {
         const sig = entry.sig as { keyId: string; value: string };
@@ -266,7 +304,7 @@ export class ExportVerifier {
         if (!key) throw new Bad(seq, `signed with key ${sig.keyId}, which this record does not register`);
         if (key.userId !== actor.userId) throw new Bad(seq, `signed with the key of ${key.userId}, not of ${actor.userId}`);
         const ts = Number(entry.ts);
-        if (ts < key.validFrom || ts > key.validUntil) throw new Bad(seq, `signed with key ${sig.keyId} outside its validity`);
+        if (ts < key.validFrom || ts > key.validUntil + KEY_APPEND_GRACE_MS) throw new Bad(seq, `signed with key ${sig.keyId} outside its validity`);
         if (!(await this.#crypto.verifyP256(key.publicKey, signingInput(action.act, actor.userId, action.fields), sig.value))) {
           throw new Bad(seq, `the signature of ${actor.userId} does not verify (the action was altered or the signature replaced)`);
         }
@@ -347,6 +385,14 @@ export class ExportVerifier {
     this.report.ok = this.#bad === null;
     this.report.range = { fromSeq: this.#firstSeq, toSeq: this.#prev && this.#firstSeq !== null ? this.#prev.seq : null };
     this.report.head = this.#prev && this.#firstSeq !== null ? { ...this.#prev } : null;
+    this.report.coverage = this.#bad ? null : this.#cosign.finish(this.report.range);
+    const keys = new Map<string, Cosigner>();
+    for (const cp of this.#cosign.cosigned) for (const c of cp.sides) keys.set(`${c.side}/${c.keyId}`, c);
+    this.report.trust = {
+      serverKeyId: this.report.serverKeyId,
+      serverKeyPinned: this.#options.serverKeyId !== undefined && this.#options.serverKeyId === this.report.serverKeyId,
+      cosigningKeys: [...keys.values()],
+    };
     return this.report;
   }
 }

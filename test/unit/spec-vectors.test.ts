@@ -5,13 +5,16 @@ import { describe, expect, it } from 'vitest';
 import {
   CLIENT_EVENT_SCHEMAS,
   Checkpoint,
+  Cosignature,
   Entry,
   SIGNED_DEFAULTS,
   SIGNED_FIELDS,
   actionOfEntry,
   canonicalize,
   checkpointInput,
+  cosignInput,
   entryHashInput,
+  parseTrustedKeys,
   signingInput,
   verifyExport,
   withSignedDefaults,
@@ -177,6 +180,50 @@ describe('a checkpoint (A.7)', () => {
     expect(await crypto.verifyP256(keys.server.publicKey, block('checkpoint.input'), cp.sig)).toBe(true);
     expect(lines('export.full').find((l) => l.kind === 'checkpoint')?.checkpoint).toEqual(cp);
     expect(cp.hash).toBe(entryAt(cp.seq).hash);
+  });
+});
+
+describe('a cosignature and the trusted keys (A.10)', () => {
+  const request = jsonBlock<Record<string, unknown> & { sig: { keyId: string; value: string } }>('cosign.request');
+  const cosignature = jsonBlock<Record<string, unknown> & { seq: number; hash: string; sig: { keyId: string; value: string } }>('cosignature');
+
+  it('the request is valid, its signing input is the one given, and its signature verifies with the south key', async () => {
+    const parsed = CLIENT_EVENT_SCHEMAS['checkpoint:cosign'].safeParse(request);
+    expect(parsed.success).toBe(true);
+    const input = block('cosign.input');
+    expect(signingInput('checkpoint:cosign', keys.south.userId!, parsed.data as Record<string, unknown>)).toBe(input);
+    expect(cosignInput({ ...(request as unknown as { linkId: string; seq: number; hash: string; side: string }), userId: keys.south.userId! })).toBe(input);
+    expect(request.sig.keyId).toBe(keys.south.keyId);
+    expect(await crypto.verifyP256(keys.south.publicKey, input, request.sig.value)).toBe(true);
+    expect(await webCryptoVerify(keys.south.publicKey, input, request.sig.value)).toBe(true);
+  });
+
+  it('the cosignature kept is the request with the cosigner and its key, and it is the one the export carries with checkpoint 6', () => {
+    expect(Cosignature.safeParse(cosignature).success).toBe(true);
+    expect(cosignature).toMatchObject({ ...request, userId: keys.south.userId, key: { keyId: keys.south.keyId, publicKey: keys.south.publicKey } });
+    const line = lines('export.full').find((l) => l.kind === 'checkpoint' && (l.checkpoint as Checkpoint).seq === 6)!;
+    expect(line.cosignatures).toContainEqual(cosignature);
+    expect(cosignature.hash).toBe(entryAt(6).hash);
+  });
+
+  it('the trusted-keys files parse, and with them the export verifies with checkpoint 6 cosigned by both sides and entries 7 to 12 not covered', async () => {
+    const trusted = ['north', 'south'].map((side) => parseTrustedKeys(block(`trusted-keys.${side}`)));
+    expect(trusted.map((t) => t.keys.map((k) => k.keyId))).toEqual([[keys.north.keyId], [keys.south.keyId]]);
+    for (const name of ['export.full', 'export.range']) {
+      const report = await verifyExport(block(name).split('\n'), crypto, { trustedKeys: trusted, serverKeyId: serverKey.keyId });
+      expect(report.ok).toBe(true);
+      expect(report.cosigned).toEqual([
+        {
+          seq: 6,
+          hash: entryAt(6).hash,
+          sides: [
+            { side: 'north', userId: 'op-n-kharlan', keyId: keys.north.keyId, pinned: true },
+            { side: 'south', userId: 'op-s-kharlan', keyId: keys.south.keyId, pinned: true },
+          ],
+        },
+      ]);
+      expect(report.coverage).toMatchObject({ lastCovered: 6, lastCoveredByAllSides: 6, notCovered: { fromSeq: 7, toSeq: 12 } });
+    }
   });
 });
 

@@ -4,6 +4,8 @@ import type { TopologyIndex } from '../domain/topology-index.js';
 import type { KeyRegistry } from '../store/key-registry.js';
 import type { LinkLog } from '../store/link-log.js';
 import type { CheckpointService } from './checkpoint-service.js';
+import type { CosignService } from './cosign-service.js';
+import type { SignatureService } from './signature-service.js';
 
 export interface ExportRange {
   fromSeq?: number | undefined;
@@ -21,7 +23,7 @@ export interface ExportRange {
  */
 export class ExportService {
   constructor(
-    readonly deps: { topo: TopologyIndex; log: LinkLog; registry: KeyRegistry; checkpoints: CheckpointService },
+    readonly deps: { topo: TopologyIndex; log: LinkLog; registry: KeyRegistry; checkpoints: CheckpointService; cosign: CosignService; signatures: SignatureService },
   ) {}
 
   /** Monitors, admins and commanders in scope export; operators do not. */
@@ -77,7 +79,18 @@ export class ExportService {
       // As stored: the key.registered entry written with the key's first signed entry here, judged by the verifier.
       if (entry) yield encodeExportLine({ kind: 'key', entry: entry as EntryOf<'key.registered'> });
     }
-    for (const cp of await checkpoints.between(link.id, fromSeq, toSeq)) yield encodeExportLine({ kind: 'checkpoint', checkpoint: cp });
+    // The signature policy in force at the range's start, when the log recorded one before it.
+    const policySeq = fromSeq > 1 ? await this.deps.signatures.policyBefore(link.id, fromSeq) : null;
+    if (policySeq !== null) {
+      const entry = await log.stored(link.id, policySeq);
+      if (entry) yield encodeExportLine({ kind: 'policy', entry: entry as EntryOf<'signature.policy'> });
+    }
+    const cps = await checkpoints.between(link.id, fromSeq, toSeq);
+    const cosigned = await this.deps.cosign.of(link.id, cps.map((cp) => cp.seq));
+    for (const cp of cps) {
+      const cosignatures = cosigned.get(cp.seq);
+      yield encodeExportLine(cosignatures ? { kind: 'checkpoint', checkpoint: cp, cosignatures } : { kind: 'checkpoint', checkpoint: cp });
+    }
     let count = 0;
     let last: Entry | undefined;
     for (let after = fromSeq - 1; after < toSeq; ) {

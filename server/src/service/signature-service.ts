@@ -22,6 +22,7 @@ import type {
   LinkLog,
   Snapshot,
 } from '../store/link-log.js';
+import type { SignaturePolicyStore } from '../store/policy-store.js';
 import type { Broadcaster } from './broadcaster.js';
 
 /** keyId of an SPKI public key: the first 16 bytes of its SHA-256, hex. */
@@ -68,7 +69,13 @@ export class SignatureService {
   readonly #imported = new Map<string, { record: KeyRecord; key: KeyObject }>();
   readonly #onLink = new Set<string>();
 
-  constructor(deps: { registry: KeyRegistry; log: LinkLog; broadcaster: Broadcaster; required: boolean }) {
+  readonly #policies: SignaturePolicyStore;
+  /** Per link: until when this node takes the log's recorded policy to be this deployment's. */
+  readonly #policySeen = new Map<string, number>();
+  static readonly POLICY_RECHECK_MS = 60_000;
+
+  constructor(deps: { registry: KeyRegistry; log: LinkLog; broadcaster: Broadcaster; required: boolean; policies: SignaturePolicyStore }) {
+    this.#policies = deps.policies;
     this.#registry = deps.registry;
     this.#log = deps.log;
     this.#broadcast = deps.broadcaster;
@@ -131,14 +138,20 @@ export class SignatureService {
   }
 
   /**
-   * Appends through the link log like LinkLog.append, adding what a signed action needs: the signature
-   * on the entry, and, when the key is new on this link, its key.registered entry just before it in the
-   * same atomic step. Nothing is written (no key entry either) when the plan writes nothing or throws.
+   * Appends through the link log like LinkLog.append, adding what a user action needs: the signature
+   * on the entry; when the key is new on this link, its key.registered entry just before it; and when
+   * the log last recorded another signature policy than this deployment's (none recorded counts as
+   * "required"), a signature.policy entry before those, all in the same atomic step. Nothing is
+   * written (no key or policy entry either) when the plan writes nothing or throws.
    */
   append<R>(linkId: string, signing: Signing | null, actor: EntryDraft['actor'], reads: FieldRead[], plan: (snapshot: Snapshot) => AppendPlan<R>): Promise<AppendOutcome<R>> {
-    if (!signing) return this.#log.append(linkId, reads, plan);
-    const known = this.#known(linkId, signing);
-    return this.#log.append(linkId, this.#reads(linkId, signing, reads, known), (snapshot) => this.#signed(linkId, signing, actor, reads.length, known, snapshot, plan)).then((o) => this.#appended(linkId, signing, o));
+    const known = signing !== null && this.#known(linkId, signing);
+    const policyRead = !this.#policyKnown(linkId);
+    return this.#log
+      .append(linkId, this.#reads(linkId, signing, reads, known, policyRead), (snapshot) =>
+        this.#decorate(linkId, signing, actor, reads.length, known, policyRead, snapshot, plan),
+      )
+      .then((o) => this.#appended(linkId, signing, o));
   }
 
   /** Like append, at most once per idempotency key (LinkLog.appendOnce). */
@@ -149,9 +162,18 @@ export class SignatureService {
     reads: FieldRead[],
     plan: (snapshot: Snapshot) => IdempotentAppendPlan<R>,
   ): Promise<IdempotentAppendOutcome<R>> {
-    if (!signing) return this.#log.appendOnce(linkId, reads, plan);
-    const known = this.#known(linkId, signing);
-    return this.#log.appendOnce(linkId, this.#reads(linkId, signing, reads, known), (snapshot) => this.#signed(linkId, signing, actor, reads.length, known, snapshot, plan)).then((o) => this.#appended(linkId, signing, o));
+    const known = signing !== null && this.#known(linkId, signing);
+    const policyRead = !this.#policyKnown(linkId);
+    return this.#log
+      .appendOnce(linkId, this.#reads(linkId, signing, reads, known, policyRead), (snapshot) =>
+        this.#decorate(linkId, signing, actor, reads.length, known, policyRead, snapshot, plan),
+      )
+      .then((o) => this.#appended(linkId, signing, o));
+  }
+
+  /** This deployment's signature policy, as the record states it. */
+  get policy(): 'required' | 'optional' {
+    return this.required ? 'required' : 'optional';
   }
 
   /** Whether this node knows the key to be on the link's record already (then it is not read again). */
@@ -159,30 +181,46 @@ export class SignatureService {
     return this.#onLink.has(`${linkId}/${signing.record.keyId}`);
   }
 
-  #reads(linkId: string, signing: Signing, reads: FieldRead[], known: boolean): FieldRead[] {
-    return known ? reads : [...reads, this.#registry.readOnLink(linkId, signing.record.keyId)];
+  /**
+   * Whether this node saw, less than POLICY_RECHECK_MS ago, that the link's log records this
+   * deployment's policy: then the append skips reading it (and keeps its single round trip on the
+   * cached head). Should another node with another policy record its own meanwhile, this node records
+   * its policy again at its first append after the recheck.
+   */
+  #policyKnown(linkId: string): boolean {
+    return (this.#policySeen.get(linkId) ?? 0) > Date.now();
   }
 
-  /** The plan's decision with the signature added, and the key's registration before it if the key is new on the link. */
-  #signed<P extends AppendPlan<R> | IdempotentAppendPlan<R>, R>(
+  /** The plan's reads, then (unless known) the link's recorded policy, then (a key not known on the link) its registration there. */
+  #reads(linkId: string, signing: Signing | null, reads: FieldRead[], known: boolean, policyRead: boolean): FieldRead[] {
+    const out = policyRead ? [...reads, this.#policies.read(linkId)] : [...reads];
+    if (signing && !known) out.push(this.#registry.readOnLink(linkId, signing.record.keyId));
+    return out;
+  }
+
+  /** The plan's decision with the signature added, and the policy and key registration before it where the record lacks them. */
+  #decorate<P extends AppendPlan<R> | IdempotentAppendPlan<R>, R>(
     linkId: string,
-    signing: Signing,
+    signing: Signing | null,
     actor: EntryDraft['actor'],
     ownReads: number,
     known: boolean,
+    policyRead: boolean,
     snapshot: Snapshot,
     plan: (snapshot: Snapshot) => P,
   ): P {
     const decided = plan({ head: snapshot.head, values: snapshot.values.slice(0, ownReads) });
     if (!decided.write) return decided;
-    const onLink = known || snapshot.values[ownReads] != null;
-    const draft = decided.draft;
-    const record = signing.record;
-    return {
-      ...decided,
-      draft: typeof draft === 'function' ? (slot: EntrySlot) => ({ ...draft(slot), sig: signing.sig }) : { ...draft, sig: signing.sig },
-      prelude: onLink
-        ? decided.prelude
+    const policy = this.policy;
+    const recorded = policyRead ? (snapshot.values[ownReads] ?? 'required') : policy;
+    if (recorded === policy) this.#policySeen.set(linkId, Date.now() + SignatureService.POLICY_RECHECK_MS);
+    const policyEntries: EntryDraft[] =
+      recorded === policy ? [] : [{ linkId, type: 'signature.policy', actor: { userId: 'system', role: 'system', postId: null }, drill: false, payload: { signatures: policy } }];
+    const onLink = !signing || known || snapshot.values[ownReads + (policyRead ? 1 : 0)] != null;
+    const record = signing?.record;
+    const keyEntries: EntryDraft[] =
+      onLink || !record || !signing
+        ? []
         : [
             {
               linkId,
@@ -193,21 +231,34 @@ export class SignatureService {
               payload: { keyId: record.keyId, alg: 'ES256', publicKey: record.publicKey, validFrom: record.validFrom, validUntil: record.validUntil },
               sig: { keyId: record.keyId, value: record.proof },
             },
-            ...(decided.prelude ?? []),
-          ],
+          ];
+    if (policyEntries.length === 0 && keyEntries.length === 0 && !signing) return decided;
+    const draft = decided.draft;
+    const withSig = (d: EntryDraft): EntryDraft => (signing ? { ...d, sig: signing.sig } : d);
+    return {
+      ...decided,
+      draft: typeof draft === 'function' ? (slot: EntrySlot) => withSig(draft(slot)) : withSig(draft),
+      prelude: [...policyEntries, ...keyEntries, ...(decided.prelude ?? [])],
       project: (entry: Entry, prelude: Entry[]) => [
-        ...(decided.project?.(entry, prelude) ?? []),
-        ...(onLink ? [] : [this.#registry.onLink(linkId, record.keyId, prelude[0]!.seq)]),
+        ...(decided.project?.(entry, prelude.slice(policyEntries.length + keyEntries.length)) ?? []),
+        ...(policyEntries.length > 0 ? this.#policies.set(linkId, prelude[0]!.seq, policy) : []),
+        ...(keyEntries.length > 0 && record ? [this.#registry.onLink(linkId, record.keyId, prelude[policyEntries.length]!.seq)] : []),
       ],
     };
   }
 
-  #appended<O extends IdempotentAppendOutcome<unknown>>(linkId: string, signing: Signing, outcome: O): O {
+  #appended<O extends IdempotentAppendOutcome<unknown>>(linkId: string, signing: Signing | null, outcome: O): O {
     if (outcome.kind === 'appended') {
       for (const e of outcome.prelude) this.#broadcast.entry(e);
-      this.#onLink.add(`${linkId}/${signing.record.keyId}`);
+      if (outcome.prelude.some((e) => e.type === 'signature.policy')) this.#policySeen.set(linkId, Date.now() + SignatureService.POLICY_RECHECK_MS);
+      if (signing) this.#onLink.add(`${linkId}/${signing.record.keyId}`);
     }
     return outcome;
+  }
+
+  /** Seq of the last signature.policy entry of a link before `seq`, if any (the export's policy line). */
+  policyBefore(linkId: string, seq: number): Promise<number | null> {
+    return this.#policies.lastBefore(linkId, seq);
   }
 }
 

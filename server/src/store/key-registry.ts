@@ -30,6 +30,8 @@ export interface KeyRegistry {
   /** Stores a key; registering the same key again keeps the first record. Returns the stored record. */
   register(record: KeyRecord): Promise<KeyRecord>;
   get(userId: string, keyId: string): Promise<KeyRecord | null>;
+  /** Every key a user has registered, by validFrom. */
+  ofUser(userId: string): Promise<KeyRecord[]>;
   /** The snapshot read that says whether a key is registered on a link (non-null: it is). */
   readOnLink(linkId: string, keyId: string): FieldRead;
   /** The projection write recording that the entry at `seq` registered the key on the link. */
@@ -56,6 +58,12 @@ export class RedisKeyRegistry implements KeyRegistry {
   async get(userId: string, keyId: string): Promise<KeyRecord | null> {
     const raw = await this.redis.hget(this.keys.userKeys(userId), keyId);
     return raw ? decodeStored(KeyRecord, raw, 'signing key') : null;
+  }
+
+  async ofUser(userId: string): Promise<KeyRecord[]> {
+    return Object.values(await this.redis.hgetall(this.keys.userKeys(userId)))
+      .map((raw) => decodeStored(KeyRecord, raw, 'signing key'))
+      .sort((a, b) => a.validFrom - b.validFrom);
   }
 
   readOnLink(linkId: string, keyId: string): FieldRead {

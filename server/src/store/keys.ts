@@ -104,6 +104,14 @@ export class Keys {
   checkpoints(linkId: string): string {
     return this.#link('checkpoints', linkId);
   }
+  /** Hash: "<seq>:<side>" → the side's cosignature JSON of the checkpoint at seq (first per side). */
+  cosignatures(linkId: string): string {
+    return this.#link('cosignatures', linkId);
+  }
+  /** Hash: "current" → the signature policy the link's log last recorded; "<seq>" → the policy its signature.policy entry at seq set. */
+  signaturePolicy(linkId: string): string {
+    return this.#link('signature-policy', linkId);
+  }
   /** String: the latest checkpoint JSON of a link. */
   lastCheckpoint(linkId: string): string {
     return this.#link('checkpoint', linkId);
