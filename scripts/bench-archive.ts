@@ -111,6 +111,18 @@ try {
   const cpStore = new RedisCheckpointStore(rA, keys);
   const key = await loadServerKey(cpStore, undefined);
   const checkpoints = new CheckpointService({ store: cpStore, log: logA, topo, broadcaster: noBroadcast, logger: silent, privateKey: key.privateKey, serverKey: key.info, nodeId: 'bench' });
+  // The deployment without an archive signs the same checkpoints (they stay in its Redis too).
+  const checkpointsB = new CheckpointService({
+    store: new RedisCheckpointStore(rB, keys),
+    log: logB,
+    topo,
+    broadcaster: noBroadcast,
+    logger: silent,
+    privateKey: key.privateKey,
+    serverKey: key.info,
+    nodeId: 'bench',
+  });
+  const checkpointBoth = () => Promise.all([checkpoints.checkpointAll(), checkpointsB.checkpointAll()]);
   const archived = new ArchivedLinkLog(logA, archive);
   const hot = new RedisHotLog(rA, keys);
   const mover = new ArchiveService({
@@ -143,9 +155,9 @@ try {
         appended++;
       }
       // A checkpoint every simulated hour or so, as a busy link gets them.
-      if (i % Math.max(1, Math.floor(PER_DAY / 24)) === 0) await checkpoints.checkpointAll();
+      if (i % Math.max(1, Math.floor(PER_DAY / 24)) === 0) await checkpointBoth();
     }
-    await checkpoints.checkpointAll();
+    await checkpointBoth();
     await mover.tick();
     if (day === 1 || day % Math.max(1, Math.floor(DAYS / 10)) === 0 || day === DAYS) {
       const hotEntries = (await Promise.all(linkIds.map((id) => hot.length(id)))).reduce((a, b) => a + b, 0);

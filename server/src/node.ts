@@ -38,6 +38,7 @@ import { RedisLineCheckStore } from './store/linecheck-store.js';
 import { RedisLinkLog, type LinkLog } from './store/link-log.js';
 import { PgLinkArchive } from './store/archive.js';
 import { ArchivedLinkLog } from './store/archived-link-log.js';
+import { ArchivedCheckpointStore } from './store/archived-checkpoint-store.js';
 import { RedisHotLog } from './store/hot-log.js';
 import { ArchiveService } from './service/archive-service.js';
 import { archiveRoutes } from './http/archive.js';
@@ -122,7 +123,9 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const rateLimits = new RedisRateLimits(redis, keys);
   const alertStore = new RedisAlertStore(redis, keys);
   const deadlineStore = new RedisDeadlineStore(redis, keys);
-  const checkpointStore = new RedisCheckpointStore(redis, keys);
+  const redisCheckpointStore = new RedisCheckpointStore(redis, keys);
+  // Checkpoints of archived segments move with them; reads of a range see both places.
+  const checkpointStore = archive ? new ArchivedCheckpointStore(redisCheckpointStore, archive) : redisCheckpointStore;
   const keyRegistry = new RedisKeyRegistry(redis, keys);
 
   // Services
@@ -202,7 +205,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
         archive,
         hot: hotLog,
         log: linkLog,
-        checkpoints: checkpointStore,
+        checkpoints: redisCheckpointStore,
         topo,
         logger: log.child({ room: 'archive' }),
         serverKey: serverKey.info,

@@ -185,6 +185,11 @@ describe('the link-log archive', () => {
     expect(await r.xlen(keys.log('l1'))).toBe(HOT);
     expect(await hotFirst('l1')).toBe(9_501);
     expect(await archivedRows('l1')).toEqual({ count: 9_500, distinct: 9_500, min: 1, max: 9_500 });
+    // The segment's checkpoints (one per 500 entries) went with it; the later ones stay in Redis.
+    expect(await r.zcount(keys.checkpoints('l1'), '-inf', 9_500)).toBe(0);
+    expect(await r.zcount(keys.checkpoints('l1'), 9_501, '+inf')).toBe(1);
+    const archivedCps = await admin.query<{ seq: string }>(`SELECT seq FROM ${ARCHIVE_SCHEMA}.checkpoints WHERE link_id = 'l1' ORDER BY seq`);
+    expect(archivedCps.rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 19 }, (_, i) => (i + 1) * 500));
     // A second round finds nothing cold.
     expect((await archiveNow(n0)).filter((x) => x.linkId === 'l1').every((x) => x.archived === 0)).toBe(true);
 
@@ -207,7 +212,8 @@ describe('the link-log archive', () => {
     expect(report).toMatchObject({ ok: true, firstBad: null, linkId: 'l1' });
     expect(report.counts.entries).toBeGreaterThanOrEqual(10_000);
     expect(report.counts.signed).toBeGreaterThanOrEqual(10);
-    expect(report.counts.checkpoints).toBeGreaterThanOrEqual(20);
+    // Every checkpoint of the range, archived ones included, reaches the export.
+    expect(report.counts.checkpoints).toBe(20);
     const cli = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/verify.ts'), file, '--json'], { cwd: ROOT });
     expect(JSON.parse(cli.stdout)).toMatchObject({ ok: true, firstBad: null });
     // A range wholly in the archive, and one across the boundary, each with its anchor.
@@ -340,6 +346,8 @@ describe('the link-log archive', () => {
       await expect(admin.query(`DELETE FROM ${ARCHIVE_SCHEMA}.entries WHERE link_id = 'l1' AND seq = 5`)).rejects.toThrow(/append-only: DELETE/);
       await expect(admin.query(`TRUNCATE ${ARCHIVE_SCHEMA}.entries`)).rejects.toThrow(/append-only: TRUNCATE/);
       await expect(admin.query(`UPDATE ${ARCHIVE_SCHEMA}.segments SET to_seq = 1 WHERE link_id = 'l1'`)).rejects.toThrow(/append-only: UPDATE/);
+      await expect(admin.query(`DELETE FROM ${ARCHIVE_SCHEMA}.checkpoints WHERE link_id = 'l1'`)).rejects.toThrow(/append-only: DELETE/);
+      await expect(svc.query(`UPDATE ${ARCHIVE_SCHEMA}.checkpoints SET seq = 1 WHERE link_id = 'l1'`)).rejects.toMatchObject({ code: '42501' });
       expect((await archivedRows('l1')).count).toBe(9_500);
     } finally {
       await svc.end();

@@ -46,10 +46,10 @@ export class ArchiveError extends Error {
  *   2. pick the segment: from the archive's watermark + 1 up to a signed checkpoint at or below the cold
  *      limit (its signature checked with the server key);
  *   3. copy it in chunks, checking the hash chain from the watermark's hash to the checkpoint's as it
- *      goes (rows already there from a stopped move are left as they are);
- *   4. read it back from the archive and compare every row with Redis, byte for byte;
+ *      goes (rows already there from a stopped move are left as they are), and its checkpoints;
+ *   4. read it back from the archive and compare every row and checkpoint with Redis, byte for byte;
  *   5. mark it (the durable watermark);
- *   6. trim it from Redis, in chunks.
+ *   6. trim it from Redis, in chunks, and its checkpoints.
  *
  * Every step is idempotent and nothing is trimmed before it is marked, so a node killed at any point
  * loses nothing and duplicates nothing: the next move (on any node) finishes the job. Two movers on one
@@ -171,6 +171,9 @@ export class ArchiveService {
     if (prev.seq !== cp.seq || prev.hash !== cp.hash) {
       throw new ArchiveError(`link ${linkId}: the entry at seq ${cp.seq} does not have the checkpoint's hash; not archiving it`);
     }
+    // The segment's checkpoints go with it (they leave Redis with its entries).
+    const hotCheckpoints = await this.#hot.checkpoints(linkId, fromSeq, cp.seq);
+    await this.#archive.insertCheckpoints(linkId, hotCheckpoints);
     this.#step('after-copy', linkId);
 
     // 4. Read back and compare, byte for byte.
@@ -185,6 +188,10 @@ export class ArchiveService {
         if (c.seq !== h.seq || c.json !== h.json) throw new ArchiveError(`link ${linkId}: archived entry ${c.seq} differs from Redis's`);
       });
       after = last.seq;
+    }
+    const asText = (cps: { seq: number; json: string }[]) => cps.map((c) => `${c.seq} ${c.json}`).join('\n');
+    if (asText(await this.#archive.checkpoints(linkId, fromSeq, cp.seq)) !== asText(await this.#hot.checkpoints(linkId, fromSeq, cp.seq))) {
+      throw new ArchiveError(`link ${linkId}: the checkpoints of ${fromSeq}..${cp.seq} read back from the archive differ from Redis's`);
     }
     this.#step('after-compare', linkId);
 
@@ -204,10 +211,12 @@ export class ArchiveService {
   async #trim(linkId: string, uptoSeq: number): Promise<number> {
     if (uptoSeq === 0) return 0;
     let first = true;
-    return this.#hot.trim(linkId, uptoSeq, this.#policy.chunk, () => {
+    const trimmed = await this.#hot.trim(linkId, uptoSeq, this.#policy.chunk, () => {
       if (first) this.#step('during-trim', linkId);
       first = false;
     });
+    await this.#hot.trimCheckpoints(linkId, uptoSeq);
+    return trimmed;
   }
 
   /** Highest seq that is cold: older than the window, or followed by more than hotEntries entries. */

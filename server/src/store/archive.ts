@@ -45,6 +45,10 @@ export interface LinkArchive {
   range(linkId: string, afterSeq: number, limit: number): Promise<ArchivedRow[]>;
   /** The row at seq, or null. */
   row(linkId: string, seq: number): Promise<ArchivedRow | null>;
+  /** Inserts signed checkpoints (JSON as stored) keyed by (link, seq); ones already present are left. */
+  insertCheckpoints(linkId: string, checkpoints: readonly { seq: number; json: string }[]): Promise<void>;
+  /** Checkpoint JSON of a link with seq in [fromSeq, toSeq], by seq. */
+  checkpoints(linkId: string, fromSeq: number, toSeq: number): Promise<{ seq: number; json: string }[]>;
   /** Records a segment as archived (idempotent on (link, toSeq)). */
   mark(segment: ArchivedSegment): Promise<void>;
   /**
@@ -88,6 +92,13 @@ CREATE TABLE IF NOT EXISTS ${s}.segments (
   archived_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (link_id, to_seq)
 );
+CREATE TABLE IF NOT EXISTS ${s}.checkpoints (
+  link_id     text        NOT NULL,
+  seq         bigint      NOT NULL CHECK (seq > 0),
+  checkpoint  text        NOT NULL,
+  archived_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (link_id, seq)
+);
 CREATE OR REPLACE FUNCTION ${s}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'the link-log archive is append-only: % on %.% refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
@@ -100,6 +111,10 @@ DO $$ BEGIN
     CREATE TRIGGER segments_append_only BEFORE UPDATE OR DELETE ON ${s}.segments FOR EACH ROW EXECUTE FUNCTION ${s}.refuse_change();
     CREATE TRIGGER segments_no_truncate BEFORE TRUNCATE ON ${s}.segments FOR EACH STATEMENT EXECUTE FUNCTION ${s}.refuse_change();
   END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'checkpoints_append_only') THEN
+    CREATE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON ${s}.checkpoints FOR EACH ROW EXECUTE FUNCTION ${s}.refuse_change();
+    CREATE TRIGGER checkpoints_no_truncate BEFORE TRUNCATE ON ${s}.checkpoints FOR EACH STATEMENT EXECUTE FUNCTION ${s}.refuse_change();
+  END IF;
 END $$;
 `;
 }
@@ -111,7 +126,7 @@ export function archiveGrantSql(role: string): string {
   return `
 GRANT USAGE ON SCHEMA ${s} TO ${role};
 REVOKE ALL ON ALL TABLES IN SCHEMA ${s} FROM ${role};
-GRANT SELECT, INSERT ON ${s}.entries, ${s}.segments TO ${role};
+GRANT SELECT, INSERT ON ${s}.entries, ${s}.segments, ${s}.checkpoints TO ${role};
 `;
 }
 
@@ -136,14 +151,31 @@ export class PgLinkArchive implements LinkArchive {
     this.pool.on('error', (err) => options.onError?.(err));
   }
 
-  /** Creates the schema when it is missing (a database the service owns); leaves an existing one alone. */
+  /**
+   * Creates the schema when it is missing (a database the service owns); leaves an existing one alone.
+   * Nodes starting together take turns (a transaction advisory lock), so only one creates it.
+   */
   async ensureSchema(): Promise<'created' | 'present'> {
-    const { rows } = await this.pool.query<{ ok: boolean }>(
-      `SELECT to_regclass('${ARCHIVE_SCHEMA}.entries') IS NOT NULL AND to_regclass('${ARCHIVE_SCHEMA}.segments') IS NOT NULL AS ok`,
-    );
-    if (rows[0]?.ok) return 'present';
-    await this.pool.query(archiveSchemaSql());
-    return 'created';
+    const present = async (q: pg.Pool | pg.PoolClient) =>
+      (
+        await q.query<{ ok: boolean }>(
+          `SELECT to_regclass('${ARCHIVE_SCHEMA}.entries') IS NOT NULL AND to_regclass('${ARCHIVE_SCHEMA}.segments') IS NOT NULL
+              AND to_regclass('${ARCHIVE_SCHEMA}.checkpoints') IS NOT NULL AS ok`,
+        )
+      ).rows[0]?.ok === true;
+    if (await present(this.pool)) return 'present';
+    const client = await this.pool.connect();
+    try {
+      // A session lock, and each check its own statement: a check inside one transaction could read a
+      // catalog snapshot from before another node's schema was committed.
+      await client.query('SELECT pg_advisory_lock($1, 0)', [LOCK_NAMESPACE]);
+      if (await present(client)) return 'present';
+      await client.query(archiveSchemaSql());
+      return 'created';
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, 0)', [LOCK_NAMESPACE]).catch(() => undefined);
+      client.release();
+    }
   }
 
   async watermark(linkId: string): Promise<ArchivedSegment | null> {
@@ -188,6 +220,24 @@ export class PgLinkArchive implements LinkArchive {
     return rows[0] ? toRow(rows[0]) : null;
   }
 
+  async insertCheckpoints(linkId: string, checkpoints: readonly { seq: number; json: string }[]): Promise<void> {
+    if (checkpoints.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO ${ARCHIVE_SCHEMA}.checkpoints (link_id, seq, checkpoint)
+       SELECT $1, s, c FROM unnest($2::bigint[], $3::text[]) AS u(s, c)
+       ON CONFLICT (link_id, seq) DO NOTHING`,
+      [linkId, checkpoints.map((c) => c.seq), checkpoints.map((c) => c.json)],
+    );
+  }
+
+  async checkpoints(linkId: string, fromSeq: number, toSeq: number): Promise<{ seq: number; json: string }[]> {
+    const { rows } = await this.pool.query<{ seq: string; checkpoint: string }>(
+      `SELECT seq, checkpoint FROM ${ARCHIVE_SCHEMA}.checkpoints WHERE link_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq`,
+      [linkId, fromSeq, toSeq],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), json: r.checkpoint }));
+  }
+
   async mark(segment: ArchivedSegment): Promise<void> {
     await this.pool.query(
       `INSERT INTO ${ARCHIVE_SCHEMA}.segments (link_id, from_seq, to_seq, last_hash, checkpoint, node_id) VALUES ($1, $2, $3, $4, $5, $6)
@@ -226,7 +276,8 @@ export class PgLinkArchive implements LinkArchive {
 
   async stats(): Promise<ArchiveStats> {
     const { rows } = await this.pool.query<{ bytes: string; entries: string }>(
-      `SELECT pg_total_relation_size('${ARCHIVE_SCHEMA}.entries') + pg_total_relation_size('${ARCHIVE_SCHEMA}.segments') AS bytes,
+      `SELECT pg_total_relation_size('${ARCHIVE_SCHEMA}.entries') + pg_total_relation_size('${ARCHIVE_SCHEMA}.segments')
+                + pg_total_relation_size('${ARCHIVE_SCHEMA}.checkpoints') AS bytes,
               COALESCE((SELECT sum(to_seq - from_seq + 1) FROM ${ARCHIVE_SCHEMA}.segments), 0) AS entries`,
     );
     return { bytes: Number(rows[0]?.bytes ?? 0), entries: Number(rows[0]?.entries ?? 0) };

@@ -50,6 +50,19 @@ export class RedisHotLog {
     }
   }
 
+  /** Signed checkpoints of a link still in Redis with seq in [fromSeq, toSeq], JSON as stored, by seq. */
+  async checkpoints(linkId: string, fromSeq: number, toSeq: number): Promise<{ seq: number; json: string }[]> {
+    const flat = await this.redis.zrangebyscore(this.keys.checkpoints(linkId), fromSeq, toSeq, 'WITHSCORES');
+    const out: { seq: number; json: string }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ seq: Number(flat[i + 1]), json: flat[i]! });
+    return out;
+  }
+
+  /** Removes the link's checkpoints with seq <= uptoSeq from Redis (the latest one is kept apart and stays). */
+  trimCheckpoints(linkId: string, uptoSeq: number): Promise<number> {
+    return this.redis.zremrangebyscore(this.keys.checkpoints(linkId), '-inf', uptoSeq);
+  }
+
   /** Stream length (entries in Redis). */
   length(linkId: string): Promise<number> {
     return this.redis.xlen(this.keys.log(linkId));
