@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import pino from 'pino';
 import type { Redis } from 'ioredis';
 import type { Checkpoint, Entry, EntryDraft } from '@hotline/shared';
@@ -15,7 +19,10 @@ import { RedisLinkLog } from '../../server/src/store/link-log.js';
 import { loadTopology } from '../../server/src/topology-file.js';
 import { startPostgres, type PostgresProcess } from '../helpers/postgres.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
+import { ROOT } from '../helpers/server.js';
 import { makeTopology } from '../helpers/topology.js';
+
+const run = promisify(execFile);
 
 let redis: RedisProcess;
 let postgres: PostgresProcess;
@@ -62,6 +69,28 @@ describe('the archive store', () => {
     expect(await b.ensureSchema()).toBe('present');
     const { rows } = await a.pool.query<{ tgname: string }>(`SELECT tgname FROM pg_trigger WHERE tgname LIKE '%append_only' ORDER BY tgname`);
     expect(rows.map((x) => x.tgname)).toEqual(['checkpoints_append_only', 'entries_append_only', 'segments_append_only']);
+  });
+
+  it('npm run archive:setup creates the schema and a role that may only SELECT and INSERT', async () => {
+    const admin = await postgres.client();
+    await admin.query('CREATE DATABASE setup_db');
+    const setup = ['--import', 'tsx', path.join(ROOT, 'scripts/archive-setup.ts'), '--admin-url', postgres.url('setup_db'), '--role', 'svc_role', '--password', 'pw'];
+    const first = await run(process.execPath, setup, { cwd: ROOT });
+    expect(first.stdout).toMatch(/role svc_role created with SELECT and INSERT only/);
+    expect((await run(process.execPath, setup, { cwd: ROOT })).stdout).toMatch(/role svc_role updated/);
+    const svc = new pg.Client({ connectionString: postgres.url('setup_db', 'svc_role', 'pw') });
+    await svc.connect();
+    try {
+      await svc.query(`INSERT INTO ${ARCHIVE_SCHEMA}.entries (link_id, seq, hash, ts, entry) VALUES ('l1', 1, $1, 1, '{}')`, ['a'.repeat(64)]);
+      expect((await svc.query(`SELECT seq FROM ${ARCHIVE_SCHEMA}.entries`)).rowCount).toBe(1);
+      await expect(svc.query(`UPDATE ${ARCHIVE_SCHEMA}.entries SET ts = 2`)).rejects.toMatchObject({ code: '42501' });
+      await expect(svc.query(`DELETE FROM ${ARCHIVE_SCHEMA}.entries`)).rejects.toMatchObject({ code: '42501' });
+      await expect(svc.query(`DROP TABLE ${ARCHIVE_SCHEMA}.entries`)).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await svc.end();
+    }
+    const bad = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/archive-setup.ts'), '--role', 'x'], { cwd: ROOT }).catch((err: { code: number; stderr: string }) => err);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/--admin-url \(or ARCHIVE_ADMIN_URL\) is required/) });
   });
 
   it('reads across the boundary, and goes round again when a trim lands between its reads', async () => {
