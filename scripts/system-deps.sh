@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need when they are missing: redis-server (the tests start
-# their own instances) and chromium (the console's browser tests). A no-op when both are present.
+# Installs the Debian packages the tests need when they are missing: redis-server and postgresql (the
+# tests start their own instances: initdb in a temporary folder, never the machine's server) and
+# chromium (the console's browser tests). A no-op when all are present.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# Debian's postgresql puts initdb and postgres under /usr/lib/postgresql/<version>/bin, not on PATH.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 sudo=""

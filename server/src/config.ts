@@ -80,6 +80,18 @@ const EnvSchema = z
     HOTLINE_HSTS: bool.default(false),
     /** Folder of the built console; empty disables it. @default "console/dist" */
     HOTLINE_CONSOLE_DIR: z.string().default(path.join(PROJECT_ROOT, 'console/dist')),
+    /** PostgreSQL of the link-log archive (postgres://user:pass@host:port/db); unset keeps every entry in Redis. */
+    ARCHIVE_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+    /** Entries older than this move to the archive. @default "720h" (30 days) */
+    ARCHIVE_AFTER: Duration.default(30 * 86_400_000),
+    /** Entries with more than this many newer entries on their link move to the archive. @default 10000 */
+    ARCHIVE_HOT_ENTRIES: z.coerce.number().int().min(0).max(100_000_000).default(10_000),
+    /** How often each node looks for cold segments (one mover per link at a time). @default "1m" */
+    ARCHIVE_INTERVAL: Duration.default(60_000),
+    /** Rows copied, compared and trimmed per round trip. @default 1000 */
+    ARCHIVE_CHUNK: z.coerce.number().int().min(1).max(100_000).default(1000),
+    /** Test hook: the process kills itself (SIGKILL) at this step of a segment move. Refused in production. */
+    HOTLINE_ARCHIVE_FAULT: z.enum(['before-copy', 'during-copy', 'after-copy', 'after-compare', 'after-mark', 'during-trim', 'after-trim']).optional(),
   })
   .superRefine((env, ctx) => {
     for (const name of ['HOTLINE_RATE_USER', 'HOTLINE_RATE_POST', 'HOTLINE_RATE_LOGIN', 'HOTLINE_LOGIN_LOCKOUT'] as const) {
@@ -91,6 +103,9 @@ const EnvSchema = z
     }
     if (env.NODE_ENV === 'production' && !env.HOTLINE_SERVER_KEY) {
       ctx.addIssue({ code: 'custom', path: ['HOTLINE_SERVER_KEY'], message: 'production mode needs the server checkpoint key (ECDSA P-256 PKCS#8 PEM)' });
+    }
+    if (env.NODE_ENV === 'production' && env.HOTLINE_ARCHIVE_FAULT) {
+      ctx.addIssue({ code: 'custom', path: ['HOTLINE_ARCHIVE_FAULT'], message: 'a fault-injection hook, not for production' });
     }
     if (env.NODE_ENV === 'production') {
       if (env.HOTLINE_TOKEN_SECRET === DEMO_TOKEN_SECRET || env.HOTLINE_TOKEN_SECRET.length < 32) {

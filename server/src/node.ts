@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
@@ -39,7 +40,14 @@ import { cosignEvents } from './gateway/cosign-events.js';
 import { trustedKeyRoutes } from './http/trusted-keys.js';
 import { Keys } from './store/keys.js';
 import { RedisLineCheckStore } from './store/linecheck-store.js';
-import { RedisLinkLog } from './store/link-log.js';
+import { RedisLinkLog, type LinkLog } from './store/link-log.js';
+import { PgLinkArchive } from './store/archive.js';
+import { ArchivedLinkLog } from './store/archived-link-log.js';
+import { ArchivedCheckpointStore } from './store/archived-checkpoint-store.js';
+import { RedisHotLog } from './store/hot-log.js';
+import { ArchiveService } from './service/archive-service.js';
+import { archiveRoutes } from './http/archive.js';
+import { registerArchiveMetrics } from './archive-metrics.js';
 import { RedisPresenceStore } from './store/presence.js';
 import { RedisReceiptStore } from './store/receipt-store.js';
 import { createRedis } from './store/redis.js';
@@ -98,19 +106,31 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const broadcaster = new IoBroadcaster(io);
 
   // Stores
-  const linkLog = new RedisLinkLog(redis, keys, {
+  const redisLinkLog = new RedisLinkLog(redis, keys, {
     onAppend: (entries) => {
       for (const e of entries) metrics?.entries.inc({ type: e.type });
     },
   });
+  // With an archive configured, cold segments of each log move to PostgreSQL and reads below Redis's
+  // oldest entry continue there; without one, every entry stays in Redis.
+  const hotLog = new RedisHotLog(redis, keys);
+  let archive: PgLinkArchive | undefined;
+  if (config.ARCHIVE_DATABASE_URL) {
+    archive = new PgLinkArchive(config.ARCHIVE_DATABASE_URL, { onError: (err) => log.warn({ err }, 'archive database connection failed') });
+    const schema = await archive.ensureSchema();
+    log.info({ schema }, 'link-log archive in PostgreSQL');
+  }
+  const linkLog: LinkLog = archive ? new ArchivedLinkLog(redisLinkLog, archive) : redisLinkLog;
   // Every node follows the heads other nodes append, so the two ends of a conversation on two nodes do
   // not keep losing the compare-and-set to each other.
   const headSub = createRedis(target, log, `${node}:heads`, { enableAutoPipelining: false });
-  await linkLog.followHeads(headSub);
+  await redisLinkLog.followHeads(headSub);
   const rateLimits = new RedisRateLimits(redis, keys);
   const alertStore = new RedisAlertStore(redis, keys);
   const deadlineStore = new RedisDeadlineStore(redis, keys);
-  const checkpointStore = new RedisCheckpointStore(redis, keys);
+  const redisCheckpointStore = new RedisCheckpointStore(redis, keys);
+  // Checkpoints of archived segments move with them; reads of a range see both places.
+  const checkpointStore = archive ? new ArchivedCheckpointStore(redisCheckpointStore, archive) : redisCheckpointStore;
   const keyRegistry = new RedisKeyRegistry(redis, keys);
 
   // Services
@@ -186,6 +206,28 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     logger: log.child({ room: 'alerts' }),
   });
   const exporter = new ExportService({ topo, log: linkLog, registry: keyRegistry, checkpoints, cosign, signatures });
+  const fault = config.HOTLINE_ARCHIVE_FAULT;
+  const archiver = archive
+    ? new ArchiveService({
+        archive,
+        hot: hotLog,
+        log: linkLog,
+        checkpoints: redisCheckpointStore,
+        topo,
+        logger: log.child({ room: 'archive' }),
+        serverKey: serverKey.info,
+        policy: { afterMs: config.ARCHIVE_AFTER, hotEntries: config.ARCHIVE_HOT_ENTRIES, chunk: config.ARCHIVE_CHUNK, maxSegment: 50 * config.ARCHIVE_CHUNK },
+        nodeId: node,
+        onStep: fault
+          ? (step, linkId) => {
+              if (step !== fault) return;
+              // Written synchronously: the asynchronous logger would not get it out before the kill.
+              writeSync(2, `${JSON.stringify({ level: 40, node, step, linkId, msg: 'fault injection: killing this node mid-move' })}\n`);
+              process.kill(process.pid, 'SIGKILL');
+            }
+          : undefined,
+      })
+    : undefined;
   const lineChecks = new LineCheckService({
     topo,
     log: linkLog,
@@ -224,6 +266,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       },
     },
   });
+  registerArchiveMetrics(metrics.registry, { linkIds: topo.links.map((l) => l.id), hot: hotLog, log: linkLog, archive, archiver });
   const eventLimits = new BatchedRateLimiter(redis, keys);
   eventLimits.start();
   const admission = new Admission({
@@ -281,6 +324,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       drillRoutes(api, requireAuth, topo, tokens);
       recordRoutes(api, requireAuth, exporter, checkpoints);
       trustedKeyRoutes(api, requireAuth, cosign);
+      archiveRoutes(api, requireAuth, archiver);
       disciplineRoutes(api, requireAuth, { topo, precedence, lineChecks, deadlines: deadlineStore });
       reportRoutes(
         api,
@@ -319,6 +363,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       ),
     );
   }
+  if (archiver) timers.push(every(Math.max(100, config.ARCHIVE_INTERVAL), 'archive', () => archiver.tick()));
   if (lineChecks.scheduledLinks.length > 0) {
     timers.push(every(Math.max(50, config.HOTLINE_LINECHECK_TICK), 'line-checks', () => lineChecks.tick()));
   }
@@ -351,7 +396,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
         });
         await worker?.close();
         await scheduler.close();
-        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), headSub.quit(), bullRedis.quit()]);
+        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), headSub.quit(), bullRedis.quit(), archive?.close()]);
       })();
       return closing;
     },
