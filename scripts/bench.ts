@@ -37,6 +37,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --timer-delay <duration>   escalation delay after each raise: longer than raising them all takes,
                              so all are pending at once (default 30s; --quick 10s)
   --raise-rate <n/s>         how fast the alerts are raised (default 1000)
+  --skip-hz10                escalation: do not run the bare baseline a second time at Redis's default
+                             hz 10 (every Redis the project starts runs at hz 100)
   --resume-entries <n>       entries the resuming console is behind (default 10000)
   --consoles <n>             idle consoles for the memory figure (default 1000)
   --with-append-baseline     relay: also sweep a second baseline, the bare relay appending each
@@ -84,6 +86,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         timers: { type: 'string' },
         'timer-delay': { type: 'string' },
         'raise-rate': { type: 'string' },
+        'skip-hz10': { type: 'boolean' },
         'resume-entries': { type: 'string' },
         consoles: { type: 'string' },
         aof: { type: 'boolean' },
@@ -115,6 +118,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     p99LimitMs: numberFlag('p99', s('p99'), { min: 1, max: 10_000 }) ?? 50,
     timers: numberFlag('timers', s('timers'), { min: 2, max: 100_000, integer: true }) ?? (quick ? 2000 : 10_000),
     timerDelayMs: durationFlag('timer-delay', s('timer-delay'), { min: 1000, max: 10 * 60_000 }) ?? (quick ? 10_000 : 30_000),
+    compareHz: values['skip-hz10'] !== true,
     raiseRate: numberFlag('raise-rate', s('raise-rate'), { min: 10, max: 20_000 }) ?? 1000,
     resumeEntries: numberFlag('resume-entries', s('resume-entries'), { min: 10, max: 1_000_000, integer: true }) ?? 10_000,
     consoles: numberFlag('consoles', s('consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),
@@ -204,10 +208,10 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     }
     if (only.includes('escalation')) {
       status = 'escalation timers';
-      results.escalation = await escalationBench(cluster, { count: opts.timers, delayMs: opts.timerDelayMs, rate: opts.raiseRate, log });
+      results.escalation = await escalationBench(cluster, { count: opts.timers, delayMs: opts.timerDelayMs, rate: opts.raiseRate, compareHz: opts.compareHz, log });
       const e = results.escalation;
       log(
-        `escalation: lateness p99 ${e.full.latenessMs.p99} ms (full) vs ${e.bare.latenessMs.p99} ms (bare); lost ${e.full.lost}, duplicated ${e.full.duplicates}, after ack ${e.full.afterAck}` +
+        `escalation: lateness p99 ${e.full.latenessMs.p99} ms (full) vs ${e.bare.latenessMs.p99} ms (bare)${e.bareHz10 ? `, ${e.bareHz10.latenessMs.p99} ms (bare at hz 10)` : ''}; lost ${e.full.lost}, duplicated ${e.full.duplicates}, after ack ${e.full.afterAck}` +
           (e.lateAcks ? `; ${e.lateAcks} acknowledgements landed after their deadline (the service could not keep up with the raise rate)` : ''),
       );
     }
