@@ -17,6 +17,7 @@ import {
   type VisibleTopology,
 } from '@hotline/shared';
 import { HttpApi } from './api.js';
+import { retryDelay } from './backoff.js';
 import type { ClientEvent, RequestOf, ResultOf } from './calls.js';
 import { Connection, type ConnectionStatus } from './connection.js';
 import { TypedEmitter } from './emitter.js';
@@ -408,7 +409,9 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
           await this.#refused(err.message, this.#connection.presentedToken);
           return;
         }
-        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000)));
+        // Jittered (many consoles start their sessions at once after a node fails), and no sooner than
+        // a server shedding load asked.
+        await new Promise((r) => setTimeout(r, retryDelay(attempt, { baseMs: 200, maxMs: 5000 }, err)));
       }
     }
   }

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { RedisClient } from '../store/redis.js';
 import type { TokenSigner } from '../auth/tokens.js';
 import type { Broadcaster } from '../service/broadcaster.js';
+import type { LoadShedder } from './load-shed.js';
 import type { HotlineServer, HotlineSocket } from './types.js';
 
 export interface GatewayOptions {
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   log: Logger;
   /** Origins allowed to open sockets from another origin. */
   corsOrigin?: string[];
+  /** Refuses handshakes (retryable UNAVAILABLE) when the node takes too many at once. */
+  shedder?: LoadShedder;
 }
 
 /** Rooms: one per link, per post and per user. */
@@ -57,6 +60,12 @@ export function createIo(options: GatewayOptions): HotlineServer {
     if (!check.ok) return refuse(check.reason);
     const user = topo.user(check.claims.sub);
     if (!user || user.role !== check.claims.role) return refuse('unknown user');
+    const retryAfterMs = options.shedder?.admitConnection();
+    if (retryAfterMs !== undefined && retryAfterMs !== null) {
+      const err = new Error(ErrorCode.UNAVAILABLE) as Error & { data?: unknown };
+      err.data = { code: ErrorCode.UNAVAILABLE, reason: 'busy', retryAfterMs };
+      return next(err);
+    }
     socket.data.principal = topo.principalFor(user, check.claims);
     socket.data.member = `${options.nodeId}/${socket.id}`;
     next();
