@@ -21,8 +21,9 @@ import { bareEndpoint, fullEndpoint, relaySweep, type RelayStep } from './bench/
 import { environmentLine, evaluateTargets, summaryTable, sweepTable, updateDoc, type BenchEnvironment, type BenchResults } from './bench/report.js';
 import { resumeBench } from './bench/resume.js';
 import { startBenchCluster } from './bench/setup.js';
+import { stormBench } from './bench/storm.js';
 
-const SECTIONS = ['relay', 'escalation', 'resume', 'memory'] as const;
+const SECTIONS = ['relay', 'escalation', 'resume', 'memory', 'storm'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]
@@ -41,6 +42,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                              hz 10 (every Redis the project starts runs at hz 100)
   --resume-entries <n>       entries the resuming console is behind (default 10000)
   --consoles <n>             idle consoles for the memory figure (default 1000)
+  --storm-consoles <n>       consoles on the node killed in the reconnect storm (default 1000; --quick 300)
   --with-append-baseline     relay: also sweep a second baseline, the bare relay appending each
                              message to a Redis stream (where persistence alone brings it)
   --aof                      run Redis with AOF (everysec), as npm start does
@@ -89,6 +91,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         'skip-hz10': { type: 'boolean' },
         'resume-entries': { type: 'string' },
         consoles: { type: 'string' },
+        'storm-consoles': { type: 'string' },
         aof: { type: 'boolean' },
         unsigned: { type: 'boolean' },
         'with-append-baseline': { type: 'boolean' },
@@ -122,6 +125,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     raiseRate: numberFlag('raise-rate', s('raise-rate'), { min: 10, max: 20_000 }) ?? 1000,
     resumeEntries: numberFlag('resume-entries', s('resume-entries'), { min: 10, max: 1_000_000, integer: true }) ?? 10_000,
     consoles: numberFlag('consoles', s('consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),
+    stormConsoles: numberFlag('storm-consoles', s('storm-consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),
     aof: values.aof === true,
     unsigned: values.unsigned === true,
     appendBaseline: values['with-append-baseline'] === true,
@@ -223,6 +227,10 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       status = 'memory';
       results.memory = await memoryBench(cluster, { consoles: opts.consoles, settleMs: quick ? 1500 : 3000, log });
       log(`memory: ${(results.memory.full.perConsole / 1024).toFixed(1)} KiB (full) vs ${(results.memory.bare.perConsole / 1024).toFixed(1)} KiB (bare) per console`);
+    }
+    if (only.includes('storm')) {
+      status = 'reconnect storm';
+      results.storm = await stormBench(cluster, { consoles: opts.stormConsoles, timeoutMs: 120_000, log });
     }
   } finally {
     status = 'stopping';

@@ -4,6 +4,7 @@ import type { EscalationResult } from './escalation.js';
 import type { MemoryResult } from './memory.js';
 import type { RelayResult, RelayStep } from './relay.js';
 import type { ResumeResult } from './resume.js';
+import type { StormResult } from './storm.js';
 
 export interface BenchEnvironment {
   commit: string;
@@ -32,6 +33,7 @@ export interface BenchResults {
   escalation?: EscalationResult;
   resume?: ResumeResult;
   memory?: MemoryResult;
+  storm?: StormResult;
   /** Each target with its verdict (null when its section did not run). */
   targets: { name: string; value: number | null; target: string; met: boolean | null }[];
 }
@@ -186,6 +188,26 @@ export function summaryTable(r: BenchResults): string {
       `${t.target} ${verdict(t.met)}`,
     ]);
     rows.push(['… V8 heap in use per idle console', kib(r.memory.full.heapPerConsole), kib(r.memory.bare.heapPerConsole), n(r.memory.heapRatio, 2), '']);
+  }
+  if (r.storm) {
+    const st = r.storm;
+    const f = st.full;
+    const sec = (v: number | null) => (v === null ? 'not within the timeout' : `${(v / 1000).toFixed(1)} s`);
+    rows.push([
+      `Reconnect storm: ${st.consoles} consoles, their node SIGKILLed; until all live again (connected, synced) / all caught up`,
+      `${sec(f.allLiveMs)} / ${sec(f.allCaughtUpMs)}`,
+      `${sec(st.bare.allConnectedMs)} (all reconnected)`,
+      n(f.allLiveMs !== null && st.bare.allConnectedMs ? f.allLiveMs / st.bare.allConnectedMs : null, 1),
+      '',
+    ]);
+    rows.push([
+      '… peak CPU of the surviving node / Redis (250 ms samples), its RSS before → peak; handshakes shed',
+      `${f.peakCpuPercent.node} % / ${f.peakCpuPercent.redis} %; ${(f.rssBefore / 2 ** 20).toFixed(0)} → ${(f.peakRss / 2 ** 20).toFixed(0)} MiB; ${f.shedHandshakes} shed`,
+      '',
+      '',
+      '',
+    ]);
+    rows.push(['… errors / messages lost / delivered twice', `${f.errors} / ${f.lost} / ${f.duplicates}`, '', '', `0 / 0 / 0 ${f.errors + f.lost + f.duplicates === 0 ? 'met' : '**missed**'}`]);
   }
   const header = ['measure', 'full service', 'bare baseline', 'ratio', 'target'];
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
