@@ -22,8 +22,9 @@ import { environmentLine, evaluateTargets, summaryTable, sweepTable, updateDoc, 
 import { resumeBench } from './bench/resume.js';
 import { startBenchCluster } from './bench/setup.js';
 import { stormBench } from './bench/storm.js';
+import { linksBench } from './bench/links.js';
 
-const SECTIONS = ['relay', 'escalation', 'resume', 'memory', 'storm'] as const;
+const SECTIONS = ['relay', 'escalation', 'resume', 'memory', 'storm', 'links'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]
@@ -227,6 +228,10 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       status = 'memory';
       results.memory = await memoryBench(cluster, { consoles: opts.consoles, settleMs: quick ? 1500 : 3000, log });
       log(`memory: ${(results.memory.full.perConsole / 1024).toFixed(1)} KiB (full) vs ${(results.memory.bare.perConsole / 1024).toFixed(1)} KiB (bare) per console`);
+    }
+    if (only.includes('links')) {
+      status = 'consoles on poor links';
+      results.links = await linksBench(cluster, { profiles: ['vsat', 'gprs'], log });
     }
     if (only.includes('storm')) {
       status = 'reconnect storm';

@@ -5,6 +5,7 @@ import type { MemoryResult } from './memory.js';
 import type { RelayResult, RelayStep } from './relay.js';
 import type { ResumeResult } from './resume.js';
 import type { StormResult } from './storm.js';
+import type { LinksResult } from './links.js';
 
 export interface BenchEnvironment {
   commit: string;
@@ -34,6 +35,7 @@ export interface BenchResults {
   resume?: ResumeResult;
   memory?: MemoryResult;
   storm?: StormResult;
+  links?: LinksResult;
   /** Each target with its verdict (null when its section did not run). */
   targets: { name: string; value: number | null; target: string; met: boolean | null }[];
 }
@@ -208,6 +210,33 @@ export function summaryTable(r: BenchResults): string {
       '',
     ]);
     rows.push(['… errors / messages lost / delivered twice', `${f.errors} / ${f.lost} / ${f.duplicates}`, '', '', `0 / 0 / 0 ${f.errors + f.lost + f.duplicates === 0 ? 'met' : '**missed**'}`]);
+  }
+  for (const lp of r.links?.profiles ?? []) {
+    const s = (v: number) => `${(v / 1000).toFixed(1)} s`;
+    const k = (v: number) => `${(v / 1024).toFixed(1)} KiB`;
+    const vsat = lp.profile.startsWith('VSAT');
+    rows.push([
+      `Console on ${lp.profile}: cold start (empty cache) until the login form / until connected after login; bytes down / up`,
+      `${s(lp.cold.shellMs)} / ${s(lp.cold.usableMs)}; ${k(lp.cold.bytesDown)} / ${k(lp.cold.bytesUp)}`,
+      '',
+      '',
+      vsat ? `≤ 10 s ${lp.cold.usableMs <= 10_000 ? 'met' : '**missed**'}` : '',
+    ]);
+    rows.push([
+      '… warm start (cached shell, reload) until connected; bytes down / up',
+      `${s(lp.warm.usableMs)}; ${k(lp.warm.bytesDown)} / ${k(lp.warm.bytesUp)}`,
+      '',
+      '',
+      vsat ? `≤ 3 s ${lp.warm.usableMs <= 3000 ? 'met' : '**missed**'}` : '',
+    ]);
+    rows.push(['… raise at the other end → alert entry at this console (median of 5)', s(lp.raiseToRingMs), '', '', vsat ? `≤ 2 s ${lp.raiseToRingMs <= 2000 ? 'met' : '**missed**'}` : '']);
+    rows.push([
+      '… bytes per hotline message: sent (up / down), received (down / up); with permessage-deflate',
+      `${lp.perMessage.sent.up} / ${lp.perMessage.sent.down}, ${lp.perMessage.received.down} / ${lp.perMessage.received.up}; deflate ${lp.perMessageDeflate.sent.up} / ${lp.perMessageDeflate.sent.down}, ${lp.perMessageDeflate.received.down} / ${lp.perMessageDeflate.received.up}`,
+      `${lp.bare.up} / ${lp.bare.down} (emit, ack, echo)`,
+      n((lp.perMessage.sent.up + lp.perMessage.sent.down) / Math.max(1, lp.bare.up + lp.bare.down), 1),
+      '',
+    ]);
   }
   const header = ['measure', 'full service', 'bare baseline', 'ratio', 'target'];
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');

@@ -154,6 +154,7 @@ export async function stormBench(cluster: BenchCluster, o: { consoles: number; t
     if (!c.seen.has(sent.get(c.linkId)!)) lost++;
     for (const n of c.seen.values()) if (n > 1) duplicates += n - 1;
   }
+  const notBack = consoles.filter((c) => c.client.status !== 'connected').length;
   o.log(`storm (full): all live after ${allLiveMs ?? '–'} ms, caught up after ${allCaughtUpMs ?? '–'} ms; ${shed} handshakes shed; peak CPU node ${peakNode.toFixed(0)} %, Redis ${peakRedis.toFixed(0)} %`);
   for (const c of consoles) c.client.close();
   for (const w of writers) w.close();
@@ -196,7 +197,7 @@ export async function stormBench(cluster: BenchCluster, o: { consoles: number; t
       peakRss,
       rssBefore,
       shedHandshakes: shed,
-      errors: errors + consoles.filter((c) => c.client.status !== 'connected').length,
+      errors: errors + notBack,
       lost,
       duplicates,
     },

@@ -72,6 +72,8 @@ const EnvSchema = z
     HOTLINE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000_000).default(2000),
     /** Event-loop lag beyond which a node sheds new handshakes. @default "1s" */
     HOTLINE_SHED_LAG: Duration.default(1000),
+    /** WebSocket per-message compression (permessage-deflate) for frames over 256 bytes. @default false (measured in docs/benchmarks.md) */
+    HOTLINE_WS_COMPRESSION: bool.default(false),
     /** Login attempts per client address. @default "30/1m" */
     HOTLINE_RATE_LOGIN: z.string().default('30/1m'),
     /** Failed logins after which a username is locked, and for how long. @default "5/15m" */

@@ -87,6 +87,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   });
   const io = createIo({
     shedder,
+    wsCompression: config.HOTLINE_WS_COMPRESSION,
     httpServer,
     pub,
     sub,

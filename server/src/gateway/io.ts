@@ -23,6 +23,8 @@ export interface GatewayOptions {
   log: Logger;
   /** Origins allowed to open sockets from another origin. */
   corsOrigin?: string[];
+  /** permessage-deflate on WebSocket frames over 256 bytes. */
+  wsCompression?: boolean;
   /** Refuses handshakes (retryable UNAVAILABLE) when the node takes too many at once. */
   shedder?: LoadShedder;
 }
@@ -40,6 +42,7 @@ export function createIo(options: GatewayOptions): HotlineServer {
   const io: HotlineServer = new Server(options.httpServer, {
     serveClient: false,
     maxHttpBufferSize: options.maxPayloadBytes,
+    perMessageDeflate: options.wsCompression ? { threshold: 256 } : false,
     pingInterval: 10_000,
     pingTimeout: 10_000,
     cors: { origin: options.corsOrigin && options.corsOrigin.length > 0 ? options.corsOrigin : false },
