@@ -23,8 +23,9 @@ import { resumeBench } from './bench/resume.js';
 import { startBenchCluster } from './bench/setup.js';
 import { stormBench } from './bench/storm.js';
 import { linksBench } from './bench/links.js';
+import { fieldBench } from './bench/field.js';
 
-const SECTIONS = ['relay', 'escalation', 'resume', 'memory', 'storm', 'links'] as const;
+const SECTIONS = ['relay', 'escalation', 'resume', 'memory', 'storm', 'links', 'field'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]
@@ -43,6 +44,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                              hz 10 (every Redis the project starts runs at hz 100)
   --resume-entries <n>       entries the resuming console is behind (default 10000)
   --consoles <n>             idle consoles for the memory figure (default 1000)
+  --field-posts <n>          field scale: posts in the generated topology (default 1000: 500 links)
+  --field-consoles <n>       field scale: operator consoles over two nodes (default 2000; --quick 400)
+  --field-entries <n>        field scale: messages on every link before the joint command connects (default 5; --quick 2)
   --storm-consoles <n>       consoles on the node killed in the reconnect storm (default 1000; --quick 300)
   --with-append-baseline     relay: also sweep a second baseline, the bare relay appending each
                              message to a Redis stream (where persistence alone brings it)
@@ -93,6 +97,9 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         'resume-entries': { type: 'string' },
         consoles: { type: 'string' },
         'storm-consoles': { type: 'string' },
+        'field-posts': { type: 'string' },
+        'field-consoles': { type: 'string' },
+        'field-entries': { type: 'string' },
         aof: { type: 'boolean' },
         unsigned: { type: 'boolean' },
         'with-append-baseline': { type: 'boolean' },
@@ -127,6 +134,9 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     resumeEntries: numberFlag('resume-entries', s('resume-entries'), { min: 10, max: 1_000_000, integer: true }) ?? 10_000,
     consoles: numberFlag('consoles', s('consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),
     stormConsoles: numberFlag('storm-consoles', s('storm-consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),
+    fieldPosts: numberFlag('field-posts', s('field-posts'), { min: 4, max: 10_000, integer: true }) ?? 1000,
+    fieldConsoles: numberFlag('field-consoles', s('field-consoles'), { min: 2, max: 20_000, integer: true }) ?? (quick ? 400 : 2000),
+    fieldEntries: numberFlag('field-entries', s('field-entries'), { min: 0, max: 1000, integer: true }) ?? (quick ? 2 : 5),
     aof: values.aof === true,
     unsigned: values.unsigned === true,
     appendBaseline: values['with-append-baseline'] === true,
@@ -229,6 +239,10 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       results.memory = await memoryBench(cluster, { consoles: opts.consoles, settleMs: quick ? 1500 : 3000, log });
       log(`memory: ${(results.memory.full.perConsole / 1024).toFixed(1)} KiB (full) vs ${(results.memory.bare.perConsole / 1024).toFixed(1)} KiB (bare) per console`);
     }
+    if (only.includes('field')) {
+      status = 'field scale';
+      results.field = await fieldBench(cluster, { posts: opts.fieldPosts, consoles: opts.fieldConsoles, entries: opts.fieldEntries, log });
+    }
     if (only.includes('links')) {
       status = 'consoles on poor links';
       results.links = await linksBench(cluster, { profiles: ['vsat', 'gprs'], log });
@@ -270,6 +284,11 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
   const e = full.escalation;
   if (e && e.full.lost + e.full.duplicates + e.full.afterAck > 0) {
     process.stderr.write('bench: escalations were lost or duplicated: this is a correctness failure\n');
+    return 1;
+  }
+  const st = full.storm?.full;
+  if (st && st.lost + st.duplicates > 0) {
+    process.stderr.write('bench: the reconnect storm lost or duplicated messages: this is a correctness failure\n');
     return 1;
   }
   if (opts.strict && full.targets.some((t) => t.met === false)) return 1;

@@ -6,6 +6,7 @@ import type { RelayResult, RelayStep } from './relay.js';
 import type { ResumeResult } from './resume.js';
 import type { StormResult } from './storm.js';
 import type { LinksResult } from './links.js';
+import type { FieldResult } from './field.js';
 
 export interface BenchEnvironment {
   commit: string;
@@ -36,6 +37,7 @@ export interface BenchResults {
   memory?: MemoryResult;
   storm?: StormResult;
   links?: LinksResult;
+  field?: FieldResult;
   /** Each target with its verdict (null when its section did not run). */
   targets: { name: string; value: number | null; target: string; met: boolean | null }[];
 }
@@ -210,6 +212,24 @@ export function summaryTable(r: BenchResults): string {
       '',
     ]);
     rows.push(['… errors / messages lost / delivered twice', `${f.errors} / ${f.lost} / ${f.duplicates}`, '', '', `0 / 0 / 0 ${f.errors + f.lost + f.duplicates === 0 ? 'met' : '**missed**'}`]);
+  }
+  if (r.field) {
+    const f = r.field;
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    rows.push([
+      `Field scale: ${f.posts} posts, ${f.links} links, ${f.consoles} consoles on two nodes: RSS per node before → after; per console`,
+      `${mib(f.rss.before[0])} → ${mib(f.rss.after[0])}, ${mib(f.rss.before[1])} → ${mib(f.rss.after[1])}; ${kib(f.rss.perConsole)}`,
+      r.memory ? `${kib(r.memory.bare.perConsole)} (memory section)` : '',
+      '',
+      '',
+    ]);
+    rows.push([
+      `… joint command / monitor reading all ${f.links} links (${f.entriesPerLink} messages each): usable cold; after a reconnect`,
+      `${f.joint.coldMs} / ${f.monitor.coldMs} ms; ${f.joint.reconnectMs} / ${f.monitor.reconnectMs} ms`,
+      '',
+      '',
+      '',
+    ]);
   }
   for (const lp of r.links?.profiles ?? []) {
     const s = (v: number) => `${(v / 1000).toFixed(1)} s`;

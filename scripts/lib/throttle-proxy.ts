@@ -61,8 +61,9 @@ export async function startThrottleProxy(target: number, profile: LinkProfile, r
   const bytes = { down: 0, up: 0 };
   const open = new Set<net.Socket>();
   const rto = Math.max(1000, profile.rttMs + 200);
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target, '127.0.0.1');
+  // Half-open: one side's FIN must not cut what is still on its way (delayed) to that side.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = net.connect({ port: target, host: '127.0.0.1', allowHalfOpen: true });
     open.add(client);
     open.add(upstream);
     for (const s of [client, upstream]) {
@@ -71,11 +72,7 @@ export async function startThrottleProxy(target: number, profile: LinkProfile, r
         client.destroy();
         upstream.destroy();
       });
-      s.on('close', () => {
-        open.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
+      s.on('close', () => open.delete(s));
     }
     pipe(client, upstream, profile.upBps, profile.rttMs / 2, profile.loss, rto, (n) => (bytes.up += n), random);
     pipe(upstream, client, profile.downBps, profile.rttMs / 2, profile.loss, rto, (n) => (bytes.down += n), random);

@@ -42,7 +42,9 @@ export function createIo(options: GatewayOptions): HotlineServer {
   const io: HotlineServer = new Server(options.httpServer, {
     serveClient: false,
     maxHttpBufferSize: options.maxPayloadBytes,
-    perMessageDeflate: options.wsCompression ? { threshold: 256 } : false,
+    // Bounded zlib memory per connection (a 2 KiB window still holds the entry an ack just carried,
+    // which the echo repeats): about 16 KiB per console instead of ~140 KiB at zlib's defaults.
+    perMessageDeflate: options.wsCompression ? { threshold: 256, serverMaxWindowBits: 11, zlibDeflateOptions: { memLevel: 4 } } : false,
     pingInterval: 10_000,
     pingTimeout: 10_000,
     cors: { origin: options.corsOrigin && options.corsOrigin.length > 0 ? options.corsOrigin : false },

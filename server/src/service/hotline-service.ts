@@ -171,7 +171,9 @@ export class HotlineService {
     const linkIds = Object.keys(req.cursors);
     for (const id of linkIds) this.#topo.readableLink(principal, id);
     const [heads, checkpoints] = await Promise.all([this.#log.heads(linkIds), this.#checkpoints.latest(linkIds)]);
-    const entries: Entry[] = [];
+    // Plan every link's page from the heads first, then read them all at once (the reads are
+    // pipelined: one round trip for a console that follows hundreds of links, not one per link).
+    const plan: { id: string; cursor: number; take: number; head: number }[] = [];
     let hasMore = false;
     let remaining = req.limit;
     for (const id of linkIds) {
@@ -182,12 +184,18 @@ export class HotlineService {
         hasMore = true;
         break;
       }
-      const page = await this.#log.range(id, cursor, Math.min(remaining, head.seq - cursor));
-      entries.push(...page);
-      remaining -= page.length;
-      const last = page.length > 0 ? page[page.length - 1]!.seq : cursor;
-      if (last < head.seq) hasMore = true;
+      const take = Math.min(remaining, head.seq - cursor);
+      plan.push({ id, cursor, take, head: head.seq });
+      remaining -= take;
     }
+    const pages = await Promise.all(plan.map((p) => this.#log.range(p.id, p.cursor, p.take)));
+    const entries: Entry[] = [];
+    plan.forEach((p, i) => {
+      const page = pages[i]!;
+      entries.push(...page);
+      const last = page.length > 0 ? page[page.length - 1]!.seq : p.cursor;
+      if (last < p.head) hasMore = true;
+    });
     return {
       entries,
       hasMore,
