@@ -306,7 +306,7 @@ export function updateDoc(file: string, r: BenchResults, command: string, jsonFi
     summaryTable(r),
     ...(r.relay ? ['', 'Relay sweep (each step: 1 s warm-up, then the measured window; ✗ = p99 over the limit or messages not delivered in time):', '', sweepTable(r.relay)] : []),
     '',
-    `Full results: \`${jsonFile}\` (not committed; \`bench-results/\` is git-ignored).`,
+    `Full results: \`${jsonFile}\` (committed; \`bench-results/latest.json\` is git-ignored).`,
     '',
     END,
   ].join('\n');
