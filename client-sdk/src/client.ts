@@ -182,7 +182,14 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     });
     this.#outbox = new Outbox({
       storage,
-      send: (event, payload) => this.request(event, payload),
+      send: async (event, payload) => {
+        const result = await this.request(event, payload);
+        // The ack carries the stored entry: deliver it as a live push would be (in order, once). The
+        // server does not push a sent message back to the socket that sent it.
+        const entry = (result as { entry?: Entry | null }).entry;
+        if (entry) this.#sync.accept(entry);
+        return result;
+      },
       canSend: () => this.#connection.connected && !this.#connection.closed,
       changed: (items) => this.emit('outbox', items),
       failed: (item, error) => this.emit('failed', item, error),

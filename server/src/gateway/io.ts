@@ -97,8 +97,9 @@ export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Log
 /** Broadcasts through the Socket.IO rooms; the Redis adapter relays to the other nodes. */
 export class IoBroadcaster implements Broadcaster {
   constructor(readonly io: HotlineServer) {}
-  entry(entry: Entry): void {
-    this.io.to(rooms.link(entry.linkId)).emit('entry', entry);
+  entry(entry: Entry, exceptSocket?: string): void {
+    const to = this.io.to(rooms.link(entry.linkId));
+    (exceptSocket ? to.except(exceptSocket) : to).emit('entry', entry);
   }
   escalation(userId: string, escalation: Escalation): void {
     this.io.to(rooms.user(userId)).emit('escalation', escalation);

@@ -66,8 +66,10 @@ export class HotlineService {
   /**
    * Appends a message. Idempotent per (user, clientMsgId): a retry returns the stored entry (and pushes
    * it again, in case the first push died with its node); the same id with other content is CONFLICT.
+   * `originSocket`: the socket that sent it gets the entry in its ack only, not pushed a second time
+   * (one entry-sized frame less per message on the sender's link; the SDK delivers acked entries).
    */
-  async send(principal: Principal, req: z.output<typeof HotlineSendRequest>): Promise<SendResult> {
+  async send(principal: Principal, req: z.output<typeof HotlineSendRequest>, originSocket?: string): Promise<SendResult> {
     const started = performance.now();
     const link = this.#writableLink(principal, req.linkId);
     if (principal.drillOnly && !req.drill) {
@@ -107,7 +109,7 @@ export class HotlineService {
       return { entry, duplicate: true };
     }
     if (outcome.kind !== 'appended') throw new AppError(ErrorCode.INTERNAL, 'message not appended');
-    this.#broadcast.entry(outcome.entry);
+    this.#broadcast.entry(outcome.entry, originSocket);
     this.#onDelivered?.(performance.now() - started);
     if (deadline) await this.#precedence.schedule(deadline);
     return { entry: outcome.entry, duplicate: false };
