@@ -21,8 +21,11 @@ import { bareEndpoint, fullEndpoint, relaySweep, type RelayStep } from './bench/
 import { environmentLine, evaluateTargets, summaryTable, sweepTable, updateDoc, type BenchEnvironment, type BenchResults } from './bench/report.js';
 import { resumeBench } from './bench/resume.js';
 import { startBenchCluster } from './bench/setup.js';
+import { stormBench } from './bench/storm.js';
+import { linksBench } from './bench/links.js';
+import { fieldBench } from './bench/field.js';
 
-const SECTIONS = ['relay', 'escalation', 'resume', 'memory'] as const;
+const SECTIONS = ['relay', 'escalation', 'resume', 'memory', 'storm', 'links', 'field'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]
@@ -37,8 +40,14 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --timer-delay <duration>   escalation delay after each raise: longer than raising them all takes,
                              so all are pending at once (default 30s; --quick 10s)
   --raise-rate <n/s>         how fast the alerts are raised (default 1000)
+  --skip-hz10                escalation: do not run the bare baseline a second time at Redis's default
+                             hz 10 (every Redis the project starts runs at hz 100)
   --resume-entries <n>       entries the resuming console is behind (default 10000)
   --consoles <n>             idle consoles for the memory figure (default 1000)
+  --field-posts <n>          field scale: posts in the generated topology (default 1000: 500 links)
+  --field-consoles <n>       field scale: operator consoles over two nodes (default 2000; --quick 400)
+  --field-entries <n>        field scale: messages on every link before the joint command connects (default 5; --quick 2)
+  --storm-consoles <n>       consoles on the node killed in the reconnect storm (default 1000; --quick 300)
   --with-append-baseline     relay: also sweep a second baseline, the bare relay appending each
                              message to a Redis stream (where persistence alone brings it)
   --aof                      run Redis with AOF (everysec), as npm start does
@@ -84,8 +93,13 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         timers: { type: 'string' },
         'timer-delay': { type: 'string' },
         'raise-rate': { type: 'string' },
+        'skip-hz10': { type: 'boolean' },
         'resume-entries': { type: 'string' },
         consoles: { type: 'string' },
+        'storm-consoles': { type: 'string' },
+        'field-posts': { type: 'string' },
+        'field-consoles': { type: 'string' },
+        'field-entries': { type: 'string' },
         aof: { type: 'boolean' },
         unsigned: { type: 'boolean' },
         'with-append-baseline': { type: 'boolean' },
@@ -115,9 +129,14 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     p99LimitMs: numberFlag('p99', s('p99'), { min: 1, max: 10_000 }) ?? 50,
     timers: numberFlag('timers', s('timers'), { min: 2, max: 100_000, integer: true }) ?? (quick ? 2000 : 10_000),
     timerDelayMs: durationFlag('timer-delay', s('timer-delay'), { min: 1000, max: 10 * 60_000 }) ?? (quick ? 10_000 : 30_000),
+    compareHz: values['skip-hz10'] !== true,
     raiseRate: numberFlag('raise-rate', s('raise-rate'), { min: 10, max: 20_000 }) ?? 1000,
     resumeEntries: numberFlag('resume-entries', s('resume-entries'), { min: 10, max: 1_000_000, integer: true }) ?? 10_000,
     consoles: numberFlag('consoles', s('consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),
+    stormConsoles: numberFlag('storm-consoles', s('storm-consoles'), { min: 10, max: 20_000, integer: true }) ?? (quick ? 300 : 1000),
+    fieldPosts: numberFlag('field-posts', s('field-posts'), { min: 4, max: 10_000, integer: true }) ?? 1000,
+    fieldConsoles: numberFlag('field-consoles', s('field-consoles'), { min: 2, max: 20_000, integer: true }) ?? (quick ? 400 : 2000),
+    fieldEntries: numberFlag('field-entries', s('field-entries'), { min: 0, max: 1000, integer: true }) ?? (quick ? 2 : 5),
     aof: values.aof === true,
     unsigned: values.unsigned === true,
     appendBaseline: values['with-append-baseline'] === true,
@@ -204,10 +223,10 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     }
     if (only.includes('escalation')) {
       status = 'escalation timers';
-      results.escalation = await escalationBench(cluster, { count: opts.timers, delayMs: opts.timerDelayMs, rate: opts.raiseRate, log });
+      results.escalation = await escalationBench(cluster, { count: opts.timers, delayMs: opts.timerDelayMs, rate: opts.raiseRate, compareHz: opts.compareHz, log });
       const e = results.escalation;
       log(
-        `escalation: lateness p99 ${e.full.latenessMs.p99} ms (full) vs ${e.bare.latenessMs.p99} ms (bare); lost ${e.full.lost}, duplicated ${e.full.duplicates}, after ack ${e.full.afterAck}` +
+        `escalation: lateness p99 ${e.full.latenessMs.p99} ms (full) vs ${e.bare.latenessMs.p99} ms (bare)${e.bareHz10 ? `, ${e.bareHz10.latenessMs.p99} ms (bare at hz 10)` : ''}; lost ${e.full.lost}, duplicated ${e.full.duplicates}, after ack ${e.full.afterAck}` +
           (e.lateAcks ? `; ${e.lateAcks} acknowledgements landed after their deadline (the service could not keep up with the raise rate)` : ''),
       );
     }
@@ -219,6 +238,18 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       status = 'memory';
       results.memory = await memoryBench(cluster, { consoles: opts.consoles, settleMs: quick ? 1500 : 3000, log });
       log(`memory: ${(results.memory.full.perConsole / 1024).toFixed(1)} KiB (full) vs ${(results.memory.bare.perConsole / 1024).toFixed(1)} KiB (bare) per console`);
+    }
+    if (only.includes('field')) {
+      status = 'field scale';
+      results.field = await fieldBench(cluster, { posts: opts.fieldPosts, consoles: opts.fieldConsoles, entries: opts.fieldEntries, log });
+    }
+    if (only.includes('links')) {
+      status = 'consoles on poor links';
+      results.links = await linksBench(cluster, { profiles: ['vsat', 'gprs'], log });
+    }
+    if (only.includes('storm')) {
+      status = 'reconnect storm';
+      results.storm = await stormBench(cluster, { consoles: opts.stormConsoles, timeoutMs: 120_000, log });
     }
   } finally {
     status = 'stopping';
@@ -253,6 +284,11 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
   const e = full.escalation;
   if (e && e.full.lost + e.full.duplicates + e.full.afterAck > 0) {
     process.stderr.write('bench: escalations were lost or duplicated: this is a correctness failure\n');
+    return 1;
+  }
+  const st = full.storm?.full;
+  if (st && st.lost + st.duplicates > 0) {
+    process.stderr.write('bench: the reconnect storm lost or duplicated messages: this is a correctness failure\n');
     return 1;
   }
   if (opts.strict && full.targets.some((t) => t.met === false)) return 1;

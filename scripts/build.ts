@@ -1,13 +1,51 @@
 /**
  * Builds the web console into console/dist (TypeScript bundled by esbuild, static files copied).
  *   npm run build
+ * For consoles on slow links (satellite, GPRS): every file but index.html gets a content hash in its
+ * name (so the server can let browsers cache it for good: a new build has new names), and every text
+ * file is compressed ahead of time beside itself as .br (brotli, best) and .gz (gzip, best), which the
+ * server sends to browsers that accept them. index.html is small and revalidated on each start.
  */
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Files worth compressing (fonts are compressed already). */
+const COMPRESSIBLE = /\.(js|css|html|svg|json|map|txt)$/;
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const file = path.join(dir, name);
+    return statSync(file).isDirectory() ? walk(file) : [file];
+  });
+}
+
+/** `name.ext` → `name-<hash>.ext` (8 hex of the SHA-256 of the content), the file renamed. */
+function hashName(out: string, rel: string): string {
+  const file = path.join(out, rel);
+  const hash = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 8);
+  const ext = path.extname(rel);
+  const hashed = `${rel.slice(0, -ext.length)}-${hash}${ext}`;
+  renameSync(file, path.join(out, hashed));
+  return hashed;
+}
+
+/** Writes `file.br` and `file.gz` beside each compressible file, when they are smaller. */
+export function precompress(dir: string): void {
+  for (const file of walk(dir)) {
+    if (!COMPRESSIBLE.test(file)) continue;
+    const data = readFileSync(file);
+    const br = brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+    const gz = gzipSync(data, { level: 9 });
+    if (br.length < data.length) writeFileSync(`${file}.br`, br);
+    if (gz.length < data.length) writeFileSync(`${file}.gz`, gz);
+  }
+}
 
 /** Builds the console into `outDir` (default console/dist); false when there are no console sources. */
 export async function buildConsole(options: { quiet?: boolean; outDir?: string } = {}): Promise<boolean> {
@@ -15,13 +53,15 @@ export async function buildConsole(options: { quiet?: boolean; outDir?: string }
   const entry = path.join(src, 'main.ts');
   if (!existsSync(entry)) return false;
   const out = options.outDir ?? path.join(ROOT, 'console/dist');
+  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   await build({
     entryPoints: [entry],
     bundle: true,
     format: 'esm',
     target: ['chrome110', 'firefox110', 'safari16'],
-    outfile: path.join(out, 'app.js'),
+    outdir: out,
+    entryNames: 'app-[hash]',
     sourcemap: true,
     minify: true,
     // CSS imported by the console (app.css) may bring packaged fonts: copied beside it, never fetched.
@@ -31,6 +71,20 @@ export async function buildConsole(options: { quiet?: boolean; outDir?: string }
   });
   const statics = path.join(ROOT, 'console/static');
   if (existsSync(statics)) cpSync(statics, out, { recursive: true });
+  // The stylesheet from static/ gets a hashed name too; index.html names them all.
+  const names = new Map<string, string>();
+  for (const name of readdirSync(out)) {
+    const m = /^app-[A-Z0-9]+\.(js|css)$/.exec(name);
+    if (m) names.set(`/app.${m[1]}`, `/${name}`);
+  }
+  if (existsSync(path.join(out, 'console.css'))) names.set('/console.css', `/${hashName(out, 'console.css')}`);
+  const index = path.join(out, 'index.html');
+  if (existsSync(index)) {
+    let html = readFileSync(index, 'utf8');
+    for (const [plain, hashed] of names) html = html.replaceAll(`"${plain}"`, `"${hashed}"`);
+    writeFileSync(index, html);
+  }
+  precompress(out);
   return true;
 }
 

@@ -18,6 +18,7 @@ import {
   type VisibleTopology,
 } from '@hotline/shared';
 import { HttpApi } from './api.js';
+import { retryDelay } from './backoff.js';
 import type { ClientEvent, RequestOf, ResultOf } from './calls.js';
 import { Connection, type ConnectionStatus } from './connection.js';
 import { TypedEmitter } from './emitter.js';
@@ -191,7 +192,14 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     });
     this.#outbox = new Outbox({
       storage,
-      send: (event, payload) => this.request(event, payload),
+      send: async (event, payload) => {
+        const result = await this.request(event, payload);
+        // The ack carries the stored entry: deliver it as a live push would be (in order, once). The
+        // server does not push a sent message back to the socket that sent it.
+        const entry = (result as { entry?: Entry | null }).entry;
+        if (entry) this.#sync.accept(entry);
+        return result;
+      },
       canSend: () => this.#connection.connected && !this.#connection.closed,
       changed: (items) => this.emit('outbox', items),
       failed: (item, error) => this.emit('failed', item, error),
@@ -433,7 +441,9 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
           await this.#refused(err.message, this.#connection.presentedToken);
           return;
         }
-        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000)));
+        // Jittered (many consoles start their sessions at once after a node fails), and no sooner than
+        // a server shedding load asked.
+        await new Promise((r) => setTimeout(r, retryDelay(attempt, { baseMs: 200, maxMs: 5000 }, err)));
       }
     }
   }

@@ -1,6 +1,7 @@
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { ErrorCode, type Ack, type Checkpoint, type Entry, type Escalation, type Presence } from '@hotline/shared';
 import { socketCalls, type Calls, type ClientEvent, type HotlineSocket, type RequestOf, type ResultOf } from './calls.js';
+import { retryDelay } from './backoff.js';
 import { HotlineError } from './errors.js';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -128,9 +129,11 @@ export class Connection {
         this.#presented = this.#options.token();
         cb({ token: this.#presented });
       },
-      reconnectionDelay: 300,
-      reconnectionDelayMax: 3000,
-      randomizationFactor: 0.3,
+      // Exponential backoff with wide jitter (each delay ±50 %): after a node fails, its consoles come
+      // back to the others spread over time instead of all in the same instant.
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 10_000,
+      randomizationFactor: 0.5,
       ...this.#options.socket,
     });
     socket.on('connect', () => {
@@ -148,13 +151,25 @@ export class Connection {
         // connect_error UNAUTHENTICATED.
         setTimeout(() => {
           if (!this.#closed && !socket.connected) socket.connect();
-        }, 300);
+        }, retryDelay(0, { baseMs: 600, maxMs: 600 }));
       }
     });
-    socket.on('connect_error', (err: Error & { data?: { reason?: string } }) => {
+    let shed = 0;
+    socket.on('connect', () => {
+      shed = 0;
+    });
+    socket.on('connect_error', (err: Error & { data?: { reason?: string; code?: string; retryAfterMs?: number } }) => {
       if (err.message === ErrorCode.UNAUTHENTICATED) {
         this.#events.refused(err.data?.reason ?? 'token refused', this.#presented);
         return;
+      }
+      if (err.data?.code === ErrorCode.UNAVAILABLE) {
+        // The node sheds load (too many handshakes at once, or it is shutting down). A refusal by the
+        // server does not reconnect by itself: come back after the time it asked for, with jitter.
+        const delay = retryDelay(shed++, { baseMs: 500, maxMs: 10_000 }, new HotlineError({ code: ErrorCode.UNAVAILABLE, message: err.message, details: { retryAfterMs: err.data.retryAfterMs } }));
+        setTimeout(() => {
+          if (!this.#closed && !socket.connected) socket.connect();
+        }, delay);
       }
       if (this.#status !== 'connecting') this.setStatus('reconnecting');
     });

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@hotline/shared';
 import type { RequestOf, ResultOf } from './calls.js';
+import { retryDelay } from './backoff.js';
 import { HotlineError } from './errors.js';
 import type { ClientStorage } from './storage.js';
 
@@ -113,7 +114,7 @@ export class Outbox {
     if (this.#flushing) return;
     this.#flushing = true;
     try {
-      let backoff = 200;
+      let attempt = 0;
       while (this.#items.length > 0 && this.#deps.canSend()) {
         const item = this.#items[0]!;
         item.attempts++;
@@ -124,7 +125,7 @@ export class Outbox {
           this.#save();
           this.#waiters.delete(item.id);
           settle();
-          backoff = 200;
+          attempt = 0;
         } catch (err) {
           // Anything but the server's or the transport's answer (a bug, WebCrypto failing) would fail again.
           const error = err instanceof HotlineError ? err : new HotlineError({ code: ErrorCode.INTERNAL, message: String(err), retryable: false });
@@ -132,9 +133,8 @@ export class Outbox {
             this.#retries++;
             item.lastError = error.code;
             this.#save();
-            const delay = error.code === ErrorCode.RATE_LIMITED ? Number(error.details?.retryAfterMs ?? backoff) : backoff;
-            await new Promise((r) => setTimeout(r, delay));
-            backoff = Math.min(backoff * 2, 5000);
+            // Jittered, and at least what a rate-limiting or load-shedding server asked for.
+            await new Promise((r) => setTimeout(r, retryDelay(attempt++, { baseMs: 200, maxMs: 5000 }, error)));
             continue;
           }
           this.#items.shift();

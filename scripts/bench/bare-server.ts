@@ -1,7 +1,7 @@
 /**
  * The bare baseline of the relay and memory benchmarks: Socket.IO with the Redis adapter and nothing
  * else. No persistence, no authentication, no validation: a client joins the room named in its
- * handshake, and each `send` is emitted to that room (sender included, as the hotline does) and acked.
+ * handshake, and each `send` is emitted to that room (the sender left out, as the hotline does) and acked.
  *   PORT=0 REDIS_URL=redis://127.0.0.1:6379 node --import tsx scripts/bench/bare-server.ts
  */
 import { createServer } from 'node:http';
@@ -31,12 +31,12 @@ io.on('connection', (socket) => {
     if (cmd) {
       // The "bare + append" variant: each message also appended to a Redis stream before the relay.
       void cmd.xadd(`bench-bare:log:${msg.room}`, '*', 'e', JSON.stringify(msg)).then(() => {
-        io.to(msg.room).emit('entry', msg);
+        socket.to(msg.room).emit('entry', msg);
         if (typeof ack === 'function') ack({ ok: true });
       });
       return;
     }
-    io.to(msg.room).emit('entry', msg);
+    socket.to(msg.room).emit('entry', msg);
     if (typeof ack === 'function') ack({ ok: true });
   });
 });

@@ -14,7 +14,8 @@ import type { Redis } from 'ioredis';
 import type { Entry, SessionUser } from '@hotline/shared';
 import { HotlineClient } from '../../client-sdk/src/index.js';
 import { summarize, type Summary } from '../lib/stats.js';
-import { spawnBench } from './procs.js';
+import { REDIS_HZ } from '../../test/helpers/redis.js';
+import { cpuTimeOf, spawnBench } from './procs.js';
 import type { BenchCluster } from './setup.js';
 
 export interface EscalationSide {
@@ -32,6 +33,8 @@ export interface EscalationSide {
   cancelUnderLoadMs: Summary;
   /** How long raising (adding) everything took, ms. */
   scheduleMs: number;
+  /** Redis's CPU use from the first raise (add) until every timer fired, % of one core. */
+  redisCpuPercent?: number;
 }
 
 export interface EscalationResult {
@@ -43,6 +46,12 @@ export interface EscalationResult {
   lateAcks: number;
   full: EscalationSide;
   bare: EscalationSide;
+  /** The bare baseline again with Redis at its default hz 10 (unless --no-hz-compare). */
+  bareHz10?: EscalationSide;
+  /** Redis's timer frequency for the full and bare runs. */
+  redisHz: number;
+  /** Redis's CPU use, % of one core, with the nodes connected and idle, at hz 10 and at REDIS_HZ. */
+  idleRedisCpu: { hz10: number; hz: number; sampleMs: number };
   /** full lateness p99 / bare lateness p99 */
   latenessRatio: number | null;
   /** full cancel p50 / bare cancel p50, unloaded */
@@ -64,7 +73,112 @@ async function drained(queue: Queue, deadline: number, extra: () => Promise<bool
   }
 }
 
-export async function escalationBench(cluster: BenchCluster, o: { count: number; delayMs: number; rate: number; log: (line: string) => void }): Promise<EscalationResult> {
+/**
+ * The bare baseline: plain BullMQ delayed jobs with the due times of the full run (`raisedAt`, ms after
+ * its start) on two worker processes, every other one removed at once; Redis's timer frequency set to
+ * `hz` for the run (and back to REDIS_HZ after).
+ */
+async function bareRun(cluster: BenchCluster, redis: Redis, raisedAt: number[], calibration: number, hz: number, o: { delayMs: number; log: (line: string) => void }): Promise<EscalationSide> {
+  await redis.config('SET', 'hz', String(hz));
+  try {
+    return await bareRunAt(cluster, redis, raisedAt, calibration, hz, o);
+  } finally {
+    await redis.config('SET', 'hz', String(REDIS_HZ));
+  }
+}
+
+async function bareRunAt(cluster: BenchCluster, redis: Redis, raisedAt: number[], calibration: number, hz: number, o: { delayMs: number; log: (line: string) => void }): Promise<EscalationSide> {
+  const firedKey = `bench:bare-fired:${hz}`;
+  const bareQueueName = `bench-bare-${hz}`;
+  const prefix = '{bench:bull}';
+  const workers = await Promise.all(
+    [0, 1].map(() =>
+      spawnBench('scripts/bench/bare-worker.ts', { REDIS_URL: cluster.redis.url, BENCH_QUEUE: bareQueueName, BENCH_PREFIX: prefix, BENCH_FIRED_KEY: firedKey, BENCH_CONCURRENCY: '50' }, false),
+    ),
+  );
+  cluster.extra.push(...workers);
+  const bareQueue = new Queue(bareQueueName, { connection: cluster.redis.client(), prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000 } });
+  const idleRemoveMs: number[] = [];
+  for (let i = 0; i < calibration; i++) {
+    const id = `bare-cal-${i}`;
+    await bareQueue.add('escalate', { i }, { jobId: id, delay: o.delayMs });
+    const t = performance.now();
+    await bareQueue.remove(id);
+    idleRemoveMs.push(performance.now() - t);
+  }
+  const removedMs: number[] = [];
+  const removed = new Set<string>();
+  let added = 0;
+  const barePending: Promise<unknown>[] = [];
+  o.log(`escalation (bare, Redis hz ${hz}): adding ${raisedAt.length} delayed BullMQ jobs when the full run's raises landed; removing every other one at once`);
+  const b0 = performance.now();
+  const cpu0 = cpuTimeOf(cluster.redisPid);
+  let j = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now() - b0;
+      while (j < raisedAt.length && raisedAt[j]! <= now) {
+        const i = j++;
+        const id = `bare-${i}`;
+        barePending.push(
+          bareQueue.add('escalate', { i }, { jobId: id, delay: o.delayMs }).then(async () => {
+            added++;
+            if (i % 2 === 0) {
+              const started = performance.now();
+              const n = await bareQueue.remove(id);
+              removedMs.push(performance.now() - started);
+              if (n === 1) removed.add(id);
+            }
+          }),
+        );
+      }
+      if (j >= raisedAt.length) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(barePending);
+  const bareScheduleMs = performance.now() - b0;
+  const expectedBare = added - removed.size;
+  await until(b0 + (raisedAt[raisedAt.length - 1] ?? 0) + o.delayMs - performance.now());
+  await drained(bareQueue, Date.now() + 60_000, async () => (await redis.llen(firedKey)) >= expectedBare);
+  const redisCpuMs = cpuTimeOf(cluster.redisPid) - cpu0;
+  const windowMs = performance.now() - b0;
+  await bareQueue.close();
+  await Promise.all(workers.map((w) => w.kill()));
+  const rows = await redis.lrange(firedKey, 0, -1);
+  const firedCount = new Map<string, number>();
+  const bareLateness: number[] = [];
+  let bareAfterRemove = 0;
+  for (const row of rows) {
+    const [id, firedAt, due] = row.split(' ');
+    firedCount.set(id!, (firedCount.get(id!) ?? 0) + 1);
+    bareLateness.push(Number(firedAt) - Number(due));
+    if (removed.has(id!)) bareAfterRemove++;
+  }
+  let bareDup = 0;
+  for (const n of firedCount.values()) if (n > 1) bareDup += n - 1;
+  let bareLost = 0;
+  for (let i = 0; i < added; i++) {
+    const id = `bare-${i}`;
+    if (!removed.has(id) && !firedCount.has(id)) bareLost++;
+  }
+  const side: EscalationSide = {
+    expected: expectedBare,
+    fired: rows.length,
+    lost: bareLost,
+    duplicates: bareDup,
+    afterAck: bareAfterRemove,
+    latenessMs: summarize(bareLateness),
+    cancelMs: summarize(idleRemoveMs),
+    cancelUnderLoadMs: summarize(removedMs),
+    scheduleMs: Math.round(bareScheduleMs),
+    redisCpuPercent: Math.round((redisCpuMs / windowMs) * 1000) / 10,
+  };
+  return side;
+}
+
+export async function escalationBench(cluster: BenchCluster, o: { count: number; delayMs: number; rate: number; compareHz: boolean; log: (line: string) => void }): Promise<EscalationResult> {
   const { topo, signer } = cluster;
   const redis = cluster.redis.client();
   const pairs = topo.pairs;
@@ -111,6 +225,7 @@ export async function escalationBench(cluster: BenchCluster, o: { count: number;
   const pending: Promise<unknown>[] = [];
   o.log(`escalation (full): raising ${o.count} alerts at up to ${o.rate}/s, one level ${o.delayMs / 1000} s after each raise; every other one acknowledged at once`);
   const t0 = performance.now();
+  const fullCpu0 = cpuTimeOf(cluster.redisPid);
   let k = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
@@ -152,6 +267,7 @@ export async function escalationBench(cluster: BenchCluster, o: { count: number;
   const queue = new Queue('escalations', { connection: cluster.redis.client(), prefix: '{hotline:bull}' });
   await until(t0 + (raisedAt[raisedAt.length - 1] ?? 0) + o.delayMs - performance.now());
   await drained(queue, Date.now() + 60_000);
+  const fullRedisCpuPercent = Math.round(((cpuTimeOf(cluster.redisPid) - fullCpu0) / (performance.now() - t0)) * 1000) / 10;
   await queue.close();
   for (const c of clients) {
     c.a.close();
@@ -193,92 +309,13 @@ export async function escalationBench(cluster: BenchCluster, o: { count: number;
     cancelMs: summarize(idleAckMs),
     cancelUnderLoadMs: summarize(ackMs),
     scheduleMs: Math.round(fullScheduleMs),
+    redisCpuPercent: fullRedisCpuPercent,
   };
 
-  // --- bare: the same due times as plain BullMQ delayed jobs, two worker processes ----------------
-  const firedKey = 'bench:bare-fired';
-  const bareQueueName = 'bench-bare';
-  const prefix = '{bench:bull}';
-  const workers = await Promise.all(
-    [0, 1].map(() =>
-      spawnBench('scripts/bench/bare-worker.ts', { REDIS_URL: cluster.redis.url, BENCH_QUEUE: bareQueueName, BENCH_PREFIX: prefix, BENCH_FIRED_KEY: firedKey, BENCH_CONCURRENCY: '50' }, false),
-    ),
-  );
-  cluster.extra.push(...workers);
-  const bareQueue = new Queue(bareQueueName, { connection: cluster.redis.client(), prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000 } });
-  const idleRemoveMs: number[] = [];
-  for (let i = 0; i < calibration; i++) {
-    const id = `bare-cal-${i}`;
-    await bareQueue.add('escalate', { i }, { jobId: id, delay: o.delayMs });
-    const t = performance.now();
-    await bareQueue.remove(id);
-    idleRemoveMs.push(performance.now() - t);
-  }
-  const removedMs: number[] = [];
-  const removed = new Set<string>();
-  let added = 0;
-  const barePending: Promise<unknown>[] = [];
-  o.log(`escalation (bare): adding ${raisedAt.length} delayed BullMQ jobs when the full run's raises landed; removing every other one at once`);
-  const b0 = performance.now();
-  let j = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now() - b0;
-      while (j < raisedAt.length && raisedAt[j]! <= now) {
-        const i = j++;
-        const id = `bare-${i}`;
-        barePending.push(
-          bareQueue.add('escalate', { i }, { jobId: id, delay: o.delayMs }).then(async () => {
-            added++;
-            if (i % 2 === 0) {
-              const started = performance.now();
-              const n = await bareQueue.remove(id);
-              removedMs.push(performance.now() - started);
-              if (n === 1) removed.add(id);
-            }
-          }),
-        );
-      }
-      if (j >= raisedAt.length) resolve();
-      else setTimeout(tick, 1);
-    };
-    tick();
-  });
-  await Promise.all(barePending);
-  const bareScheduleMs = performance.now() - b0;
-  const expectedBare = added - removed.size;
-  await until(b0 + (raisedAt[raisedAt.length - 1] ?? 0) + o.delayMs - performance.now());
-  await drained(bareQueue, Date.now() + 60_000, async () => (await redis.llen(firedKey)) >= expectedBare);
-  await bareQueue.close();
-  await Promise.all(workers.map((w) => w.kill()));
-  const rows = await redis.lrange(firedKey, 0, -1);
-  const firedCount = new Map<string, number>();
-  const bareLateness: number[] = [];
-  let bareAfterRemove = 0;
-  for (const row of rows) {
-    const [id, firedAt, due] = row.split(' ');
-    firedCount.set(id!, (firedCount.get(id!) ?? 0) + 1);
-    bareLateness.push(Number(firedAt) - Number(due));
-    if (removed.has(id!)) bareAfterRemove++;
-  }
-  let bareDup = 0;
-  for (const n of firedCount.values()) if (n > 1) bareDup += n - 1;
-  let bareLost = 0;
-  for (let i = 0; i < added; i++) {
-    const id = `bare-${i}`;
-    if (!removed.has(id) && !firedCount.has(id)) bareLost++;
-  }
-  const bare: EscalationSide = {
-    expected: expectedBare,
-    fired: rows.length,
-    lost: bareLost,
-    duplicates: bareDup,
-    afterAck: bareAfterRemove,
-    latenessMs: summarize(bareLateness),
-    cancelMs: summarize(idleRemoveMs),
-    cancelUnderLoadMs: summarize(removedMs),
-    scheduleMs: Math.round(bareScheduleMs),
-  };
+  const bare = await bareRun(cluster, redis, raisedAt, calibration, REDIS_HZ, o);
+  // The same at Redis's default timer frequency, for the lateness and the Redis CPU it saves.
+  const bareHz10 = o.compareHz ? await bareRun(cluster, redis, raisedAt, calibration, 10, o) : undefined;
+  const idle = await idleRedisCpu(cluster, redis, o.log);
   return {
     count: o.count,
     delayMs: o.delayMs,
@@ -286,7 +323,31 @@ export async function escalationBench(cluster: BenchCluster, o: { count: number;
     lateAcks,
     full,
     bare,
+    ...(bareHz10 ? { bareHz10 } : {}),
+    redisHz: REDIS_HZ,
+    idleRedisCpu: idle,
     latenessRatio: full.latenessMs.p99 !== null && bare.latenessMs.p99 ? full.latenessMs.p99 / bare.latenessMs.p99 : null,
     cancelRatio: full.cancelMs.p50 !== null && bare.cancelMs.p50 ? full.cancelMs.p50 / bare.cancelMs.p50 : null,
   };
+}
+
+/** Redis's own CPU use with the nodes connected and nothing to do, at hz 10 and at REDIS_HZ. */
+async function idleRedisCpu(cluster: BenchCluster, redis: Redis, log: (line: string) => void): Promise<EscalationResult['idleRedisCpu']> {
+  const sampleMs = 5000;
+  const sample = async (hz: number) => {
+    await redis.config('SET', 'hz', String(hz));
+    await until(500);
+    const c0 = cpuTimeOf(cluster.redisPid);
+    const t0 = performance.now();
+    await until(sampleMs);
+    return Math.round(((cpuTimeOf(cluster.redisPid) - c0) / (performance.now() - t0)) * 1000) / 10;
+  };
+  try {
+    const hz10 = await sample(10);
+    const hz = await sample(REDIS_HZ);
+    log(`escalation: idle Redis CPU ${hz10}% of a core at hz 10, ${hz}% at hz ${REDIS_HZ}`);
+    return { hz10, hz, sampleMs };
+  } finally {
+    await redis.config('SET', 'hz', String(REDIS_HZ));
+  }
 }

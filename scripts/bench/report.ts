@@ -4,6 +4,9 @@ import type { EscalationResult } from './escalation.js';
 import type { MemoryResult } from './memory.js';
 import type { RelayResult, RelayStep } from './relay.js';
 import type { ResumeResult } from './resume.js';
+import type { StormResult } from './storm.js';
+import type { LinksResult } from './links.js';
+import type { FieldResult } from './field.js';
 
 export interface BenchEnvironment {
   commit: string;
@@ -32,6 +35,9 @@ export interface BenchResults {
   escalation?: EscalationResult;
   resume?: ResumeResult;
   memory?: MemoryResult;
+  storm?: StormResult;
+  links?: LinksResult;
+  field?: FieldResult;
   /** Each target with its verdict (null when its section did not run). */
   targets: { name: string; value: number | null; target: string; met: boolean | null }[];
 }
@@ -39,6 +45,8 @@ export interface BenchResults {
 const TARGETS = {
   relayRatio: 0.75,
   latenessRatio: 1.2,
+  /** Escalation lateness p99 with Redis at hz 100, ms. */
+  latenessP99Ms: 20,
   memoryRatio: 1.5,
 };
 
@@ -52,6 +60,12 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): BenchResults[
     met: r.escalation ? r.escalation.latenessRatio !== null && r.escalation.latenessRatio <= TARGETS.latenessRatio : null,
   });
   const e = r.escalation;
+  t.push({
+    name: 'escalation: lateness p99 (full), ms',
+    value: e?.full.latenessMs.p99 ?? null,
+    target: `≤ ${TARGETS.latenessP99Ms}`,
+    met: e ? e.full.latenessMs.p99 !== null && e.full.latenessMs.p99 <= TARGETS.latenessP99Ms : null,
+  });
   t.push({
     name: 'escalation: lost + duplicated + after-ack (full)',
     value: e ? e.full.lost + e.full.duplicates + e.full.afterAck : null,
@@ -109,13 +123,34 @@ export function summaryTable(r: BenchResults): string {
     const e = r.escalation;
     const t = target('escalation: lateness p99 full / bare');
     const z = target('escalation: lost + duplicated + after-ack (full)');
+    const p = target('escalation: lateness p99 (full), ms');
+    const hz = e.redisHz ?? 10;
     rows.push([
-      `Escalation lateness p50 / p99 / max (${e.count} timers, half acknowledged)`,
+      `Escalation lateness p50 / p99 / max (${e.count} timers, half acknowledged; Redis hz ${hz})`,
       `${ms(e.full.latenessMs.p50)} / ${ms(e.full.latenessMs.p99)} / ${ms(e.full.latenessMs.max)} ms`,
       `${ms(e.bare.latenessMs.p50)} / ${ms(e.bare.latenessMs.p99)} / ${ms(e.bare.latenessMs.max)} ms`,
       n(e.latenessRatio, 2),
-      `${t.target} ${verdict(t.met)}`,
+      `${t.target} ${verdict(t.met)}; p99 ${p.target} ms ${verdict(p.met)}`,
     ]);
+    if (e.bareHz10) {
+      rows.push([
+        '… bare BullMQ again with Redis at its default hz 10: lateness p50 / p99 / max',
+        '',
+        `${ms(e.bareHz10.latenessMs.p50)} / ${ms(e.bareHz10.latenessMs.p99)} / ${ms(e.bareHz10.latenessMs.max)} ms`,
+        '',
+        '',
+      ]);
+    }
+    if (e.idleRedisCpu) {
+      const pct = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(1)} %`);
+      rows.push([
+        `Redis CPU (% of one core): during the timers at hz ${hz}${e.bareHz10 ? ' (bare: hz 100 / hz 10)' : ''}; idle with the nodes connected, hz 10 → ${hz}`,
+        `${pct(e.full.redisCpuPercent)}`,
+        `${pct(e.bare.redisCpuPercent)}${e.bareHz10 ? ` / ${pct(e.bareHz10.redisCpuPercent)}` : ''}; idle ${pct(e.idleRedisCpu.hz10)} → ${pct(e.idleRedisCpu.hz)}`,
+        '',
+        '',
+      ]);
+    }
     rows.push([
       'Escalations lost / duplicated / after an ack',
       `${e.full.lost} / ${e.full.duplicates} / ${e.full.afterAck} (of ${e.full.expected})`,
@@ -157,6 +192,71 @@ export function summaryTable(r: BenchResults): string {
       `${t.target} ${verdict(t.met)}`,
     ]);
     rows.push(['… V8 heap in use per idle console', kib(r.memory.full.heapPerConsole), kib(r.memory.bare.heapPerConsole), n(r.memory.heapRatio, 2), '']);
+  }
+  if (r.storm) {
+    const st = r.storm;
+    const f = st.full;
+    const sec = (v: number | null) => (v === null ? 'not within the timeout' : `${(v / 1000).toFixed(1)} s`);
+    rows.push([
+      `Reconnect storm: ${st.consoles} consoles, their node SIGKILLed; until all live again (connected, synced) / all caught up`,
+      `${sec(f.allLiveMs)} / ${sec(f.allCaughtUpMs)}`,
+      `${sec(st.bare.allConnectedMs)} (all reconnected)`,
+      n(f.allLiveMs !== null && st.bare.allConnectedMs ? f.allLiveMs / st.bare.allConnectedMs : null, 1),
+      '',
+    ]);
+    rows.push([
+      '… peak CPU of the surviving node / Redis (250 ms samples), its RSS before → peak; handshakes shed',
+      `${f.peakCpuPercent.node} % / ${f.peakCpuPercent.redis} %; ${(f.rssBefore / 2 ** 20).toFixed(0)} → ${(f.peakRss / 2 ** 20).toFixed(0)} MiB; ${f.shedHandshakes} shed`,
+      '',
+      '',
+      '',
+    ]);
+    rows.push(['… errors / messages lost / delivered twice', `${f.errors} / ${f.lost} / ${f.duplicates}`, '', '', `0 / 0 / 0 ${f.errors + f.lost + f.duplicates === 0 ? 'met' : '**missed**'}`]);
+  }
+  if (r.field) {
+    const f = r.field;
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    rows.push([
+      `Field scale: ${f.posts} posts, ${f.links} links, ${f.consoles} consoles on two nodes: RSS per node before → after; per console`,
+      `${mib(f.rss.before[0])} → ${mib(f.rss.after[0])}, ${mib(f.rss.before[1])} → ${mib(f.rss.after[1])}; ${kib(f.rss.perConsole)}`,
+      r.memory ? `${kib(r.memory.bare.perConsole)} (memory section)` : '',
+      '',
+      '',
+    ]);
+    rows.push([
+      `… joint command / monitor reading all ${f.links} links (${f.entriesPerLink} messages each): usable cold; after a reconnect`,
+      `${f.joint.coldMs} / ${f.monitor.coldMs} ms; ${f.joint.reconnectMs} / ${f.monitor.reconnectMs} ms`,
+      '',
+      '',
+      '',
+    ]);
+  }
+  for (const lp of r.links?.profiles ?? []) {
+    const s = (v: number) => `${(v / 1000).toFixed(1)} s`;
+    const k = (v: number) => `${(v / 1024).toFixed(1)} KiB`;
+    const vsat = lp.profile.startsWith('VSAT');
+    rows.push([
+      `Console on ${lp.profile}: cold start (empty cache) until the login form / until connected after login; bytes down / up`,
+      `${s(lp.cold.shellMs)} / ${s(lp.cold.usableMs)}; ${k(lp.cold.bytesDown)} / ${k(lp.cold.bytesUp)}`,
+      '',
+      '',
+      vsat ? `≤ 10 s ${lp.cold.usableMs <= 10_000 ? 'met' : '**missed**'}` : '',
+    ]);
+    rows.push([
+      '… warm start (cached shell, reload) until connected; bytes down / up',
+      `${s(lp.warm.usableMs)}; ${k(lp.warm.bytesDown)} / ${k(lp.warm.bytesUp)}`,
+      '',
+      '',
+      vsat ? `≤ 3 s ${lp.warm.usableMs <= 3000 ? 'met' : '**missed**'}` : '',
+    ]);
+    rows.push(['… raise at the other end → alert entry at this console (median of 5)', s(lp.raiseToRingMs), '', '', vsat ? `≤ 2 s ${lp.raiseToRingMs <= 2000 ? 'met' : '**missed**'}` : '']);
+    rows.push([
+      '… bytes per hotline message: sent (up / down), received (down / up); with permessage-deflate',
+      `${lp.perMessage.sent.up} / ${lp.perMessage.sent.down}, ${lp.perMessage.received.down} / ${lp.perMessage.received.up}; deflate ${lp.perMessageDeflate.sent.up} / ${lp.perMessageDeflate.sent.down}, ${lp.perMessageDeflate.received.down} / ${lp.perMessageDeflate.received.up}`,
+      `${lp.bare.up} / ${lp.bare.down} (emit, ack, echo)`,
+      n((lp.perMessage.sent.up + lp.perMessage.sent.down) / Math.max(1, lp.bare.up + lp.bare.down), 1),
+      '',
+    ]);
   }
   const header = ['measure', 'full service', 'bare baseline', 'ratio', 'target'];
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
@@ -206,7 +306,7 @@ export function updateDoc(file: string, r: BenchResults, command: string, jsonFi
     summaryTable(r),
     ...(r.relay ? ['', 'Relay sweep (each step: 1 s warm-up, then the measured window; ✗ = p99 over the limit or messages not delivered in time):', '', sweepTable(r.relay)] : []),
     '',
-    `Full results: \`${jsonFile}\` (not committed; \`bench-results/\` is git-ignored).`,
+    `Full results: \`${jsonFile}\` (committed; \`bench-results/latest.json\` is git-ignored).`,
     '',
     END,
   ].join('\n');

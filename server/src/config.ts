@@ -66,6 +66,14 @@ const EnvSchema = z
     HOTLINE_RATE_USER: z.string().default('100/1s'),
     /** Events per post (all its consoles together). @default "200/1s" */
     HOTLINE_RATE_POST: z.string().default('200/1s'),
+    /** Socket handshakes each node admits per window; beyond, it sheds them with UNAVAILABLE and a retryAfterMs. @default "500/1s" */
+    HOTLINE_CONNECT_RATE: z.string().default('500/1s'),
+    /** Events in flight on a node beyond which it sheds new ones with UNAVAILABLE. @default 2000 */
+    HOTLINE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000_000).default(2000),
+    /** Event-loop lag beyond which a node sheds new handshakes. @default "1s" */
+    HOTLINE_SHED_LAG: Duration.default(1000),
+    /** WebSocket per-message compression (permessage-deflate) for frames over 256 bytes. @default false (measured in docs/benchmarks.md) */
+    HOTLINE_WS_COMPRESSION: bool.default(false),
     /** Login attempts per client address. @default "30/1m" */
     HOTLINE_RATE_LOGIN: z.string().default('30/1m'),
     /** Failed logins after which a username is locked, and for how long. @default "5/15m" */
@@ -94,7 +102,7 @@ const EnvSchema = z
     HOTLINE_ARCHIVE_FAULT: z.enum(['before-copy', 'during-copy', 'after-copy', 'after-compare', 'after-mark', 'during-trim', 'after-trim']).optional(),
   })
   .superRefine((env, ctx) => {
-    for (const name of ['HOTLINE_RATE_USER', 'HOTLINE_RATE_POST', 'HOTLINE_RATE_LOGIN', 'HOTLINE_LOGIN_LOCKOUT'] as const) {
+    for (const name of ['HOTLINE_RATE_USER', 'HOTLINE_RATE_POST', 'HOTLINE_RATE_LOGIN', 'HOTLINE_LOGIN_LOCKOUT', 'HOTLINE_CONNECT_RATE'] as const) {
       try {
         parseLimit(env[name]);
       } catch (err) {

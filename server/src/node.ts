@@ -53,6 +53,7 @@ import { RedisReceiptStore } from './store/receipt-store.js';
 import { createRedis } from './store/redis.js';
 import { loadTopology } from './topology-file.js';
 import { Admission } from './gateway/admission.js';
+import { LoadShedder } from './gateway/load-shed.js';
 import { serve, type GatewayContext, type RouteTable } from './gateway/handle.js';
 import { mountQueueDashboard } from './http/queues.js';
 import { Metrics } from './metrics.js';
@@ -91,7 +92,15 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const httpServer = createServer((req, res) => requestHandler(req, res));
   const gatewayLog = log.child({ room: 'gateway' });
   const presenceStore = new RedisPresenceStore(redis, keys, config.HOTLINE_PRESENCE_TTL);
+  const shedder = new LoadShedder({
+    connectRate: parseLimit(config.HOTLINE_CONNECT_RATE),
+    maxInFlight: config.HOTLINE_MAX_IN_FLIGHT,
+    maxLagMs: config.HOTLINE_SHED_LAG,
+    onShedConnection: () => metrics?.rejected.inc({ code: 'UNAVAILABLE', source: 'handshake' }),
+  });
   const io = createIo({
+    shedder,
+    wsCompression: config.HOTLINE_WS_COMPRESSION,
     httpServer,
     pub,
     sub,
@@ -274,6 +283,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     perUser: parseLimit(config.HOTLINE_RATE_USER),
     perPost: parseLimit(config.HOTLINE_RATE_POST),
     metrics,
+    shedder,
   });
 
   // Every client event of the contract, routed once per node; each socket gets one listener for all.
@@ -384,6 +394,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
         eventLimits.stop();
+        shedder.close();
         // Stop accepting connections, answer new events with UNAVAILABLE, and let those in flight
         // finish and ack; then let the consoles go (they reconnect to another node) and stop the workers.
         httpServer.close();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { freePort } from './ports.js';
-import { waitForRedis } from './redis.js';
+import { REDIS_HZ, waitForRedis } from './redis.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -35,7 +35,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterProces
     spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', '3000', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', path.join(dir, `${port}.log`)],
+        '--cluster-node-timeout', '3000', '--dir', dir, '--save', '', '--appendonly', 'no', '--hz', String(REDIS_HZ), '--logfile', path.join(dir, `${port}.log`)],
       { stdio: 'ignore' },
     ),
   );

@@ -51,10 +51,18 @@ export interface RedisProcess {
 }
 
 /**
+ * Redis's timer frequency for every redis-server the project starts (npm start, docker-compose, tests,
+ * bench). The default, 10, resolves blocking-command timeouts (and so BullMQ's delayed jobs, which wait
+ * in BZPOPMIN until the next is due) to about 100 ms; 100 brings that to about 10 ms for a little more
+ * idle CPU (see docs/benchmarks.md).
+ */
+export const REDIS_HZ = 100;
+
+/**
  * A private redis-server on a free port with its own data folder. `aof: true` turns on
  * appendonly with fsync on every write, for durability tests.
  */
-export async function startRedis(options: { aof?: boolean; extraArgs?: string[] } = {}): Promise<RedisProcess> {
+export async function startRedis(options: { aof?: boolean; hz?: number; extraArgs?: string[] } = {}): Promise<RedisProcess> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hotline-redis-'));
   let child: ChildProcess | undefined;
@@ -70,6 +78,9 @@ export async function startRedis(options: { aof?: boolean; extraArgs?: string[] 
       '--appendfsync', 'always',
       '--daemonize', 'no',
       '--logfile', path.join(dir, 'redis.log'),
+      // As every Redis the project starts: timers (blocking-command timeouts, BullMQ's delayed jobs)
+      // resolve within 10 ms instead of the default 100 ms.
+      '--hz', String(options.hz ?? REDIS_HZ),
       ...(options.extraArgs ?? []),
     ];
     child = spawn('redis-server', args, { stdio: 'ignore' });

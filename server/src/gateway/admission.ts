@@ -3,6 +3,7 @@ import type { Principal } from '../domain/principal.js';
 import type { Metrics } from '../metrics.js';
 import type { BatchedRateLimiter, Limit } from '../store/rate-limits.js';
 import type { EventHooks } from './handle.js';
+import type { LoadShedder } from './load-shed.js';
 
 /**
  * What every event passes before its handler: the node is not shutting down, and the user and their post
@@ -18,7 +19,10 @@ export class Admission implements EventHooks {
   #closing = false;
   #idle: (() => void)[] = [];
 
-  constructor(deps: { limits: BatchedRateLimiter; perUser: Limit; perPost: Limit; metrics?: Metrics }) {
+  readonly #shedder: LoadShedder | undefined;
+
+  constructor(deps: { limits: BatchedRateLimiter; perUser: Limit; perPost: Limit; metrics?: Metrics; shedder?: LoadShedder }) {
+    this.#shedder = deps.shedder;
     this.#limits = deps.limits;
     this.#perUser = deps.perUser;
     this.#perPost = deps.perPost;
@@ -42,6 +46,9 @@ export class Admission implements EventHooks {
   }
 
   async admit(principal: Principal, _event: string): Promise<void> {
+    // Load shedding first: a busy node refuses (retryable) before spending anything on the event. This
+    // event is already counted in flight.
+    this.#shedder?.admitEvent(this.#inFlight - 1);
     const waits = [
       this.#limits.hit(`user:${principal.userId}`, this.#perUser),
       principal.postId ? this.#limits.hit(`post:${principal.postId}`, this.#perPost) : 0,

@@ -9,7 +9,7 @@ export function hotlineEvents(
   discipline: { precedence: PrecedenceService; lineChecks: LineCheckService },
 ): Routes<'hotline:send' | 'hotline:delivered' | 'hotline:read' | 'sync' | 'hotline:ack' | 'linecheck:answer'> {
   return {
-    'hotline:send': (req, { principal }) => service.send(principal, req),
+    'hotline:send': (req, { principal, socket }) => service.send(principal, req, socket.id),
     'hotline:delivered': (req, { principal }) => service.receipt(principal, 'delivered', req),
     'hotline:read': (req, { principal }) => service.receipt(principal, 'read', req),
     sync: (req, { principal }) => service.sync(principal, req),

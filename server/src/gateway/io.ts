@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { RedisClient } from '../store/redis.js';
 import type { TokenSigner } from '../auth/tokens.js';
 import type { Broadcaster } from '../service/broadcaster.js';
+import type { LoadShedder } from './load-shed.js';
 import type { HotlineServer, HotlineSocket } from './types.js';
 
 export interface GatewayOptions {
@@ -22,6 +23,10 @@ export interface GatewayOptions {
   log: Logger;
   /** Origins allowed to open sockets from another origin. */
   corsOrigin?: string[];
+  /** permessage-deflate on WebSocket frames over 256 bytes. */
+  wsCompression?: boolean;
+  /** Refuses handshakes (retryable UNAVAILABLE) when the node takes too many at once. */
+  shedder?: LoadShedder;
 }
 
 /** Rooms: one per link, per post and per user. */
@@ -37,6 +42,9 @@ export function createIo(options: GatewayOptions): HotlineServer {
   const io: HotlineServer = new Server(options.httpServer, {
     serveClient: false,
     maxHttpBufferSize: options.maxPayloadBytes,
+    // Bounded zlib memory per connection (a 2 KiB window still holds the entry an ack just carried,
+    // which the echo repeats): about 16 KiB per console instead of ~140 KiB at zlib's defaults.
+    perMessageDeflate: options.wsCompression ? { threshold: 256, serverMaxWindowBits: 11, zlibDeflateOptions: { memLevel: 4 } } : false,
     pingInterval: 10_000,
     pingTimeout: 10_000,
     cors: { origin: options.corsOrigin && options.corsOrigin.length > 0 ? options.corsOrigin : false },
@@ -57,6 +65,12 @@ export function createIo(options: GatewayOptions): HotlineServer {
     if (!check.ok) return refuse(check.reason);
     const user = topo.user(check.claims.sub);
     if (!user || user.role !== check.claims.role) return refuse('unknown user');
+    const retryAfterMs = options.shedder?.admitConnection();
+    if (retryAfterMs !== undefined && retryAfterMs !== null) {
+      const err = new Error(ErrorCode.UNAVAILABLE) as Error & { data?: unknown };
+      err.data = { code: ErrorCode.UNAVAILABLE, reason: 'busy', retryAfterMs };
+      return next(err);
+    }
     socket.data.principal = topo.principalFor(user, check.claims);
     socket.data.member = `${options.nodeId}/${socket.id}`;
     next();
@@ -83,8 +97,9 @@ export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Log
 /** Broadcasts through the Socket.IO rooms; the Redis adapter relays to the other nodes. */
 export class IoBroadcaster implements Broadcaster {
   constructor(readonly io: HotlineServer) {}
-  entry(entry: Entry): void {
-    this.io.to(rooms.link(entry.linkId)).emit('entry', entry);
+  entry(entry: Entry, exceptSocket?: string): void {
+    const to = this.io.to(rooms.link(entry.linkId));
+    (exceptSocket ? to.except(exceptSocket) : to).emit('entry', entry);
   }
   escalation(userId: string, escalation: Escalation): void {
     this.io.to(rooms.user(userId)).emit('escalation', escalation);

@@ -9,6 +9,7 @@ import type { AuthService } from '../service/auth-service.js';
 import type { HotlineService } from '../service/hotline-service.js';
 import type { PresenceService } from '../service/presence-service.js';
 import { httpStatus, toWireError, validationError } from '../wire-error.js';
+import { consoleFiles } from './static-files.js';
 import type { Metrics } from '../metrics.js';
 
 export interface HttpDeps {
@@ -153,9 +154,10 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.use('/api', api);
 
   if (deps.consoleDir && existsSync(path.join(deps.consoleDir, 'index.html'))) {
-    app.use(express.static(deps.consoleDir, { index: 'index.html', maxAge: '1h' }));
+    app.use(consoleFiles(deps.consoleDir));
+    // Any other path is the console's (it routes in the page): index.html, revalidated on each start.
     app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
-      res.sendFile(path.join(deps.consoleDir, 'index.html'));
+      res.sendFile(path.join(deps.consoleDir, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } });
     });
   }
 

@@ -66,8 +66,10 @@ export class HotlineService {
   /**
    * Appends a message. Idempotent per (user, clientMsgId): a retry returns the stored entry (and pushes
    * it again, in case the first push died with its node); the same id with other content is CONFLICT.
+   * `originSocket`: the socket that sent it gets the entry in its ack only, not pushed a second time
+   * (one entry-sized frame less per message on the sender's link; the SDK delivers acked entries).
    */
-  async send(principal: Principal, req: z.output<typeof HotlineSendRequest>): Promise<SendResult> {
+  async send(principal: Principal, req: z.output<typeof HotlineSendRequest>, originSocket?: string): Promise<SendResult> {
     const started = performance.now();
     const link = this.#writableLink(principal, req.linkId);
     if (principal.drillOnly && !req.drill) {
@@ -107,7 +109,7 @@ export class HotlineService {
       return { entry, duplicate: true };
     }
     if (outcome.kind !== 'appended') throw new AppError(ErrorCode.INTERNAL, 'message not appended');
-    this.#broadcast.entry(outcome.entry);
+    this.#broadcast.entry(outcome.entry, originSocket);
     this.#onDelivered?.(performance.now() - started);
     if (deadline) await this.#precedence.schedule(deadline);
     return { entry: outcome.entry, duplicate: false };
@@ -171,7 +173,9 @@ export class HotlineService {
     const linkIds = Object.keys(req.cursors);
     for (const id of linkIds) this.#topo.readableLink(principal, id);
     const [heads, checkpoints] = await Promise.all([this.#log.heads(linkIds), this.#checkpoints.latest(linkIds)]);
-    const entries: Entry[] = [];
+    // Plan every link's page from the heads first, then read them all at once (the reads are
+    // pipelined: one round trip for a console that follows hundreds of links, not one per link).
+    const plan: { id: string; cursor: number; take: number; head: number }[] = [];
     let hasMore = false;
     let remaining = req.limit;
     for (const id of linkIds) {
@@ -182,12 +186,18 @@ export class HotlineService {
         hasMore = true;
         break;
       }
-      const page = await this.#log.range(id, cursor, Math.min(remaining, head.seq - cursor));
-      entries.push(...page);
-      remaining -= page.length;
-      const last = page.length > 0 ? page[page.length - 1]!.seq : cursor;
-      if (last < head.seq) hasMore = true;
+      const take = Math.min(remaining, head.seq - cursor);
+      plan.push({ id, cursor, take, head: head.seq });
+      remaining -= take;
     }
+    const pages = await Promise.all(plan.map((p) => this.#log.range(p.id, p.cursor, p.take)));
+    const entries: Entry[] = [];
+    plan.forEach((p, i) => {
+      const page = pages[i]!;
+      entries.push(...page);
+      const last = page.length > 0 ? page[page.length - 1]!.seq : p.cursor;
+      if (last < p.head) hasMore = true;
+    });
     return {
       entries,
       hasMore,

@@ -1,0 +1,95 @@
+/**
+ * A TCP proxy that behaves like a slow link: a bandwidth per direction, a one-way delay, and loss. It
+ * counts the bytes each way. TCP hides a lost segment from the application as a retransmission: here
+ * each segment (≤ 1,460 bytes) is "lost" with probability `loss` and then arrives one retransmission
+ * timeout later (RTT + 200 ms, at least 1 s as Linux's initial RTO), and, as in TCP, everything behind it
+ * on that connection waits (head-of-line blocking). Order is kept; nothing is dropped.
+ */
+import net from 'node:net';
+
+export interface LinkProfile {
+  name: string;
+  /** bytes per second towards the console (down) and from it (up) */
+  downBps: number;
+  upBps: number;
+  /** round trip, ms (each direction delays by half) */
+  rttMs: number;
+  /** share of segments lost and retransmitted, 0..1 */
+  loss: number;
+}
+
+export const PROFILES: Record<'vsat' | 'gprs', LinkProfile> = {
+  vsat: { name: 'VSAT (256 kbit/s down, 64 up, 700 ms RTT)', downBps: 256_000 / 8, upBps: 64_000 / 8, rttMs: 700, loss: 0 },
+  gprs: { name: 'GPRS (50 kbit/s, 1 s RTT, 2 % loss)', downBps: 50_000 / 8, upBps: 50_000 / 8, rttMs: 1000, loss: 0.02 },
+};
+
+export interface ThrottleProxy {
+  readonly port: number;
+  readonly url: string;
+  /** bytes so far: down = towards the client, up = from it */
+  readonly bytes: { down: number; up: number };
+  resetCounters(): void;
+  close(): Promise<void>;
+}
+
+const SEGMENT = 1460;
+
+/** One direction of one connection: a serializing link with delay and retransmissions. */
+function pipe(from: net.Socket, to: net.Socket, bps: number, oneWayMs: number, loss: number, rto: number, count: (n: number) => void, random: () => number): void {
+  let linkFree = 0;
+  let lastArrival = 0;
+  from.on('data', (chunk: Buffer) => {
+    count(chunk.length);
+    for (let off = 0; off < chunk.length; off += SEGMENT) {
+      const seg = chunk.subarray(off, Math.min(chunk.length, off + SEGMENT));
+      const now = performance.now();
+      linkFree = Math.max(now, linkFree) + (seg.length / bps) * 1000;
+      let arrival = linkFree + oneWayMs + (loss > 0 && random() < loss ? rto : 0);
+      arrival = Math.max(arrival, lastArrival);
+      lastArrival = arrival;
+      setTimeout(() => {
+        if (!to.destroyed) to.write(seg);
+      }, arrival - now);
+    }
+  });
+  from.on('end', () => {
+    setTimeout(() => to.end(), Math.max(0, lastArrival - performance.now()));
+  });
+}
+
+export async function startThrottleProxy(target: number, profile: LinkProfile, random: () => number = Math.random): Promise<ThrottleProxy> {
+  const bytes = { down: 0, up: 0 };
+  const open = new Set<net.Socket>();
+  const rto = Math.max(1000, profile.rttMs + 200);
+  // Half-open: one side's FIN must not cut what is still on its way (delayed) to that side.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = net.connect({ port: target, host: '127.0.0.1', allowHalfOpen: true });
+    open.add(client);
+    open.add(upstream);
+    for (const s of [client, upstream]) {
+      s.setNoDelay(true);
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      s.on('close', () => open.delete(s));
+    }
+    pipe(client, upstream, profile.upBps, profile.rttMs / 2, profile.loss, rto, (n) => (bytes.up += n), random);
+    pipe(upstream, client, profile.downBps, profile.rttMs / 2, profile.loss, rto, (n) => (bytes.down += n), random);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    bytes,
+    resetCounters() {
+      bytes.down = 0;
+      bytes.up = 0;
+    },
+    async close() {
+      for (const s of open) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
