@@ -54,6 +54,11 @@ export function notificationRoutes(
     const link = deps.topo.readableLink(p, parseAlertId(alertId)!.linkId);
     res.json({ attempts: await service.attempts(link.id, alertId) });
   });
+  api.get('/notifications/report', async (req, res) => {
+    const p = requireAuth(req);
+    const q = parse(z.strictObject({ from: z.coerce.number().int().min(0).default(0), to: z.coerce.number().int().min(0).optional() }), req.query);
+    res.json(await service.report(p, { from: q.from, to: q.to ?? Date.now() }));
+  });
   api.get('/notifications/failures', async (req, res) => {
     const p = requireAuth(req);
     if (p.role !== 'admin') throw new AppError(ErrorCode.FORBIDDEN, 'admins only');

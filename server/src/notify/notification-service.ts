@@ -20,6 +20,7 @@ import {
   type WebhookDelivery,
 } from '@hotline/shared';
 import { createHash } from 'node:crypto';
+import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Logger } from '../log.js';
 import type { AlertService } from '../service/alert-service.js';
@@ -488,6 +489,31 @@ export class NotificationService {
     return this.#store.attempts(linkId, subjectId);
   }
 
+  /**
+   * Reports over the alerts raised in [from, to] on the caller's links: for each escalation step, the
+   * time to its first delivered notification, and from the first escalation to the acknowledgement.
+   */
+  async report(principal: Principal, query: { from: number; to: number }): Promise<NotificationReport> {
+    if (principal.role === 'operator') throw new AppError(ErrorCode.FORBIDDEN, 'reports are for monitors, commanders and admins');
+    const toFirst: number[] = [];
+    const toAck: number[] = [];
+    let escalations = 0;
+    for (const linkId of this.#topo.readableLinkIds(principal)) {
+      const first = await this.#store.firstDeliveries(linkId);
+      for (const a of await this.#alertStore.list(linkId, { since: query.from, limit: 100_000 })) {
+        if (a.raisedAt > query.to) continue;
+        for (const e of a.escalations) {
+          escalations++;
+          const ms = first.get(`${a.alertId}:${e.step}`);
+          if (ms !== undefined) toFirst.push(ms);
+        }
+        const e1 = a.escalations[0];
+        if (e1 && a.acknowledgedAt !== undefined && a.acknowledgedAt >= e1.at) toAck.push(a.acknowledgedAt - e1.at);
+      }
+    }
+    return { from: query.from, to: query.to, escalations, delivered: toFirst.length, escalationToFirstDeliveryMs: quantiles(toFirst), escalationToAcknowledgementMs: quantiles(toAck) };
+  }
+
   // --- helpers ----------------------------------------------------------------------------------
 
   async #refusal(contact: ContactStep, event: NotificationEvent, userId: string, drill: boolean): Promise<string | null> {
@@ -562,4 +588,21 @@ export function composeText(event: NotificationEvent, items: NotificationItem[],
   }
   const title = `${mark}${items.length} ${event === 'flash' ? 'FLASH MESSAGES' : 'ALERTS'} (${EVENT_LABEL[event]})`;
   return { title, text: fitSms(`${title}:`, items.map((i) => i.title).join('; '), tail) };
+}
+
+export interface NotificationReport {
+  from: number;
+  to: number;
+  /** Escalation steps of the alerts raised in the period. */
+  escalations: number;
+  /** Of those, how many had a notification delivered (a 2xx) on some channel. */
+  delivered: number;
+  escalationToFirstDeliveryMs: { count: number; p50: number | null; p95: number | null; max: number | null };
+  escalationToAcknowledgementMs: { count: number; p50: number | null; p95: number | null; max: number | null };
+}
+
+function quantiles(values: number[]): NotificationReport['escalationToFirstDeliveryMs'] {
+  const v = [...values].sort((a, b) => a - b);
+  const q = (p: number) => (v.length === 0 ? null : v[Math.min(v.length - 1, Math.max(0, Math.ceil(p * v.length) - 1))]!);
+  return { count: v.length, p50: q(0.5), p95: q(0.95), max: v.length === 0 ? null : v[v.length - 1]! };
 }
