@@ -202,6 +202,8 @@ export class NotificationService {
     userId: string,
     s: { subject: 'alert' | 'message'; id: string; linkId: string; step: number; level: number; drill: boolean; at: number },
   ): Promise<void> {
+    // Nothing configured beyond the console: no work, not even a read.
+    if (this.#settings().gateways.length === 0 && !this.vapidPublicKey) return;
     const { steps } = await this.rules(userId);
     for (const [index, contact] of steps.entries()) {
       // A channel this deployment cannot serve at all is not queued (each step keeps its index).
