@@ -86,6 +86,19 @@ const EnvSchema = z
     HOTLINE_SHUTDOWN_GRACE: Duration.default(10_000),
     /** Send Strict-Transport-Security (the service is reached over HTTPS). @default false */
     HOTLINE_HSTS: bool.default(false),
+    /** Web Push VAPID public key (base64url), made with `npm run vapid-keys`; with the private key and
+     * `notifications.push` in the topology, Web Push is on. */
+    HOTLINE_VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,90}$/, 'must be a base64url P-256 public key').optional(),
+    /** Web Push VAPID private key (base64url). */
+    HOTLINE_VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,46}$/, 'must be a base64url P-256 private key').optional(),
+    /** Notification jobs processed at once per node. @default 20 */
+    HOTLINE_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+    /** First retry delay of a failed delivery (doubling, with jitter). @default "2s" */
+    HOTLINE_NOTIFY_BACKOFF: Duration.default(2000),
+    /** How long a notification job may run before another node takes it over (a dead node's jobs). @default "30s" */
+    HOTLINE_NOTIFY_LOCK: Duration.default(30_000),
+    /** Longest retry delay of a failed delivery. @default "2m" */
+    HOTLINE_NOTIFY_BACKOFF_MAX: Duration.default(120_000),
     /** Folder of the built console; empty disables it. @default "console/dist" */
     HOTLINE_CONSOLE_DIR: z.string().default(path.join(PROJECT_ROOT, 'console/dist')),
     /** PostgreSQL of the link-log archive (postgres://user:pass@host:port/db); unset keeps every entry in Redis. */
@@ -114,6 +127,9 @@ const EnvSchema = z
     }
     if (env.NODE_ENV === 'production' && env.HOTLINE_ARCHIVE_FAULT) {
       ctx.addIssue({ code: 'custom', path: ['HOTLINE_ARCHIVE_FAULT'], message: 'a fault-injection hook, not for production' });
+    }
+    if ((env.HOTLINE_VAPID_PUBLIC_KEY === undefined) !== (env.HOTLINE_VAPID_PRIVATE_KEY === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['HOTLINE_VAPID_PRIVATE_KEY'], message: 'give both VAPID keys or neither' });
     }
     if (env.NODE_ENV === 'production') {
       if (env.HOTLINE_TOKEN_SECRET === DEMO_TOKEN_SECRET || env.HOTLINE_TOKEN_SECRET.length < 32) {

@@ -58,6 +58,13 @@ import { serve, type GatewayContext, type RouteTable } from './gateway/handle.js
 import { mountQueueDashboard } from './http/queues.js';
 import { Metrics } from './metrics.js';
 import { BatchedRateLimiter, RedisRateLimits, parseLimit } from './store/rate-limits.js';
+import { makeDeadlineId, NotificationsSchema, type Entry } from '@hotline/shared';
+import { NotificationService } from './notify/notification-service.js';
+import { RedisNotificationStore } from './notify/notification-store.js';
+import { NotifyQueue } from './notify/notify-queue.js';
+import { startNotifyWorker } from './notify/notify-worker.js';
+import { NotifyMetrics } from './notify/notify-metrics.js';
+import { mountGatewayReplies, notificationRoutes } from './http/notifications.js';
 
 export interface HotlineNode {
   readonly url: string;
@@ -75,6 +82,8 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const node = config.HOTLINE_NODE_ID;
   const target = redisTarget(config);
   let metrics: Metrics | undefined;
+  let notifyMetrics: NotifyMetrics | undefined;
+  let onAppended: ((entries: readonly Entry[]) => void) | undefined;
   const redis = createRedis(target, log, `${node}:cmd`);
   const pub = createRedis(target, log, `${node}:pub`);
   const sub = createRedis(target, log, `${node}:sub`, { enableAutoPipelining: false });
@@ -118,6 +127,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const redisLinkLog = new RedisLinkLog(redis, keys, {
     onAppend: (entries) => {
       for (const e of entries) metrics?.entries.inc({ type: e.type });
+      onAppended?.(entries);
     },
   });
   // With an archive configured, cold segments of each log move to PostgreSQL and reads below Redis's
@@ -187,7 +197,13 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const presence = new PresenceService({ store: presenceStore, topo, broadcaster, log: log.child({ room: 'presence' }) });
   const lockout = parseLimit(config.HOTLINE_LOGIN_LOCKOUT);
   const auth = new AuthService(topo, tokens, { store: rateLimits, perAddress: parseLimit(config.HOTLINE_RATE_LOGIN), lockout });
+  // Notifications beyond the console: the topology's optional section, read through one accessor.
+  const notificationSettings = NotificationsSchema.parse(topology.notifications ?? {});
+  const notifyLog = log.child({ room: 'notify' });
+  const notifyQueue = new NotifyQueue(bullRedis, keys.bullPrefix, notifyLog);
+  let notifications: NotificationService | undefined;
   const escalations = new EscalationService({
+    notifier: { escalated: (userId, escalation) => notifications?.escalated(userId, escalation) ?? Promise.resolve() },
     topo,
     log: linkLog,
     alerts: alertStore,
@@ -214,6 +230,38 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     signatures,
     logger: log.child({ room: 'alerts' }),
   });
+  notifications = new NotificationService({
+    topo,
+    settings: () => notificationSettings,
+    store: new RedisNotificationStore(redis, keys),
+    queue: notifyQueue,
+    alertStore,
+    deadlines: deadlineStore,
+    alerts,
+    logger: notifyLog,
+    vapid:
+      config.HOTLINE_VAPID_PUBLIC_KEY && config.HOTLINE_VAPID_PRIVATE_KEY
+        ? { publicKey: config.HOTLINE_VAPID_PUBLIC_KEY, privateKey: config.HOTLINE_VAPID_PRIVATE_KEY }
+        : undefined,
+    observer: {
+      delivery: (channel, outcome) => notifyMetrics?.deliveries.inc({ channel, outcome }),
+      firstDelivery: (seconds) => notifyMetrics?.firstDelivery.observe(seconds),
+      acknowledgedThrough: (gateway) => notifyMetrics?.acknowledgedThrough.inc({ gateway }),
+    },
+  });
+  const notifier = notifications;
+  // Alerts raised for a post with no console online, and flash messages, reach people away from the console.
+  onAppended = (entries) => {
+    for (const e of entries) {
+      let task: Promise<void> | undefined;
+      if (e.type === 'alert.raised' && !e.payload.counterpartOnline) {
+        task = alertStore.get(e.linkId, e.payload.alertId).then((a) => (a ? notifier.alertUnattended(a) : undefined));
+      } else if (e.type === 'message' && e.payload.precedence === 'flash') {
+        task = deadlineStore.get(e.linkId, makeDeadlineId(e.linkId, e.seq)).then((d) => (d ? notifier.flashSent(d) : undefined));
+      }
+      task?.catch((err: unknown) => notifyLog.warn({ err, linkId: e.linkId, seq: e.seq }, 'could not queue notifications'));
+    }
+  };
   const exporter = new ExportService({ topo, log: linkLog, registry: keyRegistry, checkpoints, cosign, signatures });
   const fault = config.HOTLINE_ARCHIVE_FAULT;
   const archiver = archive
@@ -251,7 +299,17 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   });
 
   let worker: Worker | undefined;
+  let notifyWorker: Worker | undefined;
   if (config.HOTLINE_WORKERS) {
+    notifyWorker = startNotifyWorker({
+      connection: bullRedis,
+      prefix: keys.bullPrefix,
+      concurrency: config.HOTLINE_NOTIFY_CONCURRENCY,
+      service: notifications,
+      backoff: { baseMs: config.HOTLINE_NOTIFY_BACKOFF, maxMs: config.HOTLINE_NOTIFY_BACKOFF_MAX },
+      lockDuration: config.HOTLINE_NOTIFY_LOCK,
+      log: notifyLog,
+    });
     worker = startEscalationWorker({
       connection: bullRedis,
       prefix: keys.bullPrefix,
@@ -276,6 +334,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     },
   });
   registerArchiveMetrics(metrics.registry, { linkIds: topo.links.map((l) => l.id), hot: hotLog, log: linkLog, archive, archiver });
+  notifyMetrics = new NotifyMetrics(metrics.registry, () => notifyQueue.depth());
   const eventLimits = new BatchedRateLimiter(redis, keys);
   eventLimits.start();
   const admission = new Admission({
@@ -324,7 +383,10 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     metricsToken: config.HOTLINE_METRICS_TOKEN,
     corsOrigins: config.HOTLINE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     hsts: config.HOTLINE_HSTS,
-    mount: (app, requireAuth) => mountQueueDashboard(app, requireAuth, [scheduler.queue]),
+    mount: (app, requireAuth) => {
+      mountQueueDashboard(app, requireAuth, [scheduler.queue, notifyQueue.queue]);
+      mountGatewayReplies(app, notifier);
+    },
     ready: async () => {
       await redis.ping();
       if (worker && !worker.isRunning()) throw new Error('escalation worker is not running');
@@ -332,6 +394,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     extend: (api, requireAuth) => {
       alertRoutes(api, requireAuth, alerts, escalations);
       drillRoutes(api, requireAuth, topo, tokens);
+      notificationRoutes(api, requireAuth, { service: notifier, queue: notifyQueue, topo });
       recordRoutes(api, requireAuth, exporter, checkpoints);
       trustedKeyRoutes(api, requireAuth, cosign);
       archiveRoutes(api, requireAuth, archiver);
@@ -406,7 +469,9 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
           io.close(() => resolve()).catch(reject);
         });
         await worker?.close();
+        await notifyWorker?.close();
         await scheduler.close();
+        await notifyQueue.close();
         await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), headSub.quit(), bullRedis.quit(), archive?.close()]);
       })();
       return closing;

@@ -90,6 +90,18 @@ export const AlertRaisedPayload = z.object({
   lineCheckId: z.string().optional(),
 });
 
+/** An acknowledgement that came through a gateway reply rather than a console. */
+export const AckVia = z.strictObject({
+  channel: z.literal('gateway'),
+  /** The gateway's id in the topology. */
+  gateway: z.string().min(1).max(63),
+  /** The gateway's id of the reply message. */
+  messageId: z.string().min(1).max(200),
+  /** The code the reply quoted. */
+  code: z.string().min(1).max(16),
+});
+export type AckVia = z.infer<typeof AckVia>;
+
 export const AlertTransitionPayload = z.object({
   alertId: AlertId,
   /** Free text: an acknowledgement note, a comment, a resolution, or a reason for cancelling. */
@@ -98,6 +110,8 @@ export const AlertTransitionPayload = z.object({
   quotedHash: Hash.optional(),
   /** Comments: their idempotency key. */
   clientCommentId: ClientId.optional(),
+  /** Acknowledgements made outside the console: the gateway and reply they came through (then unsigned). */
+  via: AckVia.optional(),
 });
 
 export const KeyRegisteredPayload = z.object({

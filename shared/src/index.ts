@@ -7,3 +7,5 @@ export * from './entries.js';
 export * from './projections.js';
 export * from './requests.js';
 export * from './events.js';
+export * from './notifications.js';
+export * from './sms-text.js';

@@ -1,35 +1,13 @@
 import { z } from 'zod';
+import { Duration, Id, Role } from './topology-base.js';
+import { NotificationsSchema, checkNotifications } from './notifications.js';
 
 /**
  * The topology file: sides, sectors, posts, links, users, escalation policies and pre-agreed phrases.
  * Validated once at start-up; a bad file stops the server with the path of the first bad field.
  */
 
-export const Id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit');
-
-const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-
-/** A duration: a number of milliseconds, or a string such as "250ms", "1.5s", "10m", "12h". */
-const DURATION_HINT = 'must be a duration such as "250ms", "1.5s", "10m" or "12h" (or a number of milliseconds)';
-export const Duration = z.union(
-  [
-  z.number().nonnegative().finite(),
-  z
-    .string()
-    .regex(DURATION_RE, DURATION_HINT)
-    .transform((s) => {
-      const m = DURATION_RE.exec(s)!;
-      return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
-    }),
-  ],
-  { error: DURATION_HINT },
-);
-
-export const Role = z.enum(['operator', 'commander', 'monitor', 'admin']);
-export type Role = z.infer<typeof Role>;
+export { Duration, Id, Role } from './topology-base.js';
 
 export const LatLon = z.object({
   lat: z.number().min(-90).max(90),
@@ -205,6 +183,8 @@ export const TopologySchema = z
     map: MapSchema.optional(),
     /** Acknowledgement deadlines per precedence. @default flash 10m, immediate 30m */
     precedence: PrecedenceRulesSchema,
+    /** Gateways, Web Push and contact rules (notifications/). Absent: the console is the only channel. */
+    notifications: NotificationsSchema.optional(),
   })
   .superRefine((t, ctx) => {
     const unique = (items: { id: string }[], path: string) => {
@@ -296,6 +276,7 @@ export const TopologySchema = z
           ctx.addIssue({ code: 'custom', path: ['phrases', i, 'text'], message: `missing the "${lang}" text of side "${side.id}"` });
       }
     });
+    checkNotifications(t.notifications, t.users, ctx);
     t.map?.regions.forEach((r, i) => {
       if (!sides.has(r.side)) ctx.addIssue({ code: 'custom', path: ['map', 'regions', i, 'side'], message: `unknown side "${r.side}"` });
     });

@@ -48,6 +48,8 @@ export interface VerifyReport {
     signed: number;
     /** User actions without a signature. */
     unsigned: number;
+    /** Acknowledgements made through a gateway reply (unsigned by design; the entry names the gateway). */
+    throughGateway: number;
     /** Entries the server writes itself (escalations, line checks), covered by checkpoints. */
     serverEntries: number;
     keys: number;
@@ -135,7 +137,7 @@ export class ExportVerifier {
     linkId: null,
     firstBad: null,
     range: { fromSeq: null, toSeq: null },
-    counts: { entries: 0, byType: {}, signed: 0, unsigned: 0, serverEntries: 0, keys: 0, checkpoints: 0, quotesChecked: 0 },
+    counts: { entries: 0, byType: {}, signed: 0, unsigned: 0, throughGateway: 0, serverEntries: 0, keys: 0, checkpoints: 0, quotesChecked: 0 },
     head: null,
     serverKeyId: null,
     signatures: { mode: 'strict', policy: [], allowedUnsigned: 0, lenientUnsigned: 0 },
@@ -295,6 +297,9 @@ export class ExportVerifier {
         if (actor?.role !== 'system') throw new Bad(seq, `${type} entries are written by the server, not by ${actor?.userId}`);
         if (type === 'signature.policy') this.#policy.policy(entry, true);
         this.report.counts.serverEntries++;
+      } else if (!entry.sig && type === 'alert.acknowledged' && isGatewayVia(payload.via)) {
+        // Acknowledged by a reply through a gateway: nobody's device key signed it, and the entry says so.
+        this.report.counts.throughGateway++;
       } else if (!entry.sig) {
         this.#policy.unsigned(seq, type, actor.userId);
         this.report.counts.unsigned++;
@@ -409,4 +414,11 @@ export async function verifyExport(
     if (verifier.failed) break;
   }
   return verifier.finish();
+}
+
+/** An acknowledgement's `via`: through which gateway reply it came (see record.md). */
+function isGatewayVia(via: unknown): boolean {
+  if (typeof via !== 'object' || via === null) return false;
+  const v = via as Record<string, unknown>;
+  return v.channel === 'gateway' && typeof v.gateway === 'string' && typeof v.messageId === 'string' && typeof v.code === 'string';
 }

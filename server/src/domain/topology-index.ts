@@ -50,6 +50,10 @@ export class TopologyIndex {
   user(id: string): TopologyUser | undefined {
     return this.#users.get(id);
   }
+  /** Ids of the operators (supervisors included) of a post. */
+  usersOfPost(postId: string): string[] {
+    return [...this.#users.values()].filter((u) => u.role === 'operator' && u.post === postId).map((u) => u.id);
+  }
   policy(id: string): EscalationPolicy | undefined {
     return this.#policies.get(id);
   }

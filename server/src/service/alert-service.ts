@@ -5,6 +5,7 @@ import {
   foldAlert,
   makeAlertId,
   parseAlertId,
+  type AckVia,
   type Alert,
   type AlertPosts,
   type AlertCommentRequest,
@@ -305,6 +306,62 @@ export class AlertService {
         const previous = outcome.result.alert;
         await this.#scheduler.unschedule(previous.alertId, previous.step + 1);
       }
+    }
+    return outcome.result;
+  }
+
+  /**
+   * Whether `principal` could acknowledge the alert in the console now: FORBIDDEN, NOT_FOUND or CONFLICT
+   * (cancelled) otherwise. Reads only.
+   */
+  async checkAcknowledger(principal: Principal, alertId: string): Promise<Alert> {
+    const link = this.#linkOf(principal, alertId);
+    const alert = await this.#alerts.get(link.id, alertId);
+    if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${alertId}`);
+    this.#actingPost(principal, link, alert, 'ack');
+    if (decideTransition(alert.state, 'ack').kind === 'conflict') {
+      throw new AppError(ErrorCode.CONFLICT, `cannot ack an alert that is ${alert.state}`, { details: { state: alert.state } });
+    }
+    return alert;
+  }
+
+  /**
+   * An acknowledgement made outside the console (a gateway reply): the same rules as alert:ack, written
+   * as an unsigned alert.acknowledged entry whose payload says through which gateway and reply it came.
+   * Already acknowledged: the current alert, nothing written.
+   */
+  async acknowledgeThrough(principal: Principal, alertId: string, via: AckVia): Promise<AlertResult> {
+    const link = this.#linkOf(principal, alertId);
+    let next: Alert | undefined;
+    const outcome = await this.#sigs.append<AlertResult>(link.id, null, principal, [this.#alerts.read(link.id, alertId)], ({ values }) => {
+      const alert = this.#alerts.decode(values[0] ?? null);
+      if (!alert) throw new AppError(ErrorCode.NOT_FOUND, `no alert ${alertId}`);
+      const postId = this.#actingPost(principal, link, alert, 'ack');
+      const decision = decideTransition(alert.state, 'ack');
+      if (decision.kind === 'repeat') return { write: false, result: { alert, entry: null } };
+      if (decision.kind === 'conflict') {
+        throw new AppError(ErrorCode.CONFLICT, `cannot ack an alert that is ${alert.state}`, { details: { state: alert.state, alert } });
+      }
+      return {
+        write: true,
+        draft: {
+          linkId: link.id,
+          type: 'alert.acknowledged',
+          actor: { userId: principal.userId, role: principal.role, postId },
+          drill: alert.drill,
+          payload: { alertId: alert.alertId, quotedHash: alert.raisedHash, via },
+        },
+        project: (entry) => {
+          next = foldAlert(alert, entry);
+          return this.#alerts.write(next);
+        },
+        result: (entry) => ({ alert: next!, entry }),
+      };
+    });
+    if (outcome.kind === 'appended') {
+      this.#broadcast.entry(outcome.entry);
+      this.#onAcknowledged?.(outcome.result.alert);
+      await this.#scheduler.unschedule(alertId, outcome.result.alert.step + 1);
     }
     return outcome.result;
   }

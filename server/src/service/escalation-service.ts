@@ -29,6 +29,11 @@ export type FireOutcome =
   | { result: 'already'; step: number }
   | { result: 'skipped'; reason: string };
 
+/** Reaches targets away from the console (push, gateways); called once per target and step, idempotent. */
+export interface EscalationNotifier {
+  escalated(userId: string, escalation: Omit<Escalation, 'position'>): Promise<void>;
+}
+
 /** Observes escalations for metrics. */
 export interface EscalationObserver {
   escalated(subject: 'alert' | 'message', drill: boolean, level: number, lateMs: number): void;
@@ -82,6 +87,7 @@ export class EscalationService {
   readonly #broadcast: Broadcaster;
   readonly #logger: Logger;
   readonly #observer: EscalationObserver | undefined;
+  readonly #notifier: EscalationNotifier | undefined;
   readonly #subjects: { alert: Subject<Alert>; message: Subject<MessageDeadline> };
 
   constructor(deps: {
@@ -94,6 +100,7 @@ export class EscalationService {
     broadcaster: Broadcaster;
     logger: Logger;
     observer?: EscalationObserver;
+    notifier?: EscalationNotifier;
   }) {
     this.#topo = deps.topo;
     this.#log = deps.log;
@@ -102,6 +109,7 @@ export class EscalationService {
     this.#broadcast = deps.broadcaster;
     this.#logger = deps.logger;
     this.#observer = deps.observer;
+    this.#notifier = deps.notifier;
     const alerts = deps.alerts;
     const deadlines = deps.deadlines;
     this.#subjects = {
@@ -260,6 +268,9 @@ export class EscalationService {
         };
         const { position } = await this.#inbox.add(userId, escalation);
         this.#broadcast.escalation(userId, { position, ...escalation });
+        // Only queues jobs (deliveries never hold up the escalation); a failure here retries this job,
+        // whose repeat path notifies again under the same job ids.
+        await this.#notifier?.escalated(userId, escalation);
       }),
     );
   }

@@ -1,0 +1,610 @@
+import { UnrecoverableError } from 'bullmq';
+import webpush from 'web-push';
+import {
+  AppError,
+  ErrorCode,
+  GatewayReply,
+  fitSms,
+  type Alert,
+  type ContactStep,
+  type Escalation,
+  type Gateway,
+  type GatewayReplyResult,
+  type MessageDeadline,
+  type NotificationAttempt,
+  type NotificationEvent,
+  type NotificationItem,
+  type NotificationsConfig,
+  type PushPayload,
+  type PushSubscriptionRequest,
+  type WebhookDelivery,
+} from '@hotline/shared';
+import { createHash } from 'node:crypto';
+import type { Principal } from '../domain/principal.js';
+import type { TopologyIndex } from '../domain/topology-index.js';
+import type { Logger } from '../log.js';
+import type { AlertService } from '../service/alert-service.js';
+import type { AlertStore } from '../store/alert-store.js';
+import type { DeadlineStore } from '../store/deadline-store.js';
+import { BUNDLE_JOB, CONTACT_JOB, DELIVER_JOB, channelTag, jobIds, type BundleJob, type BundleJobData, type ContactJob, type ContactJobData, type DeliverJobData } from './jobs.js';
+import { normaliseAddress, type RedisNotificationStore } from './notification-store.js';
+import type { NotifyQueue } from './notify-queue.js';
+import { ATTEMPT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature, webhookSignature } from './webhook-signing.js';
+
+/** Reads the notifications section: one accessor, so the section can become live configuration. */
+export type NotificationSettings = () => NotificationsConfig;
+
+export interface VapidKeys {
+  publicKey: string;
+  privateKey: string;
+}
+
+/** Observes deliveries for metrics. */
+export interface NotifyObserver {
+  delivery(channel: string, outcome: 'delivered' | 'retry' | 'failed' | 'skipped' | 'expired'): void;
+  firstDelivery(seconds: number): void;
+  acknowledgedThrough(gatewayId: string): void;
+}
+
+const KIND_LABEL: Record<string, string> = {
+  'small-arms-fire': 'Small arms fire',
+  'artillery-mortar': 'Artillery/mortar',
+  drone: 'Drone',
+  'border-crossing': 'Border crossing',
+  explosion: 'Explosion',
+  'line-fault': 'Line fault',
+  other: 'Incident',
+};
+
+const EVENT_LABEL: Record<NotificationEvent, string> = { escalation: 'ESCALATION', alert: 'ALERT', flash: 'FLASH' };
+
+const ACK_RE = /^\s*ACK\s+(\d{4,8})\s*$/i;
+
+/**
+ * How escalations, unattended alerts and flash messages reach people away from the console: each user's
+ * contact rules (push at once, SMS after a minute …) become delayed contact jobs; each step checks the
+ * alert is still unacknowledged, bundles bursts per person and channel, and queues a delivery job that
+ * POSTs a signed webhook or sends a Web Push until a 2xx or its deadline. Every job id is derived from
+ * what it is about, so a retried or duplicated step never sends twice under one idempotency key, and
+ * jobs live in Redis, so a dead node loses none. Gateway replies ("ACK 4821") acknowledge what the code
+ * listed, as the user could in the console.
+ */
+export class NotificationService {
+  readonly #topo: TopologyIndex;
+  readonly #settings: NotificationSettings;
+  readonly #store: RedisNotificationStore;
+  readonly #queue: NotifyQueue;
+  readonly #alertStore: AlertStore;
+  readonly #deadlines: DeadlineStore;
+  readonly #alerts: AlertService;
+  readonly #log: Logger;
+  readonly #vapid: VapidKeys | undefined;
+  readonly #observer: NotifyObserver | undefined;
+  readonly #secrets: (g: Gateway) => string;
+
+  constructor(deps: {
+    topo: TopologyIndex;
+    settings: NotificationSettings;
+    store: RedisNotificationStore;
+    queue: NotifyQueue;
+    alertStore: AlertStore;
+    deadlines: DeadlineStore;
+    alerts: AlertService;
+    logger: Logger;
+    vapid?: VapidKeys | undefined;
+    observer?: NotifyObserver;
+    env?: NodeJS.ProcessEnv;
+  }) {
+    this.#topo = deps.topo;
+    this.#settings = deps.settings;
+    this.#store = deps.store;
+    this.#queue = deps.queue;
+    this.#alertStore = deps.alertStore;
+    this.#deadlines = deps.deadlines;
+    this.#alerts = deps.alerts;
+    this.#log = deps.logger;
+    this.#vapid = deps.vapid;
+    this.#observer = deps.observer;
+    const env = deps.env ?? process.env;
+    this.#secrets = (g) => {
+      if (!g.secret.startsWith('env:')) return g.secret;
+      const value = env[g.secret.slice(4)];
+      if (!value) throw new UnrecoverableError(`gateway ${g.id}: environment variable ${g.secret.slice(4)} is not set`);
+      return value;
+    };
+  }
+
+  get vapidPublicKey(): string | null {
+    return this.#vapid && this.#settings().push ? this.#vapid.publicKey : null;
+  }
+
+  #gateway(id: string): Gateway | undefined {
+    return this.#settings().gateways.find((g) => g.id === id);
+  }
+
+  /** The user's rules: their own, else the seeded ones, else the deployment's default. */
+  async rules(userId: string): Promise<{ steps: ContactStep[]; source: 'own' | 'seeded' | 'default' }> {
+    const own = await this.#store.ownRules(userId);
+    if (own) return { steps: own, source: 'own' };
+    const settings = this.#settings();
+    const seeded = settings.contacts[userId];
+    if (seeded) return { steps: seeded, source: 'seeded' };
+    return { steps: settings.defaultRules, source: 'default' };
+  }
+
+  async setRules(userId: string, steps: ContactStep[]): Promise<void> {
+    steps.forEach((s, i) => {
+      if (s.channel === 'gateway' && !this.#gateway(s.gateway)) {
+        throw new AppError(ErrorCode.VALIDATION_FAILED, `steps[${i}].gateway: unknown gateway "${s.gateway}"`, { details: { issues: [`steps[${i}].gateway: unknown gateway`] } });
+      }
+    });
+    await this.#store.setOwnRules(userId, steps, (g, a) => this.#seededUserOf(g, a));
+  }
+
+  #seededUserOf(gatewayId: string, address: string): string | null {
+    const want = normaliseAddress(address);
+    for (const [userId, rules] of Object.entries(this.#settings().contacts)) {
+      if (rules.some((s) => s.channel === 'gateway' && s.gateway === gatewayId && normaliseAddress(s.address) === want)) return userId;
+    }
+    return null;
+  }
+
+  async #userOfAddress(gatewayId: string, address: string): Promise<string | null> {
+    const own = await this.#store.userOfAddress(gatewayId, address);
+    if (own) {
+      // Still in the user's current rules (the index follows them, this guards against a stale entry).
+      const rules = await this.#store.ownRules(own);
+      if (rules?.some((s) => s.channel === 'gateway' && s.gateway === gatewayId && normaliseAddress(s.address) === normaliseAddress(address))) return own;
+    }
+    const seeded = this.#seededUserOf(gatewayId, address);
+    // A user who set their own rules without this address no longer answers from it.
+    if (seeded && (await this.#store.ownRules(seeded)) === null) return seeded;
+    return null;
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  /** An escalation reached `userId` (called once per target; idempotent). */
+  async escalated(userId: string, escalation: Omit<Escalation, 'position'>): Promise<void> {
+    await this.#start('escalation', userId, {
+      subject: escalation.subject,
+      id: escalation.id,
+      linkId: escalation.linkId,
+      step: escalation.step,
+      level: escalation.level,
+      drill: escalation.drill,
+      at: escalation.at,
+    });
+  }
+
+  /** An alert was raised for a post none of whose consoles is connected: its operators are contacted. */
+  async alertUnattended(alert: Alert): Promise<void> {
+    const users = this.#topo.escalationTargets(['counterpart-supervisors'], alert.raiserPostId, alert.counterpartPostId);
+    const operators = this.#operatorsOf(alert.counterpartPostId);
+    for (const userId of new Set([...users, ...operators])) {
+      await this.#start('alert', userId, { subject: 'alert', id: alert.alertId, linkId: alert.linkId, step: 0, level: 0, drill: alert.drill, at: alert.raisedAt });
+    }
+  }
+
+  /** A flash message was sent: the counterpart post's operators are contacted. */
+  async flashSent(deadline: MessageDeadline): Promise<void> {
+    for (const userId of this.#operatorsOf(deadline.counterpartPostId)) {
+      await this.#start('flash', userId, { subject: 'message', id: deadline.id, linkId: deadline.linkId, step: 0, level: 0, drill: deadline.drill, at: deadline.sentAt });
+    }
+  }
+
+  #operatorsOf(postId: string): string[] {
+    return this.#topo.usersOfPost(postId);
+  }
+
+  async #start(
+    event: NotificationEvent,
+    userId: string,
+    s: { subject: 'alert' | 'message'; id: string; linkId: string; step: number; level: number; drill: boolean; at: number },
+  ): Promise<void> {
+    // Nothing configured beyond the console: no work, not even a read.
+    if (this.#settings().gateways.length === 0 && !this.vapidPublicKey) return;
+    const { steps } = await this.rules(userId);
+    for (const [index, contact] of steps.entries()) {
+      // A channel this deployment cannot serve at all is not queued (each step keeps its index).
+      if (contact.channel === 'push' ? !this.vapidPublicKey : !this.#gateway(contact.gateway)) continue;
+      const data: ContactJobData = { event, userId, ...s, index, contact };
+      const key = jobIds.contact(data);
+      await this.#queue.add(CONTACT_JOB, data, key, Math.max(0, s.at + contact.delay - Date.now()));
+      await this.#record(s.linkId, [s.id], { at: Date.now(), kind: 'queued', userId, channel: channelName(contact), key, step: s.step, detail: `after ${contact.delay} ms` });
+    }
+  }
+
+  // --- jobs -----------------------------------------------------------------------------------
+
+  /** One contact step: skipped when acknowledged or not allowed; sent at once, or bundled. */
+  async runContact(job: ContactJob): Promise<string> {
+    const key = jobIds.contact(job);
+    const channel = channelName(job.contact);
+    const skip = async (detail: string) => {
+      await this.#record(job.linkId, [job.id], { at: Date.now(), kind: 'skipped', userId: job.userId, channel, key, step: job.step, detail });
+      this.#observer?.delivery(channel, 'skipped');
+      return `skipped: ${detail}`;
+    };
+    const open = await this.#isOpen(job.subject, job.linkId, job.id);
+    if (open === null) return skip('gone');
+    if (!open.open) return skip('acknowledged');
+    const refusal = await this.#refusal(job.contact, job.event, job.userId, job.drill);
+    if (refusal) return skip(refusal);
+    const item = await this.#item(job.subject, job.linkId, job.id, job.step, job.at, job.level, job.event);
+    const settings = this.#settings();
+    const tag = channelTag(channelKey(job.contact));
+    // A window of 0 turns bundling off.
+    const window = settings.bundleWindow > 0 ? await this.#store.claimWindow(job.userId, tag, key, settings.bundleWindow) : { first: true, endsAt: 0 };
+    if (window.first) {
+      await this.#deliver(job.event, job.userId, job.contact, [item], key, job.drill);
+      return 'sent';
+    }
+    await this.#store.addToBundle(job.userId, tag, item);
+    const slot = String(window.endsAt);
+    const data: BundleJobData = { event: job.event, userId: job.userId, channel: tag, slot, drill: job.drill, contact: job.contact };
+    await this.#queue.add(BUNDLE_JOB, data, jobIds.bundle(job.userId, tag, slot), Math.max(0, window.endsAt - Date.now()));
+    await this.#record(job.linkId, [job.id], { at: Date.now(), kind: 'bundled', userId: job.userId, channel, key, step: job.step, detail: `with what follows until ${new Date(window.endsAt).toISOString()}` });
+    return 'bundled';
+  }
+
+  /** The end of a bundle window: one summary of what gathered, still unacknowledged. */
+  async runBundle(job: BundleJob): Promise<string> {
+    const items = await this.#store.takeBundle(job.userId, job.channel, job.slot);
+    const open: NotificationItem[] = [];
+    for (const item of items) if ((await this.#isOpen(item.subject, item.linkId, item.id))?.open) open.push(item);
+    const key = `b.${job.userId}.${job.channel}.${job.slot}`;
+    const settings = this.#settings();
+    if (open.length > 0) {
+      const refusal = await this.#refusal(job.contact, job.event, job.userId, job.drill);
+      if (!refusal) {
+        await this.#deliver(job.event, job.userId, job.contact, open, key, job.drill);
+        await this.#store.reopenWindow(job.userId, job.channel, key, settings.bundleWindow);
+      }
+    }
+    await this.#store.dropTakenBundle(job.userId, job.channel, job.slot, settings.bundleWindow * 2);
+    return `bundle of ${open.length}`;
+  }
+
+  async #deliver(event: NotificationEvent, userId: string, contact: ContactStep, items: NotificationItem[], key: string, drill: boolean): Promise<void> {
+    const settings = this.#settings();
+    const acknowledgeable = items.filter((i) => i.subject === 'alert');
+    const code = acknowledgeable.length > 0 ? await this.#store.codeFor(userId, acknowledgeable, settings.codeTtl) : null;
+    const now = Date.now();
+    const { title, text } = composeText(event, items, code, drill);
+    const base = { key, event, drill, userId, createdAt: now, code, text, title, items };
+    if (contact.channel === 'gateway') {
+      const gateway = this.#gateway(contact.gateway)!;
+      const data: DeliverJobData = { ...base, channel: 'gateway', gatewayId: gateway.id, address: contact.address, deadlineAt: now + gateway.deadline };
+      await this.#queue.add(DELIVER_JOB, data, jobIds.deliver(key), 0);
+    } else {
+      const ttl = settings.push?.ttl ?? 600_000;
+      for (const sub of await this.#store.pushSubscriptions(userId)) {
+        const data: DeliverJobData = { ...base, channel: 'push', subscriptionId: sub.id, address: sub.device ?? sub.id, deadlineAt: now + ttl };
+        await this.#queue.add(DELIVER_JOB, data, jobIds.deliver(key, sub.id), 0);
+      }
+    }
+  }
+
+  /**
+   * One delivery attempt. 2xx: delivered. Anything else: thrown, so BullMQ retries it with backoff, until
+   * the deadline, after which it fails for good. Web Push 404/410: the subscription is gone and dropped.
+   */
+  async runDeliver(job: DeliverJobData, attempt: number): Promise<string> {
+    const channel = job.channel === 'gateway' ? `gateway:${job.gatewayId}` : 'push';
+    const rec = (kind: NotificationAttempt['kind'], detail?: string) =>
+      this.#recordItems(job.items, { at: Date.now(), kind, userId: job.userId, channel, key: job.key, attempt, ...(detail === undefined ? {} : { detail }) });
+    if (Date.now() > job.deadlineAt) {
+      await rec('failed', 'deadline passed');
+      this.#observer?.delivery(channel, 'failed');
+      throw new UnrecoverableError(`delivery ${job.key} passed its deadline`);
+    }
+    await rec('sent');
+    try {
+      const status = job.channel === 'gateway' ? await this.#post(job, attempt) : await this.#push(job);
+      await rec('delivered', `HTTP ${status}`);
+      this.#observer?.delivery(channel, 'delivered');
+      for (const item of job.items) {
+        if (item.step > 0 && (await this.#store.firstDelivery(item.linkId, item.id, item.step, Date.now() - item.at))) {
+          this.#observer?.firstDelivery((Date.now() - item.at) / 1000);
+        }
+      }
+      return `delivered (${status})`;
+    } catch (err) {
+      if (err instanceof UnrecoverableError) {
+        await rec('failed', err.message);
+        this.#observer?.delivery(channel, err.message.includes('expired') ? 'expired' : 'failed');
+        throw err;
+      }
+      await rec('failed', `attempt ${attempt}: ${(err as Error).message}`);
+      this.#observer?.delivery(channel, 'retry');
+      throw err;
+    }
+  }
+
+  async #post(job: DeliverJobData, attempt: number): Promise<number> {
+    const gateway = this.#gateway(job.gatewayId ?? '');
+    if (!gateway) throw new UnrecoverableError(`gateway ${job.gatewayId} is gone from the configuration`);
+    const user = this.#topo.user(job.userId);
+    const body: WebhookDelivery = {
+      v: 1,
+      id: job.key,
+      gateway: gateway.id,
+      event: job.event,
+      drill: job.drill,
+      createdAt: job.createdAt,
+      to: { userId: job.userId, name: user?.name ?? job.userId, address: job.address },
+      code: job.code,
+      text: job.text,
+      items: job.items,
+    };
+    const raw = JSON.stringify(body);
+    const ts = String(Date.now());
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [TIMESTAMP_HEADER]: ts,
+        [SIGNATURE_HEADER]: webhookSignature(this.#secrets(gateway), ts, raw),
+        [IDEMPOTENCY_HEADER]: job.key,
+        [ATTEMPT_HEADER]: String(attempt),
+      },
+      body: raw,
+      signal: AbortSignal.timeout(Math.max(100, gateway.timeout)),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status >= 200 && res.status < 300) return res.status;
+    throw new Error(`HTTP ${res.status}`);
+  }
+
+  async #push(job: DeliverJobData): Promise<number> {
+    const settings = this.#settings();
+    if (!this.#vapid || !settings.push) throw new UnrecoverableError('Web Push is not configured');
+    const sub = (await this.#store.pushSubscriptions(job.userId)).find((s) => s.id === job.subscriptionId);
+    if (!sub) throw new UnrecoverableError('subscription expired or removed');
+    const payload: PushPayload = { v: 1, event: job.event, drill: job.drill, title: job.title, body: job.text, items: job.items, id: job.key };
+    // web-push encrypts (RFC 8291, aes128gcm) and signs the VAPID JWT (RFC 8292); the request goes out
+    // through fetch, with the same timeout handling as the gateways.
+    const details = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: sub.keys }, JSON.stringify(payload), {
+      vapidDetails: { subject: settings.push.subject, publicKey: this.#vapid.publicKey, privateKey: this.#vapid.privateKey },
+      TTL: Math.round(settings.push.ttl / 1000),
+      contentEncoding: 'aes128gcm',
+      urgency: 'high',
+    });
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(details.headers)) if (v !== undefined) headers[k] = String(v);
+    const res = await fetch(details.endpoint, {
+      method: 'POST',
+      headers,
+      ...(details.body ? { body: new Uint8Array(details.body) } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status === 404 || res.status === 410) {
+      await this.#store.removePush(job.userId, sub.id);
+      this.#log.info({ userId: job.userId, subscription: sub.id, status: res.status }, 'push subscription expired; dropped');
+      throw new UnrecoverableError(`subscription expired (HTTP ${res.status})`);
+    }
+    if (res.status >= 200 && res.status < 300) return res.status;
+    throw new Error(`HTTP ${res.status}`);
+  }
+
+  // --- replies ----------------------------------------------------------------------------------
+
+  /**
+   * A gateway's reply. Checked in this order, each refusal with its code and `details.reason`, and
+   * nothing written before every check passed: unknown gateway (NOT_FOUND), signature
+   * (UNAUTHENTICATED bad-signature), timestamp outside the window (UNAUTHENTICATED stale-timestamp),
+   * body (VALIDATION_FAILED), text not "ACK <code>" (VALIDATION_FAILED unreadable-reply), sender not a
+   * registered contact (FORBIDDEN unknown-contact), code (NOT_FOUND unknown-code), permission
+   * (FORBIDDEN not-permitted), messageId seen before (CONFLICT replayed).
+   */
+  async reply(gatewayId: string, raw: Buffer, headers: Record<string, string | string[] | undefined>): Promise<GatewayReplyResult> {
+    const refuse = (code: ErrorCode, reason: string, message: string) => new AppError(code, message, { details: { reason } });
+    const gateway = this.#gateway(gatewayId);
+    if (!gateway) throw refuse(ErrorCode.NOT_FOUND, 'unknown-gateway', `no gateway ${gatewayId}`);
+    const ts = header(headers, TIMESTAMP_HEADER) ?? '';
+    if (!verifyWebhookSignature(this.#secrets(gateway), ts, raw, header(headers, SIGNATURE_HEADER))) {
+      throw refuse(ErrorCode.UNAUTHENTICATED, 'bad-signature', 'the signature does not match the body and timestamp');
+    }
+    const settings = this.#settings();
+    if (Math.abs(Date.now() - Number(ts)) > settings.replyWindow) {
+      throw refuse(ErrorCode.UNAUTHENTICATED, 'stale-timestamp', `the timestamp is more than ${settings.replyWindow} ms away from the server's clock`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw refuse(ErrorCode.VALIDATION_FAILED, 'not-json', 'the body is not JSON');
+    }
+    const parsed = GatewayReply.safeParse(json);
+    if (!parsed.success) throw refuse(ErrorCode.VALIDATION_FAILED, 'bad-body', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const reply = parsed.data;
+    const m = ACK_RE.exec(reply.text);
+    if (!m) throw refuse(ErrorCode.VALIDATION_FAILED, 'unreadable-reply', 'the reply is not "ACK <code>"');
+    const code = m[1]!;
+    const userId = await this.#userOfAddress(gateway.id, reply.from);
+    const user = userId ? this.#topo.user(userId) : undefined;
+    if (!user) throw refuse(ErrorCode.FORBIDDEN, 'unknown-contact', 'the sender is not a registered contact on this gateway');
+    const items = await this.#store.itemsOfCode(user.id, code);
+    if (!items) throw refuse(ErrorCode.NOT_FOUND, 'unknown-code', `no live code ${code} for this sender`);
+    const principal = this.#topo.principalFor(user, { exp: Date.now() + 60_000 });
+    const alerts = items.filter((i) => i.subject === 'alert');
+    for (const item of alerts) {
+      try {
+        await this.#alerts.checkAcknowledger(principal, item.id);
+      } catch (err) {
+        if (err instanceof AppError && err.code === ErrorCode.FORBIDDEN) throw refuse(ErrorCode.FORBIDDEN, 'not-permitted', `${user.id} may not acknowledge ${item.id}: ${err.message}`);
+        if (err instanceof AppError && err.code === ErrorCode.CONFLICT) continue; // cancelled: nothing to acknowledge, reported below
+        throw err;
+      }
+    }
+    if (!(await this.#store.claimReply(gateway.id, reply.messageId, settings.replyWindow * 2))) {
+      throw refuse(ErrorCode.CONFLICT, 'replayed', `reply ${reply.messageId} was received before`);
+    }
+    const acknowledged: GatewayReplyResult['acknowledged'] = [];
+    for (const item of alerts) {
+      try {
+        const result = await this.#alerts.acknowledgeThrough(principal, item.id, { channel: 'gateway', gateway: gateway.id, messageId: reply.messageId, code });
+        acknowledged.push({ alertId: item.id, state: result.alert.state, entrySeq: result.entry?.seq ?? null });
+        if (result.entry) {
+          await this.#record(item.linkId, [item.id], {
+            at: Date.now(),
+            kind: 'acknowledged-through',
+            userId: user.id,
+            channel: `gateway:${gateway.id}`,
+            key: `reply.${reply.messageId}`,
+            step: item.step,
+            detail: `entry ${result.entry.seq}`,
+          });
+          this.#observer?.acknowledgedThrough(gateway.id);
+        }
+      } catch (err) {
+        if (err instanceof AppError && err.code === ErrorCode.CONFLICT) {
+          acknowledged.push({ alertId: item.id, state: String((err.details?.state as string | undefined) ?? 'conflict'), entrySeq: null });
+          continue;
+        }
+        throw err;
+      }
+    }
+    this.#log.info({ gateway: gateway.id, userId: user.id, code, alerts: acknowledged.length }, 'acknowledged through a gateway reply');
+    return { ok: true, userId: user.id, acknowledged };
+  }
+
+  // --- push subscriptions -------------------------------------------------------------------------
+
+  async subscribe(userId: string, req: PushSubscriptionRequest): Promise<{ id: string }> {
+    const id = createHash('sha256').update(req.endpoint).digest('hex').slice(0, 24);
+    await this.#store.addPush(userId, { id, endpoint: req.endpoint, keys: req.keys, ...(req.device ? { device: req.device } : {}), createdAt: Date.now() });
+    return { id };
+  }
+
+  async unsubscribe(userId: string, id: string): Promise<boolean> {
+    return this.#store.removePush(userId, id);
+  }
+
+  async devices(userId: string): Promise<{ id: string; device: string | null; createdAt: number }[]> {
+    return (await this.#store.pushSubscriptions(userId)).map((s) => ({ id: s.id, device: s.device ?? null, createdAt: s.createdAt }));
+  }
+
+  async attempts(linkId: string, subjectId: string): Promise<NotificationAttempt[]> {
+    return this.#store.attempts(linkId, subjectId);
+  }
+
+  /**
+   * Reports over the alerts raised in [from, to] on the caller's links: for each escalation step, the
+   * time to its first delivered notification, and from the first escalation to the acknowledgement.
+   */
+  async report(principal: Principal, query: { from: number; to: number }): Promise<NotificationReport> {
+    if (principal.role === 'operator') throw new AppError(ErrorCode.FORBIDDEN, 'reports are for monitors, commanders and admins');
+    const toFirst: number[] = [];
+    const toAck: number[] = [];
+    let escalations = 0;
+    for (const linkId of this.#topo.readableLinkIds(principal)) {
+      const first = await this.#store.firstDeliveries(linkId);
+      for (const a of await this.#alertStore.list(linkId, { since: query.from, limit: 100_000 })) {
+        if (a.raisedAt > query.to) continue;
+        for (const e of a.escalations) {
+          escalations++;
+          const ms = first.get(`${a.alertId}:${e.step}`);
+          if (ms !== undefined) toFirst.push(ms);
+        }
+        const e1 = a.escalations[0];
+        if (e1 && a.acknowledgedAt !== undefined && a.acknowledgedAt >= e1.at) toAck.push(a.acknowledgedAt - e1.at);
+      }
+    }
+    return { from: query.from, to: query.to, escalations, delivered: toFirst.length, escalationToFirstDeliveryMs: quantiles(toFirst), escalationToAcknowledgementMs: quantiles(toAck) };
+  }
+
+  // --- helpers ----------------------------------------------------------------------------------
+
+  async #refusal(contact: ContactStep, event: NotificationEvent, userId: string, drill: boolean): Promise<string | null> {
+    if (contact.channel === 'push') {
+      if (!this.#vapid || !this.#settings().push) return 'push not configured';
+      if ((await this.#store.pushSubscriptions(userId)).length === 0) return 'no push subscription';
+      return null;
+    }
+    const g = this.#gateway(contact.gateway);
+    if (!g) return `no gateway ${contact.gateway}`;
+    if (drill && g.liveOnly) return 'live-only gateway: drill traffic is never sent';
+    if (!g.events.includes(event)) return `gateway does not carry ${event}`;
+    const user = this.#topo.user(userId);
+    if (g.users && !g.users.includes(userId)) return 'user not served by the gateway';
+    if (g.roles && (!user || !g.roles.includes(user.role))) return 'role not served by the gateway';
+    return null;
+  }
+
+  async #isOpen(subject: 'alert' | 'message', linkId: string, id: string): Promise<{ open: boolean } | null> {
+    if (subject === 'alert') {
+      const a = await this.#alertStore.get(linkId, id);
+      return a ? { open: a.state === 'open' } : null;
+    }
+    const d = await this.#deadlines.get(linkId, id);
+    return d ? { open: d.state === 'awaiting' } : null;
+  }
+
+  async #item(subject: 'alert' | 'message', linkId: string, id: string, step: number, at: number, level: number, event: NotificationEvent): Promise<NotificationItem> {
+    const link = this.#topo.link(linkId);
+    const postName = (pid: string) => this.#topo.post(pid)?.name ?? pid;
+    const lvl = event === 'escalation' && level > 0 ? ` L${level}` : '';
+    if (subject === 'alert') {
+      const a = await this.#alertStore.get(linkId, id);
+      if (!a) throw new UnrecoverableError(`no alert ${id}`);
+      const title = `${KIND_LABEL[a.kind] ?? a.kind}${lvl}, sev ${a.severity}, ${postName(a.raiserPostId)}: ${a.description}`;
+      return { subject, id, linkId, step, title, severity: a.severity, at };
+    }
+    const d = await this.#deadlines.get(linkId, id);
+    if (!d) throw new UnrecoverableError(`no message ${id}`);
+    return { subject, id, linkId, step, title: `${d.precedence.toUpperCase()}${lvl} ${postName(d.senderPostId)} (${link?.name ?? linkId}): ${d.excerpt}`, at };
+  }
+
+  async #record(linkId: string, subjectIds: string[], attempt: NotificationAttempt): Promise<void> {
+    for (const id of subjectIds) await this.#store.record(linkId, id, attempt);
+  }
+
+  async #recordItems(items: NotificationItem[], attempt: Omit<NotificationAttempt, 'step'>): Promise<void> {
+    for (const item of items) await this.#store.record(item.linkId, item.id, { ...attempt, step: item.step });
+  }
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function channelName(contact: ContactStep): string {
+  return contact.channel === 'push' ? 'push' : `gateway:${contact.gateway}`;
+}
+
+function channelKey(contact: ContactStep): string {
+  return contact.channel === 'push' ? 'push' : `gateway:${contact.gateway}:${normaliseAddress(contact.address)}`;
+}
+
+/** The title and one-SMS text of a delivery. */
+export function composeText(event: NotificationEvent, items: NotificationItem[], code: string | null, drill: boolean): { title: string; text: string } {
+  const mark = drill ? 'EXERCISE ' : '';
+  const tail = code ? (items.length > 1 ? `Reply ACK ${code} for all` : `Reply ACK ${code}`) : '';
+  if (items.length === 1) {
+    const title = `${mark}${EVENT_LABEL[event]}: ${items[0]!.title}`;
+    return { title, text: fitSms(`${mark}${EVENT_LABEL[event]}:`, items[0]!.title, tail) };
+  }
+  const title = `${mark}${items.length} ${event === 'flash' ? 'FLASH MESSAGES' : 'ALERTS'} (${EVENT_LABEL[event]})`;
+  return { title, text: fitSms(`${title}:`, items.map((i) => i.title).join('; '), tail) };
+}
+
+export interface NotificationReport {
+  from: number;
+  to: number;
+  /** Escalation steps of the alerts raised in the period. */
+  escalations: number;
+  /** Of those, how many had a notification delivered (a 2xx) on some channel. */
+  delivered: number;
+  escalationToFirstDeliveryMs: { count: number; p50: number | null; p95: number | null; max: number | null };
+  escalationToAcknowledgementMs: { count: number; p50: number | null; p95: number | null; max: number | null };
+}
+
+function quantiles(values: number[]): NotificationReport['escalationToFirstDeliveryMs'] {
+  const v = [...values].sort((a, b) => a - b);
+  const q = (p: number) => (v.length === 0 ? null : v[Math.min(v.length - 1, Math.max(0, Math.ceil(p * v.length) - 1))]!);
+  return { count: v.length, p50: q(0.5), p95: q(0.95), max: v.length === 0 ? null : v[v.length - 1]! };
+}
