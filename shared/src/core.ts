@@ -15,3 +15,4 @@ export * from './verify.js';
 export * from './report.js';
 export * from './alert-fold.js';
 export * from './export-format.js';
+export * from './verify-revocation.js';

@@ -14,11 +14,20 @@ export class Admission implements EventHooks {
   readonly #perUser: Limit;
   readonly #perPost: Limit;
   readonly #metrics: Metrics | undefined;
+  readonly #active: ((principal: Principal) => void) | undefined;
   #inFlight = 0;
   #closing = false;
   #idle: (() => void)[] = [];
 
-  constructor(deps: { limits: BatchedRateLimiter; perUser: Limit; perPost: Limit; metrics?: Metrics }) {
+  constructor(deps: {
+    limits: BatchedRateLimiter;
+    perUser: Limit;
+    perPost: Limit;
+    metrics?: Metrics;
+    /** Throws when the principal's session was revoked or their user disabled (SessionService.assertActive). */
+    active?: (principal: Principal) => void;
+  }) {
+    this.#active = deps.active;
     this.#limits = deps.limits;
     this.#perUser = deps.perUser;
     this.#perPost = deps.perPost;
@@ -42,6 +51,7 @@ export class Admission implements EventHooks {
   }
 
   async admit(principal: Principal, _event: string): Promise<void> {
+    this.#active?.(principal);
     const waits = [
       this.#limits.hit(`user:${principal.userId}`, this.#perUser),
       principal.postId ? this.#limits.hit(`post:${principal.postId}`, this.#perPost) : 0,
