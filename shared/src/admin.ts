@@ -7,8 +7,6 @@ import { Id, TopologySchema } from './topology.js';
  * failures. The configuration itself is the topology file's shape (TopologySchema), validated by it.
  */
 
-/** The administration log is a log like a link's, under this id (no link may take it). */
-export const ADMIN_LOG_ID = 'admin-log';
 
 /** A password as set by an admin or changed by its user. Never stored, logged or shown. */
 export const Password = z.string().min(10, 'must be at least 10 characters').max(200);
@@ -60,13 +58,3 @@ export const SessionInfo = z.object({
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
-/** Drops password material from a configuration value before it is logged or shown. */
-export function redactConfigValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactConfigValue);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (k !== 'password' && k !== 'passwordHash') out[k] = redactConfigValue(v);
-    return out;
-  }
-  return value;
-}
