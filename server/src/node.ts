@@ -45,6 +45,7 @@ import { mountQueueDashboard } from './http/queues.js';
 import { Metrics } from './metrics.js';
 import { BatchedRateLimiter, RedisRateLimits, parseLimit } from './store/rate-limits.js';
 import { adminRoutes } from './http/admin.js';
+import { dutyRoutes } from './http/duty.js';
 import { ConfigService } from './service/config-service.js';
 import { SessionService } from './service/session-service.js';
 import { RedisLoginThrottle } from './store/login-throttle.js';
@@ -330,6 +331,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       recordRoutes(api, requireAuth, exporter, checkpoints);
       disciplineRoutes(api, requireAuth, { topo, precedence, lineChecks, deadlines: deadlineStore });
       adminRoutes(api, requireAuth, { topo, config: liveConfig, sessions, auth, throttle, log: linkLog, checkpoints });
+      dutyRoutes(api, requireAuth, { topo, signatures, broadcaster, redis, keys });
       reportRoutes(
         api,
         requireAuth,

@@ -174,6 +174,34 @@ describe('revocation', () => {
   });
 });
 
+describe('who is on duty', () => {
+  it('a signed handover goes on every link of the post, and both ends see who is on duty', async () => {
+    const outgoing = await device(0, 'op-b2');
+    // op-b2 hands post b2 (links l2 and l4) over to sup-b2, signing the handover for each link.
+    const note = 'Quiet night; pillar 41 patrol due at 06:00.';
+    const sigs: Record<string, unknown> = {};
+    for (const linkId of ['l2', 'l4']) sigs[linkId] = (await outgoing.signer.sign('duty:handover', { linkId, postId: 'b2', to: 'sup-b2', note })).sig;
+    const r = await api(url(1), outgoing.token, 'POST', '/api/duty/handover', { postId: 'b2', to: 'sup-b2', note, sigs });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.entries.map((e: { linkId: string }) => e.linkId).sort()).toEqual(['l2', 'l4']);
+    // Unsigned, or for another post: refused.
+    expect((await api(url(1), outgoing.token, 'POST', '/api/duty/handover', { postId: 'b2', to: 'sup-b2', note })).body.error.code).toBe('SIGNATURE_REQUIRED');
+    expect((await api(url(1), outgoing.token, 'POST', '/api/duty/handover', { postId: 'b1', to: 'op-b1', note, sigs })).status).toBe(403);
+    // The other end of l4 (post a1's side: op-a1 is disabled, so its supervisor) sees who is on duty at b2.
+    const other = await login(url(2), 'sup-a1');
+    const duty = (await api(url(2), other.body.token, 'GET', '/api/duty')).body.duty as { linkId: string; posts: Record<string, { userId: string; note: string } | null> }[];
+    expect(duty.find((d) => d.linkId === 'l4')!.posts.b2).toMatchObject({ userId: 'sup-b2', note });
+    const entry = (await readLog(cluster.redis.client(), 'l4')).find((e) => e.type === 'duty.handover')!;
+    expect(entry.payload).toEqual({ postId: 'b2', from: null, to: 'sup-b2', note });
+    expect(entry.sig?.keyId).toBe(outgoing.signer.signer.keyId);
+    // The record with the handover verifies.
+    const res = await fetch(`${url(0)}/api/links/l4/export`, { headers: { authorization: `Bearer ${tokenFor('monitor', 'monitor')}` } });
+    const file = path.join(dir, 'l4.ndjson');
+    writeFileSync(file, await res.text());
+    expect((await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/verify.ts'), file, '--require-signatures'], { cwd: ROOT })).stdout).toContain('INTACT');
+  });
+});
+
 describe('login throttling', () => {
   it('never locks out the right password from another address; delays grow; a flood from one address is limited', async () => {
     const attacker = '10.1.1.1';

@@ -150,9 +150,9 @@ export class Keys {
   loginFailures(): string {
     return `${this.prefix}:login-failures`;
   }
-  /** Hash: "<postId>" → JSON of the operator on duty (who, since when). */
-  duty(): string {
-    return `${this.prefix}:duty`;
+  /** Hash: postId → JSON { userId, since, seq } of the operator on duty at each end of a link (from duty.handover entries). */
+  linkDuty(linkId: string): string {
+    return this.#link('duty', linkId);
   }
 
   /** Pub/sub channel: "<linkId> <seq> <hash> <ts>" after every append, to keep each node's cached heads fresh. */
