@@ -81,7 +81,12 @@ export function clientSeen(req: Request): { address: string; device: string } {
 export function authenticateRequests(auth: AuthService) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    let token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    // The queue dashboard is opened in a browser with ?token=, then carries it in its own cookie.
+    if (!token && req.path.startsWith('/admin/queues')) {
+      const cookie = /(?:^|;\s*)hotline_admin=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+      token = typeof req.query.token === 'string' ? req.query.token : cookie ? decodeURIComponent(cookie) : undefined;
+    }
     if (!token) return next();
     auth.authenticate(token, clientSeen(req)).then(
       (principal) => {
