@@ -62,6 +62,17 @@ export class HttpApi {
     }
   }
 
+  /** A call with a method and a JSON body, renewing the token once like `get`. */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init = { method, ...(body === undefined ? {} : { body }) };
+    try {
+      return await apiFetch<T>(this.url, path, { token: this.#token(), ...init });
+    } catch (err) {
+      if (!(err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) || !(await this.#renew())) throw err;
+      return apiFetch<T>(this.url, path, { token: this.#token(), ...init });
+    }
+  }
+
   me(): Promise<Me> {
     return this.get<Me>('/api/me');
   }

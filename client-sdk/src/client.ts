@@ -15,6 +15,8 @@ import {
   type Presence,
   type SendResult,
   type SessionUser,
+  type Sig,
+  type SignedAct,
   type VisibleTopology,
 } from '@hotline/shared';
 import { HttpApi } from './api.js';
@@ -293,6 +295,16 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   /** GET an HTTP API path with this client's token. */
   api<T>(path: string): Promise<T> {
     return this.#http.get<T>(path);
+  }
+
+  /** Calls an HTTP API path with a method and a JSON body, with this client's token. */
+  apiCall<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return this.#http.call<T>(method, path, body);
+  }
+
+  /** Signs an action sent over HTTP (config:change) with this client's key; undefined when not signing. */
+  sign(act: SignedAct, fields: Record<string, unknown>): Promise<Sig | undefined> {
+    return this.#signing.signAct(act, fields);
   }
 
   /**

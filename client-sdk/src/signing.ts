@@ -1,4 +1,4 @@
-import { isSignedAct, withSignedDefaults, type Entry, type Escalation, type SessionUser } from '@hotline/shared';
+import { isSignedAct, withSignedDefaults, type Entry, type Escalation, type SessionUser, type Sig, type SignedAct } from '@hotline/shared';
 import type { ClientEvent, RequestOf, ResultOf } from './calls.js';
 import { ActionSigner } from './signer.js';
 
@@ -70,6 +70,18 @@ export class Signing {
     const sig = await signer.sign('key:register', user.id, { keyId: signer.keyId, publicKey: signer.publicKey, validUntil: this.#validUntil });
     const result = await this.#deps.register({ publicKey: signer.publicKey, validUntil: this.#validUntil, sig });
     this.#validUntil = result.validUntil;
+  }
+
+  /**
+   * Signs an action that does not go through a socket event (an administration change over HTTP) with
+   * this client's registered key; undefined when signing is off.
+   */
+  async signAct(act: SignedAct, fields: Record<string, unknown>): Promise<Sig | undefined> {
+    if (!this.#deps.enabled) return undefined;
+    if (!this.#signer) await this.register();
+    const user = this.#deps.user();
+    if (!this.#signer || !user) return undefined;
+    return this.#signer.sign(act, user.id, fields);
   }
 
   /** The payload as it goes out: quoting what it acknowledges, and signed, for signed actions. */

@@ -14,6 +14,7 @@ import { OutboxBar, refusedNotice } from './shell/outbox-bar.js';
 import { bindShortcuts } from './shell/shortcuts.js';
 import { Tabs } from './shell/tabs.js';
 import { AboutDialog } from './views/about.js';
+import { AdminView } from './views/admin.js';
 import { AlertsView } from './views/alerts.js';
 import type { Ctx, NoticeInput } from './views/common.js';
 import { LineCheckBar, lineEventText } from './views/discipline.js';
@@ -62,6 +63,7 @@ export class ConsoleApp implements Ctx {
   readonly #lineChecks: LineCheckBar;
   readonly #integrity: IntegrityBar;
   readonly #about: AboutDialog;
+  readonly #admin: AdminView | null;
   readonly #gaps = new Map<string, { from: number; to: number }>();
   readonly #cleanup: (() => void)[] = [];
   #renderQueued = false;
@@ -147,8 +149,9 @@ export class ConsoleApp implements Ctx {
       raise: () => this.openRaise(),
       logout: () => this.logout(),
     });
+    this.#admin = user.role === 'admin' ? new AdminView(this) : null;
     this.#tabs = new Tabs(
-      { hotline: this.#hotline, alerts: this.#alerts, map: this.#map, record, reports },
+      { hotline: this.#hotline, alerts: this.#alerts, map: this.#map, record, reports, admin: this.#admin },
       user.role === 'operator' ? 'hotline' : 'alerts',
       () => this.requestRender(),
     );
@@ -397,6 +400,7 @@ export class ConsoleApp implements Ctx {
     this.#lineChecks.update();
     this.#integrity.update();
     this.#about.update();
+    if (this.#tabs.current === 'admin') this.#admin?.update();
     this.#tabs.update(this.model);
     this.#header.update();
     this.#notices.update();

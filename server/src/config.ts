@@ -76,8 +76,15 @@ const EnvSchema = z
     HOTLINE_WS_COMPRESSION: bool.default(false),
     /** Login attempts per client address. @default "30/1m" */
     HOTLINE_RATE_LOGIN: z.string().default('30/1m'),
-    /** Failed logins after which a username is locked, and for how long. @default "5/15m" */
-    HOTLINE_LOGIN_LOCKOUT: z.string().default('5/15m'),
+    /** Failed logins of one username from one address before each attempt waits, and the first wait
+     * (doubling with every further failure). Never a lock-out: other addresses are not affected. @default "3/1s" */
+    HOTLINE_LOGIN_THROTTLE: z.string().default('3/1s'),
+    /** The longest wait between attempts of one username from one address. @default "15m" */
+    HOTLINE_LOGIN_DELAY_MAX: Duration.default(15 * 60_000),
+    /** Failed logins from one address, whatever the username. @default "20/10m" */
+    HOTLINE_LOGIN_ADDRESS_FAILURES: z.string().default('20/10m'),
+    /** How often each node checks the live configuration's version (besides pub/sub). @default "2s" */
+    HOTLINE_CONFIG_POLL: Duration.default(2000),
     /** Origins allowed to call the API and open sockets from another origin, comma-separated. @default none */
     HOTLINE_CORS_ORIGINS: z.string().default(''),
     /** Bearer token that /metrics requires; empty leaves it open (scrape from a private network). */
@@ -115,7 +122,7 @@ const EnvSchema = z
     HOTLINE_ARCHIVE_FAULT: z.enum(['before-copy', 'during-copy', 'after-copy', 'after-compare', 'after-mark', 'during-trim', 'after-trim']).optional(),
   })
   .superRefine((env, ctx) => {
-    for (const name of ['HOTLINE_RATE_USER', 'HOTLINE_RATE_POST', 'HOTLINE_RATE_LOGIN', 'HOTLINE_LOGIN_LOCKOUT', 'HOTLINE_CONNECT_RATE'] as const) {
+    for (const name of ['HOTLINE_RATE_USER', 'HOTLINE_RATE_POST', 'HOTLINE_RATE_LOGIN', 'HOTLINE_LOGIN_THROTTLE', 'HOTLINE_LOGIN_ADDRESS_FAILURES', 'HOTLINE_CONNECT_RATE'] as const) {
       try {
         parseLimit(env[name]);
       } catch (err) {

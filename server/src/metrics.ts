@@ -31,6 +31,14 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly escalations = new Counter({ name: 'hotline_escalations_total', help: 'Escalation steps fired by this node', labelNames: ['subject', 'level', 'drill'], registers: [this.registry] });
+  readonly logins = new Counter({
+    name: 'hotline_login_refusals_total',
+    help: 'Logins refused: wrong password or unknown user (failed), delayed after failures (throttled-pair, throttled-address), or over the per-address rate',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly revocations = new Counter({ name: 'hotline_revocations_total', help: 'Sessions revoked by this node, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly configVersion = new Gauge({ name: 'hotline_config_version', help: 'Version of the live configuration in force on this node', registers: [this.registry] });
   readonly lateness = new Histogram({
     name: 'hotline_timer_lateness_seconds',
     help: 'How late escalation steps fired after their due time',

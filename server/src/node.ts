@@ -10,7 +10,7 @@ import { EscalationScheduler } from './escalation/queue.js';
 import { startEscalationWorker } from './escalation/worker.js';
 import { alertEvents } from './gateway/alert-events.js';
 import { hotlineEvents } from './gateway/hotline-events.js';
-import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
+import { createIo, IoBroadcaster, refreshRooms, rooms, setUpSocket, socketCutter } from './gateway/io.js';
 import { keyEvents } from './gateway/key-events.js';
 import { alertRoutes } from './http/alerts.js';
 import { createHttpApp } from './http/app.js';
@@ -65,6 +65,12 @@ import { NotifyQueue } from './notify/notify-queue.js';
 import { startNotifyWorker } from './notify/notify-worker.js';
 import { NotifyMetrics } from './notify/notify-metrics.js';
 import { mountGatewayReplies, notificationRoutes } from './http/notifications.js';
+import { adminRoutes } from './http/admin.js';
+import { dutyRoutes } from './http/duty.js';
+import { ConfigService } from './service/config-service.js';
+import { SessionService } from './service/session-service.js';
+import { RedisLoginThrottle } from './store/login-throttle.js';
+import { RedisSessionStore } from './store/session-store.js';
 
 export interface HotlineNode {
   readonly url: string;
@@ -107,6 +113,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     maxLagMs: config.HOTLINE_SHED_LAG,
     onShedConnection: () => metrics?.rejected.inc({ code: 'UNAVAILABLE', source: 'handshake' }),
   });
+  let sessions: SessionService | undefined;
   const io = createIo({
     shedder,
     wsCompression: config.HOTLINE_WS_COMPRESSION,
@@ -114,7 +121,10 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     pub,
     sub,
     topo,
-    tokens,
+    authenticate: (token, seen) => {
+      if (!sessions) return Promise.reject(new Error('starting'));
+      return sessions.authenticate(token, seen);
+    },
     nodeId: node,
     maxPayloadBytes: config.HOTLINE_MAX_PAYLOAD_BYTES,
     sharded: target.mode === 'cluster',
@@ -195,8 +205,54 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     onDelivered: (ms) => metrics?.sendToDeliver.observe(ms / 1000),
   });
   const presence = new PresenceService({ store: presenceStore, topo, broadcaster, log: log.child({ room: 'presence' }) });
-  const lockout = parseLimit(config.HOTLINE_LOGIN_LOCKOUT);
-  const auth = new AuthService(topo, tokens, { store: rateLimits, perAddress: parseLimit(config.HOTLINE_RATE_LOGIN), lockout });
+  sessions = new SessionService({
+    topo,
+    tokens,
+    store: new RedisSessionStore(redis, keys),
+    registry: keyRegistry,
+    log: linkLog,
+    signatures,
+    broadcaster,
+    redis,
+    keys,
+    logger: log.child({ room: 'sessions' }),
+  });
+  const controlSub = createRedis(target, log, `${node}:control`, { enableAutoPipelining: false });
+  await sessions.start(controlSub, socketCutter(io));
+  const liveConfig = new ConfigService({
+    topo,
+    log: linkLog,
+    redis,
+    keys,
+    signatures,
+    broadcaster,
+    logger: log.child({ room: 'config' }),
+    pollMs: config.HOTLINE_CONFIG_POLL,
+  });
+  // Every node, on every new configuration: sockets follow the links they may now read, and users
+  // disabled or removed lose their sockets at once.
+  topo.onChange((next, previous) => {
+    metrics?.configVersion.set(topo.version);
+    refreshRooms(io, topo);
+    const gone = previous.users.filter((u) => !u.disabled && !next.users.some((n) => n.id === u.id && !n.disabled && n.role === u.role)).map((u) => rooms.user(u.id));
+    if (gone.length > 0) io.local.in(gone).disconnectSockets(true);
+  });
+  await liveConfig.start(topology, controlSub);
+  const throttleLimit = parseLimit(config.HOTLINE_LOGIN_THROTTLE);
+  const throttle = new RedisLoginThrottle(redis, keys, {
+    freeFailures: throttleLimit.max,
+    baseDelayMs: throttleLimit.windowMs,
+    maxDelayMs: config.HOTLINE_LOGIN_DELAY_MAX,
+    forgetAfterMs: Math.max(config.HOTLINE_LOGIN_DELAY_MAX * 2, 3_600_000),
+    perAddress: parseLimit(config.HOTLINE_LOGIN_ADDRESS_FAILURES),
+  });
+  const auth = new AuthService(topo, tokens, {
+    store: rateLimits,
+    perAddress: parseLimit(config.HOTLINE_RATE_LOGIN),
+    throttle,
+    sessions,
+    observe: (outcome) => metrics?.logins.inc({ outcome }),
+  });
   // Notifications beyond the console: the topology's optional section, read through one accessor.
   const notificationSettings = NotificationsSchema.parse(topology.notifications ?? {});
   const notifyLog = log.child({ room: 'notify' });
@@ -343,6 +399,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     perPost: parseLimit(config.HOTLINE_RATE_POST),
     metrics,
     shedder,
+    active: (principal) => sessions.assertActive(principal),
   });
 
   // Every client event of the contract, routed once per node; each socket gets one listener for all.
@@ -399,6 +456,8 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       trustedKeyRoutes(api, requireAuth, cosign);
       archiveRoutes(api, requireAuth, archiver);
       disciplineRoutes(api, requireAuth, { topo, precedence, lineChecks, deadlines: deadlineStore });
+      adminRoutes(api, requireAuth, { topo, config: liveConfig, sessions, auth, throttle, log: linkLog, checkpoints });
+      dutyRoutes(api, requireAuth, { topo, signatures, broadcaster, redis, keys });
       reportRoutes(
         api,
         requireAuth,
@@ -456,6 +515,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     close() {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
+        liveConfig.stop();
         eventLimits.stop();
         shedder.close();
         // Stop accepting connections, answer new events with UNAVAILABLE, and let those in flight
@@ -472,7 +532,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
         await notifyWorker?.close();
         await scheduler.close();
         await notifyQueue.close();
-        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), headSub.quit(), bullRedis.quit(), archive?.close()]);
+        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit(), headSub.quit(), controlSub.quit(), bullRedis.quit(), archive?.close()]);
       })();
       return closing;
     },

@@ -16,3 +16,5 @@ export * from './report.js';
 export * from './alert-fold.js';
 export * from './export-format.js';
 export * from './cosign.js';
+export * from './verify-revocation.js';
+export * from './admin-core.js';

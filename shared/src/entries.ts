@@ -149,6 +149,43 @@ export const AlertEscalatedPayload = z.object({
   nextEscalationAt: Timestamp.nullable(),
 });
 
+export const KeyRevokedPayload = z.object({
+  keyId: KeyId,
+  /** From this time on (ms since the epoch) nothing signed by the key is valid. */
+  revokedAt: Timestamp,
+  /** Why: the session of the device was revoked, its user disabled, or the user logged out everywhere. */
+  reason: z.enum(['session-revoked', 'user-disabled', 'logout']),
+  /** Who revoked it (an admin, or the user themselves). */
+  by: Id,
+});
+
+/** An entry of the administration log: one change of the live configuration. */
+export const ConfigChangedPayload = z.object({
+  /** The configuration version this change produced (the one before it is version - 1). */
+  version: z.number().int().min(1),
+  /** The section changed ("users", "links", ...), or "*" for a seed or an import of a whole file. */
+  section: z.string().min(1).max(64),
+  op: z.enum(['seed', 'import', 'put', 'remove', 'replace']),
+  /** The item changed, for sections that are lists of items with ids. */
+  itemId: Id.nullable(),
+  /** The new value (password hashes removed), or null for a removal. */
+  value: z.unknown(),
+  /** SHA-256 (hex) of the canonical JSON of `value`: what the admin signed. */
+  valueHash: Hash,
+  /** SHA-256 (hex) of the canonical JSON of the whole configuration after the change, hashes included. */
+  configHash: Hash,
+});
+
+/** A shift handover at a post: who hands over to whom, with a short note. */
+export const DutyHandoverPayload = z.object({
+  postId: Id,
+  /** The operator going off duty (null when the post was unmanned). */
+  from: Id.nullable(),
+  /** The operator taking over. */
+  to: Id,
+  note: z.string().max(500),
+});
+
 const entryBase = {
   linkId: LinkId,
   seq: Seq,
@@ -178,6 +215,9 @@ export const Entry = z.discriminatedUnion('type', [
   z.object({ ...entryBase, type: z.literal('linecheck.answered'), payload: LineCheckAnsweredPayload }),
   z.object({ ...entryBase, type: z.literal('linecheck.closed'), payload: LineCheckClosedPayload }),
   z.object({ ...entryBase, type: z.literal('signature.policy'), payload: SignaturePolicyPayload }),
+  z.object({ ...entryBase, type: z.literal('key.revoked'), payload: KeyRevokedPayload }),
+  z.object({ ...entryBase, type: z.literal('config.changed'), payload: ConfigChangedPayload }),
+  z.object({ ...entryBase, type: z.literal('duty.handover'), payload: DutyHandoverPayload }),
 ]);
 export type Entry = z.infer<typeof Entry>;
 export type EntryType = Entry['type'];

@@ -17,7 +17,7 @@ export const ErrorCode = {
   /** The action carries no signature, and this server requires signed actions. Register a key and sign. */
   SIGNATURE_REQUIRED: 'SIGNATURE_REQUIRED',
   /** The signature does not verify, or its key is unknown (another user's key is unknown for this
-   * user), or outside its validity. `details.reason`: bad-signature | unknown-key | key-expired. */
+   * user), or outside its validity. `details.reason`: bad-signature | unknown-key | key-expired | key-revoked. */
   BAD_SIGNATURE: 'BAD_SIGNATURE',
 
   // --- input ---

@@ -9,3 +9,4 @@ export * from './requests.js';
 export * from './events.js';
 export * from './notifications.js';
 export * from './sms-text.js';
+export * from './admin.js';

@@ -25,6 +25,8 @@ export const SIGNED_FIELDS = {
   'alert:cancel': ['alertId', 'text'],
   'linecheck:answer': ['linkId', 'checkId', 'quotedHash'],
   'checkpoint:cosign': ['linkId', 'seq', 'hash', 'side'],
+  'config:change': ['baseVersion', 'section', 'op', 'itemId', 'valueHash'],
+  'duty:handover': ['linkId', 'postId', 'to', 'note'],
 } as const;
 
 export type SignedAct = keyof typeof SIGNED_FIELDS;
@@ -105,6 +107,15 @@ export function actionOfEntry(entry: {
       return { act: 'alert:cancel', fields: p };
     case 'linecheck.answered':
       return { act: 'linecheck:answer', fields: { linkId: entry.linkId, checkId: p.checkId, quotedHash: p.quotedHash } };
+    case 'config.changed':
+      // Seeds and imports are written by the server; an admin's change through the API is theirs.
+      if (entry.actor.role === 'system') return null;
+      return {
+        act: 'config:change',
+        fields: { baseVersion: (p.version as number) - 1, section: p.section, op: p.op, itemId: p.itemId, valueHash: p.valueHash },
+      };
+    case 'duty.handover':
+      return { act: 'duty:handover', fields: { linkId: entry.linkId, postId: p.postId, to: p.to, note: p.note } };
     default:
       return null;
   }

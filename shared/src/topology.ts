@@ -152,6 +152,8 @@ export const UserSchema = z.strictObject({
   joint: z.boolean().optional(),
   /** May obtain drill tokens for simulated users (drill officer). */
   drillOfficer: z.boolean().optional(),
+  /** Disabled: cannot log in; their sessions and signing keys are revoked. */
+  disabled: z.boolean().optional(),
   /** "scrypt$N$r$p$saltBase64$hashBase64", made with `npm run hash-password`. */
   passwordHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'must be an scrypt hash'),
 });

@@ -1,9 +1,10 @@
-import { GENESIS_HASH, entryHashInput } from './canonical.js';
+import { GENESIS_HASH, canonicalize, entryHashInput } from './canonical.js';
 import { CosignCheck, type CosignedCheckpoint, type Cosigner, type CoverageReport } from './cosign-check.js';
 import type { TrustedKeysFile } from './cosign.js';
 import type { Checkpoint } from './events.js';
 import { BEFORE_ENTRIES, EXPORT_FORMAT, type ExportHeaderLine, type ExportLineKind } from './export-format.js';
 import { actionOfEntry, checkpointInput, signingInput } from './signing.js';
+import { KeyRevocations } from './verify-revocation.js';
 import { VerifyProblem, type VerifyCrypto } from './verify-crypto.js';
 import { SignaturePolicyCheck, type SignatureMode, type SignaturePolicyReport } from './verify-policy.js';
 
@@ -120,6 +121,7 @@ export class ExportVerifier {
   readonly #policy: SignaturePolicyCheck;
   readonly #cosign: CosignCheck;
   readonly #keys = new Map<string, KeyInfo>();
+  readonly #revocations = new KeyRevocations();
   readonly #hashes = new HashIndex();
   #line = 0;
   #prev: { seq: number; hash: string } | null = null;
@@ -291,6 +293,10 @@ export class ExportVerifier {
     const payload = (entry.payload ?? {}) as Record<string, unknown>;
     if (type === 'key.registered') {
       await this.#registerKey(entry);
+    } else if (type === 'key.revoked') {
+      const bad = this.#revocations.note({ seq, payload, actor });
+      if (bad) throw new Bad(seq, bad);
+      this.report.counts.serverEntries++;
     } else {
       const action = actionOfEntry(entry as Parameters<typeof actionOfEntry>[0]);
       if (!action) {
@@ -310,11 +316,17 @@ export class ExportVerifier {
         if (key.userId !== actor.userId) throw new Bad(seq, `signed with the key of ${key.userId}, not of ${actor.userId}`);
         const ts = Number(entry.ts);
         if (ts < key.validFrom || ts > key.validUntil + KEY_APPEND_GRACE_MS) throw new Bad(seq, `signed with key ${sig.keyId} outside its validity`);
+        const revoked = this.#revocations.refuse(sig.keyId, seq, ts);
+        if (revoked) throw new Bad(seq, revoked);
         if (!(await this.#crypto.verifyP256(key.publicKey, signingInput(action.act, actor.userId, action.fields), sig.value))) {
           throw new Bad(seq, `the signature of ${actor.userId} does not verify (the action was altered or the signature replaced)`);
         }
         this.report.counts.signed++;
       }
+    }
+    // An administration-log entry carries the value its signature covers by hash: they must agree.
+    if (type === 'config.changed' && (await this.#crypto.sha256Hex(canonicalize(payload.value ?? null))) !== payload.valueHash) {
+      throw new Bad(seq, 'the changed value does not match the hash the change was signed with (the entry was altered)');
     }
     // Receipts and acknowledgements must quote the entries they acknowledge.
     if (type === 'receipt') {

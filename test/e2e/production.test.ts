@@ -16,7 +16,7 @@ beforeAll(async () => {
       HOTLINE_RATE_USER: '20/1s',
       HOTLINE_RATE_POST: '1000/1s',
       HOTLINE_RATE_LOGIN: '1000/1m',
-      HOTLINE_LOGIN_LOCKOUT: '3/1m',
+      HOTLINE_LOGIN_THROTTLE: '3/1m',
       HOTLINE_CORS_ORIGINS: 'https://console.example',
     },
   });
@@ -131,7 +131,7 @@ describe('abuse', () => {
     flood.close();
   });
 
-  it('locks a username out after repeated failed logins, shared by every node', async () => {
+  it('delays a username from an address after repeated failed logins there, shared by every node', async () => {
     const login = (node: number, password: string) =>
       fetch(`${cluster.nodes[node]!.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'sup-a1', password }) });
     expect((await login(0, 'wrong-1')).status).toBe(401);

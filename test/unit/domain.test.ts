@@ -84,14 +84,19 @@ describe('access rules', async () => {
 });
 
 describe('tokens and passwords', () => {
-  it('verifies its own tokens and refuses forged, expired and malformed ones', () => {
+  it('verifies its own tokens and refuses forged, expired and malformed ones', async () => {
     const signer = new TokenSigner('s'.repeat(32), 1000);
-    const { token } = signer.issue({ id: 'op-a1', role: 'operator' }, { now: 10_000 });
-    expect(signer.verify(token, 10_500)).toMatchObject({ ok: true, claims: { sub: 'op-a1', role: 'operator' } });
-    expect(signer.verify(token, 11_000)).toEqual({ ok: false, reason: 'expired' });
-    expect(new TokenSigner('t'.repeat(32), 1000).verify(token, 10_500)).toEqual({ ok: false, reason: 'signature' });
-    expect(signer.verify('v1.abc', 0)).toEqual({ ok: false, reason: 'malformed' });
-    expect(signer.verify(42, 0)).toEqual({ ok: false, reason: 'malformed' });
+    const { token, claims } = signer.issue({ id: 'op-a1', role: 'operator' }, { now: 10_000 });
+    expect(await signer.verify(token, 10_500)).toMatchObject({ ok: true, claims: { sub: 'op-a1', role: 'operator', sid: claims.sid } });
+    expect(await signer.verify(token, 11_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(await new TokenSigner('t'.repeat(32), 1000).verify(token, 10_500)).toEqual({ ok: false, reason: 'signature' });
+    expect(await signer.verify('v1.abc', 0)).toEqual({ ok: false, reason: 'malformed' });
+    expect(await signer.verify(42, 0)).toEqual({ ok: false, reason: 'malformed' });
+    // A standard JWT: HS256 only; "none" and other algorithms are refused.
+    const [, body] = token.split('.');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${body}.`;
+    expect((await signer.verify(none, 10_500)).ok).toBe(false);
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
   });
   it('hashes passwords with scrypt and checks them', async () => {
     const hash = await hashPassword('correct horse', { N: 1024, r: 8, p: 1 });

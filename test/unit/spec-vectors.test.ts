@@ -129,7 +129,7 @@ describe('signed actions (A.4 to A.6)', () => {
     const key = userKeys.find((k) => k.keyId === request.sig.keyId)!;
     expect(key, `the signing key of ${name} is a test key`).toBeDefined();
     // What the server sees: the request as its schema validates it, defaults applied.
-    const parsed = CLIENT_EVENT_SCHEMAS[act].safeParse(request);
+    const parsed = CLIENT_EVENT_SCHEMAS[act as keyof typeof CLIENT_EVENT_SCHEMAS].safeParse(request);
     expect(parsed.success).toBe(true);
     expect(signingInput(act, key.userId!, requestFields(act, parsed.data as Record<string, unknown>))).toBe(input);
     // What a client signs: the request with the documented defaults applied.

@@ -1,12 +1,12 @@
 import { fill, h } from '../dom.js';
 import type { ConsoleModel } from '../model.js';
 
-export type Tab = 'hotline' | 'alerts' | 'map' | 'record' | 'reports';
+export type Tab = 'hotline' | 'alerts' | 'map' | 'record' | 'reports' | 'admin';
 
-const TAB_LABEL: Record<Tab, string> = { hotline: 'Hotline', alerts: 'Alerts', map: 'Map', record: 'Record', reports: 'Reports' };
-const TAB_SHORTCUT: Record<Tab, string> = { hotline: 'Alt+H', alerts: 'Alt+A', map: 'Alt+M', record: 'Alt+V', reports: 'Alt+P' };
+const TAB_LABEL: Record<Tab, string> = { hotline: 'Hotline', alerts: 'Alerts', map: 'Map', record: 'Record', reports: 'Reports', admin: 'Admin' };
+const TAB_SHORTCUT: Record<Tab, string> = { hotline: 'Alt+H', alerts: 'Alt+A', map: 'Alt+M', record: 'Alt+V', reports: 'Alt+P', admin: 'Alt+D' };
 /** Alt+<key> selects a view. */
-export const TAB_KEY: Readonly<Record<string, Tab>> = { h: 'hotline', a: 'alerts', m: 'map', v: 'record', p: 'reports' };
+export const TAB_KEY: Readonly<Record<string, Tab>> = { h: 'hotline', a: 'alerts', m: 'map', v: 'record', p: 'reports', d: 'admin' };
 
 /** A view behind a tab; one that shows one item at a time (a link, an alert) puts it in the address. */
 export interface TabView {
@@ -22,6 +22,8 @@ export interface TabViews {
   /** Record and Reports are for monitors, admins and commanders. */
   record: TabView | null;
   reports: TabView | null;
+  /** Administration: admins only. */
+  admin?: TabView | null;
 }
 
 /**
@@ -52,6 +54,7 @@ export class Tabs {
     };
     if (views.record) this.#panels.record = panel('record', views.record.el, true);
     if (views.reports) this.#panels.reports = panel('reports', views.reports.el, true);
+    if (views.admin) this.#panels.admin = panel('admin', views.admin.el, true);
     const tabs = (Object.keys(TAB_LABEL) as Tab[]).filter((t) => this.#panels[t] !== undefined);
     this.#available = tabs;
     this.panels = Object.values(this.#panels);
@@ -126,6 +129,7 @@ export class Tabs {
     fill(this.#tabs.map!, 'Map');
     if (this.#tabs.record) fill(this.#tabs.record, 'Record');
     if (this.#tabs.reports) fill(this.#tabs.reports, 'Reports');
+    if (this.#tabs.admin) fill(this.#tabs.admin, 'Admin');
   }
 
   #has(tab: string | undefined): tab is Tab {

@@ -3,6 +3,8 @@ import type { Role } from '@hotline/shared';
 /** The authenticated caller of an event or HTTP request, resolved from a token and the topology. */
 export interface Principal {
   readonly userId: string;
+  /** The session of the token ('' for none): revoking it cuts this principal off. */
+  readonly sessionId: string;
   readonly name: string;
   readonly role: Role;
   readonly sideId: string | null;

@@ -18,27 +18,72 @@ import type { Principal } from './principal.js';
  * Lookups over the validated topology and the access rules that follow from it. Pure: no I/O.
  */
 export class TopologyIndex {
-  readonly topology: Topology;
-  readonly #links = new Map<string, Link>();
-  readonly #posts = new Map<string, Post>();
-  readonly #users = new Map<string, TopologyUser>();
-  readonly #policies = new Map<string, EscalationPolicy>();
-  readonly #linksByPost = new Map<string, Link[]>();
-  readonly #readable = new Map<string, readonly string[]>();
+  #topology!: Topology;
+  #version = 0;
+  #links = new Map<string, Link>();
+  #posts = new Map<string, Post>();
+  #users = new Map<string, TopologyUser>();
+  #policies = new Map<string, EscalationPolicy>();
+  #linksByPost = new Map<string, Link[]>();
+  #readable = new Map<string, readonly string[]>();
+  readonly #listeners: ((next: Topology, previous: Topology) => void)[] = [];
 
-  constructor(topology: Topology) {
-    this.topology = topology;
-    for (const l of topology.links) this.#links.set(l.id, l);
-    for (const p of topology.posts) this.#posts.set(p.id, p);
-    for (const u of topology.users) this.#users.set(u.id, u);
-    for (const p of topology.escalationPolicies) this.#policies.set(p.id, p);
+  constructor(topology: Topology, version = 0) {
+    this.#load(topology, version);
+  }
+
+  /** The configuration in force; replaced as a whole by `replace`. */
+  get topology(): Topology {
+    return this.#topology;
+  }
+
+  /** The configuration version in force (0: read from a file, not from the live configuration). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Swaps in a new configuration in one synchronous step: every lookup after it sees the new one, none
+   * sees a mix. A version not newer than the one in force is ignored (returns false).
+   */
+  replace(topology: Topology, version: number): boolean {
+    if (version <= this.#version) return false;
+    const previous = this.#topology;
+    this.#load(topology, version);
+    for (const listener of this.#listeners) listener(topology, previous);
+    return true;
+  }
+
+  /** Called after every swap, with the new and the previous configuration. */
+  onChange(listener: (next: Topology, previous: Topology) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #load(topology: Topology, version: number): void {
+    const links = new Map<string, Link>();
+    const posts = new Map<string, Post>();
+    const users = new Map<string, TopologyUser>();
+    const policies = new Map<string, EscalationPolicy>();
+    const linksByPost = new Map<string, Link[]>();
+    for (const l of topology.links) links.set(l.id, l);
+    for (const p of topology.posts) posts.set(p.id, p);
+    for (const u of topology.users) users.set(u.id, u);
+    for (const p of topology.escalationPolicies) policies.set(p.id, p);
     for (const l of topology.links) {
       for (const postId of l.posts) {
-        const list = this.#linksByPost.get(postId) ?? [];
+        const list = linksByPost.get(postId) ?? [];
         list.push(l);
-        this.#linksByPost.set(postId, list);
+        linksByPost.set(postId, list);
       }
     }
+    this.#topology = topology;
+    this.#version = version;
+    this.#links = links;
+    this.#posts = posts;
+    this.#users = users;
+    this.#policies = policies;
+    this.#linksByPost = linksByPost;
+    this.#readable = new Map();
   }
 
   link(id: string): Link | undefined {
@@ -58,7 +103,7 @@ export class TopologyIndex {
     return this.#policies.get(id);
   }
   get links(): readonly Link[] {
-    return this.topology.links;
+    return this.#topology.links;
   }
   linksOfPost(postId: string): readonly Link[] {
     return this.#linksByPost.get(postId) ?? [];
@@ -68,9 +113,10 @@ export class TopologyIndex {
     return link.posts[0] === postId ? link.posts[1] : link.posts[0];
   }
 
-  principalFor(user: TopologyUser, token: { drill?: boolean | undefined; exp: number }): Principal {
+  principalFor(user: TopologyUser, token: { drill?: boolean | undefined; exp: number; sid?: string }): Principal {
     return {
       userId: user.id,
+      sessionId: token.sid ?? '',
       name: user.name,
       role: user.role,
       sideId: user.side ?? (user.post ? (this.#posts.get(user.post)?.side ?? null) : null),
@@ -138,7 +184,7 @@ export class TopologyIndex {
   readableLinkIds(principal: Principal): readonly string[] {
     const cached = this.#readable.get(principal.userId);
     if (cached) return cached;
-    const ids = this.topology.links.filter((l) => this.canRead(principal, l)).map((l) => l.id);
+    const ids = this.#topology.links.filter((l) => this.canRead(principal, l)).map((l) => l.id);
     this.#readable.set(principal.userId, ids);
     return ids;
   }
@@ -158,7 +204,7 @@ export class TopologyIndex {
   // --- escalation -------------------------------------------------------------------------------
 
   policyFor(linkId: string, severity: Severity, drill: boolean): EscalationPolicy {
-    const sel = this.topology.policySelection;
+    const sel = this.#topology.policySelection;
     const id = drill
       ? sel.drill
       : (sel.byLink?.[linkId] ?? sel.bySeverity?.[String(severity) as '1' | '2' | '3' | '4'] ?? sel.default);
@@ -170,7 +216,7 @@ export class TopologyIndex {
     const raiser = this.#posts.get(raiserPostId);
     const counterpart = this.#posts.get(counterpartPostId);
     const out = new Set<string>();
-    for (const u of this.topology.users) {
+    for (const u of this.#topology.users) {
       for (const t of targets) {
         const hit =
           (t === 'counterpart-supervisors' && u.role === 'operator' && u.supervisor === true && u.post === counterpartPostId) ||
@@ -187,7 +233,7 @@ export class TopologyIndex {
   // --- what the API shows -----------------------------------------------------------------------
 
   visibleTopology(principal: Principal): VisibleTopology {
-    const t = this.topology;
+    const t = this.#topology;
     const everything = principal.role === 'admin' || principal.role === 'monitor' || principal.joint;
     const links = t.links.filter((l) => this.canRead(principal, l));
     const postIds = new Set(links.flatMap((l) => l.posts));

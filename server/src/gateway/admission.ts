@@ -15,14 +15,24 @@ export class Admission implements EventHooks {
   readonly #perUser: Limit;
   readonly #perPost: Limit;
   readonly #metrics: Metrics | undefined;
+  readonly #active: ((principal: Principal) => void) | undefined;
   #inFlight = 0;
   #closing = false;
   #idle: (() => void)[] = [];
 
   readonly #shedder: LoadShedder | undefined;
 
-  constructor(deps: { limits: BatchedRateLimiter; perUser: Limit; perPost: Limit; metrics?: Metrics; shedder?: LoadShedder }) {
+  constructor(deps: {
+    limits: BatchedRateLimiter;
+    perUser: Limit;
+    perPost: Limit;
+    metrics?: Metrics;
+    shedder?: LoadShedder;
+    /** Throws when the principal's session was revoked or their user disabled (SessionService.assertActive). */
+    active?: (principal: Principal) => void;
+  }) {
     this.#shedder = deps.shedder;
+    this.#active = deps.active;
     this.#limits = deps.limits;
     this.#perUser = deps.perUser;
     this.#perPost = deps.perPost;
@@ -49,6 +59,7 @@ export class Admission implements EventHooks {
     // Load shedding first: a busy node refuses (retryable) before spending anything on the event. This
     // event is already counted in flight.
     this.#shedder?.admitEvent(this.#inFlight - 1);
+    this.#active?.(principal);
     const waits = [
       this.#limits.hit(`user:${principal.userId}`, this.#perUser),
       principal.postId ? this.#limits.hit(`post:${principal.postId}`, this.#perPost) : 0,

@@ -5,7 +5,7 @@ import { ErrorCode, type Checkpoint, type Entry, type Escalation, type Presence 
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Logger } from '../log.js';
 import type { RedisClient } from '../store/redis.js';
-import type { TokenSigner } from '../auth/tokens.js';
+import type { SessionService } from '../service/session-service.js';
 import type { Broadcaster } from '../service/broadcaster.js';
 import type { LoadShedder } from './load-shed.js';
 import type { HotlineServer, HotlineSocket } from './types.js';
@@ -15,7 +15,8 @@ export interface GatewayOptions {
   pub: RedisClient;
   sub: RedisClient;
   topo: TopologyIndex;
-  tokens: TokenSigner;
+  /** The principal of a handshake's token (SessionService.authenticate), or a rejection. */
+  authenticate: SessionService['authenticate'];
   nodeId: string;
   maxPayloadBytes: number;
   /** Redis Cluster: relay through sharded pub/sub (SPUBLISH), one channel per room. */
@@ -29,16 +30,17 @@ export interface GatewayOptions {
   shedder?: LoadShedder;
 }
 
-/** Rooms: one per link, per post and per user. */
+/** Rooms: one per link, per post, per user and per session. */
 export const rooms = {
   link: (id: string) => `link:${id}`,
   post: (id: string) => `post:${id}`,
   user: (id: string) => `user:${id}`,
+  session: (sid: string) => `session:${sid}`,
 };
 
 /** Socket.IO server with the Redis adapter and token authentication. Event groups register on `onConnection`. */
 export function createIo(options: GatewayOptions): HotlineServer {
-  const { topo, tokens, log } = options;
+  const { authenticate, log } = options;
   const io: HotlineServer = new Server(options.httpServer, {
     serveClient: false,
     maxHttpBufferSize: options.maxPayloadBytes,
@@ -55,25 +57,26 @@ export function createIo(options: GatewayOptions): HotlineServer {
 
   io.use((socket, next) => {
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
-    const check = tokens.verify(auth?.token);
-    const refuse = (reason: string) => {
-      const err = new Error(ErrorCode.UNAUTHENTICATED) as Error & { data?: unknown };
-      err.data = { code: ErrorCode.UNAUTHENTICATED, reason };
-      log.info({ reason, address: socket.handshake.address }, 'socket refused');
-      next(err);
-    };
-    if (!check.ok) return refuse(check.reason);
-    const user = topo.user(check.claims.sub);
-    if (!user || user.role !== check.claims.role) return refuse('unknown user');
-    const retryAfterMs = options.shedder?.admitConnection();
-    if (retryAfterMs !== undefined && retryAfterMs !== null) {
-      const err = new Error(ErrorCode.UNAVAILABLE) as Error & { data?: unknown };
-      err.data = { code: ErrorCode.UNAVAILABLE, reason: 'busy', retryAfterMs };
-      return next(err);
-    }
-    socket.data.principal = topo.principalFor(user, check.claims);
-    socket.data.member = `${options.nodeId}/${socket.id}`;
-    next();
+    const ua = socket.handshake.headers['user-agent'];
+    authenticate(auth?.token, { device: typeof ua === 'string' ? ua : '', address: socket.handshake.address })
+      .then((principal) => {
+        const retryAfterMs = options.shedder?.admitConnection();
+        if (retryAfterMs !== undefined && retryAfterMs !== null) {
+          const err = new Error(ErrorCode.UNAVAILABLE) as Error & { data?: unknown };
+          err.data = { code: ErrorCode.UNAVAILABLE, reason: 'busy', retryAfterMs };
+          return next(err);
+        }
+        socket.data.principal = principal;
+        socket.data.member = `${options.nodeId}/${socket.id}`;
+        next();
+      })
+      .catch((cause: unknown) => {
+        const reason = cause instanceof Error ? cause.message : 'invalid token';
+        const err = new Error(ErrorCode.UNAUTHENTICATED) as Error & { data?: unknown };
+        err.data = { code: ErrorCode.UNAUTHENTICATED, reason };
+        log.info({ reason, address: socket.handshake.address }, 'socket refused');
+        next(err);
+      });
   });
   return io;
 }
@@ -84,6 +87,7 @@ export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Log
   void socket.join([
     ...topo.readableLinkIds(principal).map(rooms.link),
     rooms.user(principal.userId),
+    ...(principal.sessionId ? [rooms.session(principal.sessionId)] : []),
     ...(principal.postId ? [rooms.post(principal.postId)] : []),
   ]);
   const left = principal.expiresAt - Date.now();
@@ -92,6 +96,30 @@ export function setUpSocket(socket: HotlineSocket, topo: TopologyIndex, log: Log
     socket.once('disconnect', () => clearTimeout(timer));
   }
   log.debug({ socketId: socket.id, userId: principal.userId }, 'socket connected');
+}
+
+/** Joins every socket of this node to the link rooms the configuration now allows, and leaves the others. */
+export function refreshRooms(io: HotlineServer, topo: TopologyIndex): void {
+  const all = new Set(topo.links.map((l) => rooms.link(l.id)));
+  for (const socket of io.of('/').sockets.values()) {
+    const principal = socket.data.principal;
+    if (!principal) continue;
+    const readable = new Set(topo.readableLinkIds(principal).map(rooms.link));
+    for (const room of socket.rooms) if (room.startsWith('link:') && (!readable.has(room) || !all.has(room))) void socket.leave(room);
+    for (const room of readable) if (!socket.rooms.has(room)) void socket.join(room);
+  }
+}
+
+/** Closes this node's sockets of revoked sessions and disabled users. */
+export function socketCutter(io: HotlineServer): { closeSessions(sids: readonly string[]): void; closeUsers(userIds: readonly string[]): void } {
+  return {
+    closeSessions: (sids) => {
+      if (sids.length > 0) io.local.in(sids.map(rooms.session)).disconnectSockets(true);
+    },
+    closeUsers: (userIds) => {
+      if (userIds.length > 0) io.local.in(userIds.map(rooms.user)).disconnectSockets(true);
+    },
+  };
 }
 
 /** Broadcasts through the Socket.IO rooms; the Redis adapter relays to the other nodes. */

@@ -67,13 +67,48 @@ function cors(origins: string[]) {
   };
 }
 
-/** The principal of the request's bearer token, or UNAUTHENTICATED. */
-export function bearer(auth: AuthService) {
-  return (req: Request): Principal => {
+type Authed = Request & { principal?: Principal; authError?: unknown };
+
+/** The client a request comes from, for sessions and login throttling. */
+export function clientSeen(req: Request): { address: string; device: string } {
+  const ua = req.headers['user-agent'];
+  return { address: req.ip ?? 'unknown', device: typeof ua === 'string' ? ua.slice(0, 200) : '' };
+}
+
+/**
+ * Resolves the request's bearer token once, before the routes (token checks are asynchronous: the
+ * signature, and the session's revocation in Redis); `bearer` then answers synchronously.
+ */
+export function authenticateRequests(auth: AuthService) {
+  return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-    if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, 'missing bearer token');
-    return auth.authenticate(token);
+    let token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    // The queue dashboard is opened in a browser with ?token=, then carries it in its own cookie.
+    if (!token && req.path.startsWith('/admin/queues')) {
+      const cookie = /(?:^|;\s*)hotline_admin=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+      token = typeof req.query.token === 'string' ? req.query.token : cookie ? decodeURIComponent(cookie) : undefined;
+    }
+    if (!token) return next();
+    auth.authenticate(token, clientSeen(req)).then(
+      (principal) => {
+        (req as Authed).principal = principal;
+        next();
+      },
+      (err: unknown) => {
+        (req as Authed).authError = err;
+        next();
+      },
+    );
+  };
+}
+
+/** The principal of the request's bearer token, or UNAUTHENTICATED. */
+export function bearer(_auth: AuthService) {
+  return (req: Request): Principal => {
+    const r = req as Authed;
+    if (r.principal) return r.principal;
+    if (r.authError) throw r.authError;
+    throw new AppError(ErrorCode.UNAUTHENTICATED, 'missing bearer token');
   };
 }
 
@@ -98,6 +133,8 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     });
     next();
   });
+
+  app.use(authenticateRequests(deps.auth));
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -129,7 +166,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   api.post('/auth/login', async (req, res) => {
     const parsed = LoginRequest.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error.issues);
-    res.json(await deps.auth.login(parsed.data.username, parsed.data.password, req.ip ?? 'unknown'));
+    res.json(await deps.auth.login(parsed.data.username, parsed.data.password, clientSeen(req)));
   });
   api.post('/auth/refresh', (req, res) => {
     res.json(deps.auth.refresh(requireAuth(req)));

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { checkpointInput, toBase64Url, type Checkpoint } from '@hotline/shared';
+import { ADMIN_LOG_ID, checkpointInput, toBase64Url, type Checkpoint } from '@hotline/shared';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Logger } from '../log.js';
 import type { CheckpointStore } from '../store/checkpoint-store.js';
@@ -76,7 +76,8 @@ export class CheckpointService {
 
   /** Checkpoints every link whose head moved since its last checkpoint; returns how many. */
   async checkpointAll(): Promise<number> {
-    const ids = this.#topo.links.map((l) => l.id);
+    // The administration log is checkpointed like every link's.
+    const ids = [...this.#topo.links.map((l) => l.id), ADMIN_LOG_ID];
     const [heads, latest] = await Promise.all([this.#log.heads(ids), this.latest(ids)]);
     let made = 0;
     for (const id of ids) {

@@ -102,8 +102,14 @@ export class SignatureService {
       validFrom: now,
       validUntil: req.validUntil,
       proof: req.sig.value,
+      ...(principal.sessionId ? { sessionId: principal.sessionId } : {}),
     });
     return { keyId: record.keyId, validFrom: record.validFrom, validUntil: record.validUntil };
+  }
+
+  /** Drops a key from this node's cache (it was revoked: the next check reads the revocation). */
+  forget(userId: string, keyId: string): void {
+    this.#imported.delete(`${userId}/${keyId}`);
   }
 
   async #key(userId: string, keyId: string): Promise<{ record: KeyRecord; key: KeyObject } | null> {
@@ -128,6 +134,9 @@ export class SignatureService {
     const found = await this.#key(principal.userId, sig.keyId);
     if (!found) throw badSignature('unknown-key', `key ${sig.keyId} is not registered for ${principal.userId}`);
     const now = Date.now();
+    if (found.record.revokedAt !== undefined && now >= found.record.revokedAt) {
+      throw badSignature('key-revoked', `key ${sig.keyId} was revoked at ${new Date(found.record.revokedAt).toISOString()}`);
+    }
     if (now < found.record.validFrom || now > found.record.validUntil) {
       throw badSignature('key-expired', `key ${sig.keyId} is valid from ${new Date(found.record.validFrom).toISOString()} to ${new Date(found.record.validUntil).toISOString()}`);
     }

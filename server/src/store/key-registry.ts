@@ -16,6 +16,10 @@ export const KeyRecord = z.object({
   validUntil: Timestamp,
   /** The key's own signature of its registration (proof of possession). */
   proof: z.string(),
+  /** The session (device) that registered it: revoking the session revokes the key. */
+  sessionId: z.string().optional(),
+  /** When it was revoked (ms): nothing it signs from then on is accepted. */
+  revokedAt: Timestamp.optional(),
 });
 export type KeyRecord = z.infer<typeof KeyRecord>;
 
@@ -38,6 +42,12 @@ export interface KeyRegistry {
   onLink(linkId: string, keyId: string, seq: number): ProjectionOp;
   /** Seqs of the key.registered entries of a link, ascending. */
   linkKeySeqs(linkId: string): Promise<number[]>;
+  /** Every key of a user. */
+  list(userId: string): Promise<KeyRecord[]>;
+  /** Marks a key revoked from `at` (an earlier revocation stands). Returns the stored record, or null. */
+  markRevoked(userId: string, keyId: string, at: number): Promise<KeyRecord | null>;
+  /** Whether the key is registered on the link's record (it signed there). */
+  isOnLink(linkId: string, keyId: string): Promise<boolean>;
 }
 
 export class RedisKeyRegistry implements KeyRegistry {
@@ -72,6 +82,23 @@ export class RedisKeyRegistry implements KeyRegistry {
 
   onLink(linkId: string, keyId: string, seq: number): ProjectionOp {
     return { op: 'HSET', key: this.keys.linkKeys(linkId), field: keyId, value: String(seq) };
+  }
+
+  async list(userId: string): Promise<KeyRecord[]> {
+    return Object.values(await this.redis.hgetall(this.keys.userKeys(userId))).map((raw) => decodeStored(KeyRecord, raw, 'signing key'));
+  }
+
+  async markRevoked(userId: string, keyId: string, at: number): Promise<KeyRecord | null> {
+    const record = await this.get(userId, keyId);
+    if (!record) return null;
+    if (record.revokedAt !== undefined) return record;
+    const revoked = { ...record, revokedAt: at };
+    await this.redis.hset(this.keys.userKeys(userId), keyId, JSON.stringify(revoked));
+    return revoked;
+  }
+
+  async isOnLink(linkId: string, keyId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.linkKeys(linkId), keyId)) === 1;
   }
 
   async linkKeySeqs(linkId: string): Promise<number[]> {

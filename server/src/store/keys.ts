@@ -134,6 +134,35 @@ export class Keys {
     return `${this.prefix}:login-lock:{login:${username}}`;
   }
 
+  /** Hash: sid → session JSON (device, address, first and last seen, revocation), per user. */
+  sessions(userId: string): string {
+    return `${this.prefix}:sessions:{user:${userId}}`;
+  }
+  /** Sorted set: revoked session ids, scored by the expiry of their last token (then they can go). */
+  revokedSessions(): string {
+    return `${this.prefix}:revoked-sessions`;
+  }
+  /** Pub/sub channel: JSON { sids, userIds, keys } of a revocation, so every node acts on it at once. */
+  get revocationsChannel(): string {
+    return `${this.prefix}:revocations`;
+  }
+  /** Hash: "version" and "topology" (JSON) of the live configuration; in the administration log's slot. */
+  config(): string {
+    return `${this.prefix}:config:{link:admin-log}`;
+  }
+  /** Pub/sub channel: the new version number after every configuration change. */
+  get configChannel(): string {
+    return `${this.prefix}:config-changed`;
+  }
+  /** Hash: failed logins per "<username>|<address>" → JSON { count, last }. */
+  loginFailures(): string {
+    return `${this.prefix}:login-failures`;
+  }
+  /** Hash: postId → JSON { userId, since, seq } of the operator on duty at each end of a link (from duty.handover entries). */
+  linkDuty(linkId: string): string {
+    return this.#link('duty', linkId);
+  }
+
   /** Pub/sub channel: "<linkId> <seq> <hash> <ts>" after every append, to keep each node's cached heads fresh. */
   get headsChannel(): string {
     return `${this.prefix}:heads`;

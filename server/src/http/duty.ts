@@ -1,0 +1,83 @@
+import type { Request, Router } from 'express';
+import { z } from 'zod';
+import { AppError, ErrorCode, Id, LinkId, Sig } from '@hotline/shared';
+import type { Principal } from '../domain/principal.js';
+import type { TopologyIndex } from '../domain/topology-index.js';
+import type { Broadcaster } from '../service/broadcaster.js';
+import type { SignatureService } from '../service/signature-service.js';
+import type { Keys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis.js';
+import { validationError } from '../wire-error.js';
+
+/** POST /api/duty/handover: the operator taking over, a short note, and a signature per link of the post. */
+export const HandoverRequest = z.strictObject({
+  postId: Id,
+  /** The operator taking over (an operator of the post; may be the caller). */
+  to: Id,
+  note: z.string().max(500).default(''),
+  /** act duty:handover, one per link of the post (fields linkId, postId, to, note). */
+  sigs: z.record(LinkId, Sig).default({}),
+});
+
+interface OnDuty {
+  userId: string;
+  since: number;
+  seq: number;
+  note: string;
+}
+
+/**
+ * Who is on duty at each post: a shift handover is a signed duty.handover entry on every link of the
+ * post, so both ends see it (and the record keeps it); GET /api/duty answers, for every link the caller
+ * reads, who is on duty at each end and since when.
+ */
+export function dutyRoutes(
+  api: Router,
+  requireAuth: (req: Request) => Principal,
+  deps: { topo: TopologyIndex; signatures: SignatureService; broadcaster: Broadcaster; redis: RedisClient; keys: Keys },
+): void {
+  const { topo, signatures, keys } = deps;
+
+  api.post('/duty/handover', async (req, res) => {
+    const principal = requireAuth(req);
+    const parsed = HandoverRequest.safeParse(req.body ?? {});
+    if (!parsed.success) throw validationError(parsed.error.issues);
+    const { postId, to, note, sigs } = parsed.data;
+    if (principal.role !== 'operator' || principal.postId !== postId) throw new AppError(ErrorCode.FORBIDDEN, 'only an operator of the post hands its shift over');
+    const next = topo.user(to);
+    if (!next || next.role !== 'operator' || next.post !== postId || next.disabled) throw new AppError(ErrorCode.VALIDATION_FAILED, `"${to}" is not an active operator of post ${postId}`, { details: { fields: [{ field: 'to', message: 'not an operator of this post' }] } });
+    const links = topo.linksOfPost(postId);
+    const written: { linkId: string; seq: number }[] = [];
+    for (const link of links) {
+      const signing = await signatures.check(principal, 'duty:handover', { linkId: link.id, postId, to, note }, sigs[link.id]);
+      const actor = { userId: principal.userId, role: principal.role, postId };
+      const key = keys.linkDuty(link.id);
+      const outcome = await signatures.append(link.id, signing, actor, [{ key, field: postId }], (snapshot) => {
+        const current = snapshot.values[0] ? (JSON.parse(snapshot.values[0]) as OnDuty) : null;
+        return {
+          write: true,
+          draft: { linkId: link.id, type: 'duty.handover', actor, drill: principal.drillOnly, payload: { postId, from: current?.userId ?? null, to, note } },
+          project: (entry) => [{ op: 'HSET', key, field: postId, value: JSON.stringify({ userId: to, since: entry.ts, seq: entry.seq, note } satisfies OnDuty) }],
+          result: (entry) => entry.seq,
+        };
+      });
+      if (outcome.kind === 'appended') {
+        deps.broadcaster.entry(outcome.entry);
+        written.push({ linkId: link.id, seq: outcome.entry.seq });
+      }
+    }
+    res.json({ postId, onDuty: to, entries: written });
+  });
+
+  api.get('/duty', async (req, res) => {
+    const principal = requireAuth(req);
+    const out: { linkId: string; posts: Record<string, OnDuty | null> }[] = [];
+    for (const id of topo.readableLinkIds(principal)) {
+      const link = topo.link(id);
+      if (!link) continue;
+      const stored = await deps.redis.hgetall(keys.linkDuty(id));
+      out.push({ linkId: id, posts: Object.fromEntries(link.posts.map((p) => [p, stored[p] ? (JSON.parse(stored[p]) as OnDuty) : null])) });
+    }
+    res.json({ duty: out });
+  });
+}
