@@ -13,6 +13,7 @@ import { createIo, IoBroadcaster, setUpSocket } from './gateway/io.js';
 import { keyEvents } from './gateway/key-events.js';
 import { alertRoutes } from './http/alerts.js';
 import { createHttpApp } from './http/app.js';
+import { preferencesRoutes } from './http/preferences.js';
 import { drillRoutes } from './http/drill.js';
 import { recordRoutes, reportRoutes } from './http/records.js';
 import { AlertService } from './service/alert-service.js';
@@ -36,6 +37,7 @@ import { Keys } from './store/keys.js';
 import { RedisLineCheckStore } from './store/linecheck-store.js';
 import { RedisLinkLog } from './store/link-log.js';
 import { RedisPresenceStore } from './store/presence.js';
+import { RedisPreferencesStore } from './store/preferences.js';
 import { RedisReceiptStore } from './store/receipt-store.js';
 import { createRedis } from './store/redis.js';
 import { loadTopology } from './topology-file.js';
@@ -86,6 +88,8 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     tokens,
     nodeId: node,
     maxPayloadBytes: config.HOTLINE_MAX_PAYLOAD_BYTES,
+    pingInterval: config.HOTLINE_PING_INTERVAL,
+    pingTimeout: config.HOTLINE_PING_TIMEOUT,
     sharded: target.mode === 'cluster',
     corsOrigin: config.HOTLINE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     log: gatewayLog,
@@ -271,6 +275,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     extend: (api, requireAuth) => {
       alertRoutes(api, requireAuth, alerts, escalations);
       drillRoutes(api, requireAuth, topo, tokens);
+      preferencesRoutes(api, requireAuth, topo, new RedisPreferencesStore(redis, keys));
       recordRoutes(api, requireAuth, exporter, checkpoints);
       disciplineRoutes(api, requireAuth, { topo, precedence, lineChecks, deadlines: deadlineStore });
       reportRoutes(

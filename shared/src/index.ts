@@ -7,3 +7,4 @@ export * from './entries.js';
 export * from './projections.js';
 export * from './requests.js';
 export * from './events.js';
+export * from './preferences.js';

@@ -1,9 +1,16 @@
 import { fill, h } from '../dom.js';
 import type { ConsoleModel } from '../model.js';
+import { t } from '../i18n/index.js';
 
 export type Tab = 'hotline' | 'alerts' | 'map' | 'record' | 'reports';
 
-const TAB_LABEL: Record<Tab, string> = { hotline: 'Hotline', alerts: 'Alerts', map: 'Map', record: 'Record', reports: 'Reports' };
+const TAB_LABEL: Readonly<Record<Tab, string>> = {
+  get hotline() { return t('tab.hotline'); },
+  get alerts() { return t('tab.alerts'); },
+  get map() { return t('tab.map'); },
+  get record() { return t('tab.record'); },
+  get reports() { return t('tab.reports'); },
+};
 const TAB_SHORTCUT: Record<Tab, string> = { hotline: 'Alt+H', alerts: 'Alt+A', map: 'Alt+M', record: 'Alt+V', reports: 'Alt+P' };
 /** Alt+<key> selects a view. */
 export const TAB_KEY: Readonly<Record<string, Tab>> = { h: 'hotline', a: 'alerts', m: 'map', v: 'record', p: 'reports' };
@@ -48,7 +55,7 @@ export class Tabs {
     this.#panels = {
       hotline: panel('hotline', views.hotline.el),
       alerts: panel('alerts', views.alerts.el),
-      map: panel('map', h('section', { class: 'map-view', attrs: { 'aria-label': 'Map' } }, views.map.el)),
+      map: panel('map', h('section', { class: 'map-view', attrs: { 'aria-label': t('tab.map') } }, views.map.el)),
     };
     if (views.record) this.#panels.record = panel('record', views.record.el, true);
     if (views.reports) this.#panels.reports = panel('reports', views.reports.el, true);
@@ -65,7 +72,7 @@ export class Tabs {
         }),
       ]),
     );
-    this.nav = h('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } }, tabs.map((t) => this.#tabs[t]));
+    this.nav = h('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': t('tab.views') } }, tabs.map((t) => this.#tabs[t]));
     this.nav.addEventListener('keydown', (ev) => {
       if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
       const i = tabs.indexOf(this.#current);

@@ -2,6 +2,7 @@ import type { Alert, Post } from '@hotline/shared';
 import { fill, h, svg } from '../dom.js';
 import { KIND_LABEL, SEVERITY_LABEL, STATE_LABEL } from '../format.js';
 import type { Ctx } from './common.js';
+import { formatNumber, t } from '../i18n/index.js';
 
 /**
  * The posts, links and alerts of the user's scope, drawn as SVG from the topology alone: the border
@@ -87,7 +88,7 @@ export class MapView {
       viewBox: `0 0 ${p.width} ${Math.round(p.height)}`,
       preserveAspectRatio: 'xMidYMid meet',
       role: 'img',
-      'aria-label': 'Map of posts, hotlines and open alerts',
+      'aria-label': t('map.label'),
     });
     this.#dynamic = svg('g', { class: 'map-dynamic' });
     this.#svg.append(this.#base(), this.#dynamic);
@@ -133,7 +134,7 @@ export class MapView {
       const y = p.height - 22;
       g.append(
         svg('line', { x1: p.width - 40 - len, x2: p.width - 40, y1: y, y2: y, class: 'map-scale' }),
-        svg('text', { x: p.width - 40 - len / 2, y: y - 8, class: 'map-scale-label', 'text-anchor': 'middle' }, `${km} km`),
+        svg('text', { x: p.width - 40 - len / 2, y: y - 8, class: 'map-scale-label', 'text-anchor': 'middle' }, t('map.km', { km: formatNumber(km) })),
       );
     }
     return g;
@@ -155,12 +156,12 @@ export class MapView {
     return h(
       'div',
       { class: 'map-legend', attrs: { 'aria-hidden': 'true' } },
-      ...([1, 2, 3, 4] as const).map((s) => h('span', { class: 'legend-item' }, h('i', { class: `legend-dot sev-${s}` }), `${s} ${SEVERITY_LABEL[s]}`)),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-dot exercise' }), 'Exercise'),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-post online' }), 'Post online'),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-post offline' }), 'Post offline'),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-line' }), 'Hotline'),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-border' }), 'Border'),
+      ...([1, 2, 3, 4] as const).map((s) => h('span', { class: 'legend-item' }, h('i', { class: `legend-dot sev-${s}` }), `${formatNumber(s)} ${SEVERITY_LABEL[s]}`)),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-dot exercise' }), t('map.exercise')),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-post online' }), t('map.postOnline')),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-post offline' }), t('map.postOffline')),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-line' }), t('map.hotline')),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-border' }), t('map.border')),
     );
   }
 
@@ -195,7 +196,7 @@ export class MapView {
         y2: p.y(b.location.lat),
         class: `map-link${openLinks.has(link.id) ? ' alerting' : ''}${down ? ' down' : ''}`,
       });
-      line.append(svg('title', {}, `${link.name}${openLinks.has(link.id) ? ': open alert' : ''}${down ? ' (a post is offline)' : ''}`));
+      line.append(svg('title', {}, `${link.name}${openLinks.has(link.id) ? `: ${t('map.openAlert')}` : ''}${down ? ` (${t('map.postDown')})` : ''}`));
       links.append(line);
       if (!this.#compact) {
         // Along the line, at the first spot where the label does not overlap one already placed.
@@ -248,11 +249,11 @@ export class MapView {
         'data-alert': alert.alertId,
         tabindex: 0,
         role: 'button',
-        'aria-label': `${alert.drill ? 'EXERCISE ' : ''}${KIND_LABEL[alert.kind]}, severity ${alert.severity}, ${STATE_LABEL[alert.state]}`,
+        'aria-label': `${alert.drill ? `${t('common.exercise')} ` : ''}${KIND_LABEL[alert.kind]}, ${t('map.severity', { severity: alert.severity })}, ${STATE_LABEL[alert.state]}`,
       });
       if (alert.state === 'open') g.append(svg('circle', { cx: x, cy: y, r, class: 'pulse' }), svg('circle', { cx: x, cy: y, r, class: 'pulse late' }));
-      g.append(svg('circle', { cx: x, cy: y, r, class: 'core' }), svg('text', { x, y: y + r * 0.3, class: 'mark', 'text-anchor': 'middle', 'font-size': r * 0.9 }, alert.drill ? 'EX' : '!'));
-      g.append(svg('title', {}, `${alert.drill ? 'EXERCISE: ' : ''}${KIND_LABEL[alert.kind]} (${alert.severity} ${SEVERITY_LABEL[alert.severity]}), ${STATE_LABEL[alert.state]}`));
+      g.append(svg('circle', { cx: x, cy: y, r, class: 'core' }), svg('text', { x, y: y + r * 0.3, class: 'mark', 'text-anchor': 'middle', 'font-size': r * 0.9 }, alert.drill ? t('map.exMark') : '!'));
+      g.append(svg('title', {}, `${alert.drill ? `${t('common.exercise')}: ` : ''}${KIND_LABEL[alert.kind]} (${formatNumber(alert.severity)} ${SEVERITY_LABEL[alert.severity]}), ${STATE_LABEL[alert.state]}`));
       const open = () => this.#ctx.openAlert(alert.alertId);
       g.addEventListener('click', open);
       g.addEventListener('keydown', (ev) => {

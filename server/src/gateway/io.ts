@@ -17,6 +17,9 @@ export interface GatewayOptions {
   tokens: TokenSigner;
   nodeId: string;
   maxPayloadBytes: number;
+  /** Engine.IO heartbeat: ping every `pingInterval` ms, drop a socket whose pong is `pingTimeout` ms late. */
+  pingInterval: number;
+  pingTimeout: number;
   /** Redis Cluster: relay through sharded pub/sub (SPUBLISH), one channel per room. */
   sharded?: boolean;
   log: Logger;
@@ -37,8 +40,8 @@ export function createIo(options: GatewayOptions): HotlineServer {
   const io: HotlineServer = new Server(options.httpServer, {
     serveClient: false,
     maxHttpBufferSize: options.maxPayloadBytes,
-    pingInterval: 10_000,
-    pingTimeout: 10_000,
+    pingInterval: options.pingInterval,
+    pingTimeout: options.pingTimeout,
     cors: { origin: options.corsOrigin && options.corsOrigin.length > 0 ? options.corsOrigin : false },
     adapter: options.sharded
       ? createShardedAdapter(options.pub, options.sub, { channelPrefix: 'hotline-io', subscriptionMode: 'dynamic' })
