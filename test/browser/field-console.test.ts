@@ -226,6 +226,11 @@ describe('the console in the operator’s language', () => {
       ...(t.sectors ?? []).map((s) => s.name),
       ...t.escalationPolicies.map((p) => p.name),
       'English',
+      // Key names, as printed on keyboards.
+      'Alt',
+      'Enter',
+      'Shift',
+      'Space',
     ];
     const found: string[] = [];
     const scan = async (p: ConsolePage, what: string) => {

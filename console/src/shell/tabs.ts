@@ -1,6 +1,6 @@
 import { fill, h } from '../dom.js';
 import type { ConsoleModel } from '../model.js';
-import { t } from '../i18n/index.js';
+import { formatNumber, t } from '../i18n/index.js';
 
 export type Tab = 'hotline' | 'alerts' | 'map' | 'record' | 'reports';
 
@@ -121,18 +121,18 @@ export class Tabs {
     const unreadMessages = m.user.post ? m.links.reduce((n, l) => n + (m.myPostOn(l) ? m.unread(l.id, m.user.post!) : 0), 0) : 0;
     const open = m.activeAlerts.filter((r) => r.alert.state === 'open').length;
     const unreadEsc = m.unreadEscalations.length;
-    const badge = (n: number, cls: string) => (n > 0 ? h('span', { class: `badge ${cls}` }, String(n)) : null);
+    const badge = (n: number, cls: string) => (n > 0 ? h('span', { class: `badge ${cls}` }, formatNumber(n)) : null);
     const awaiting = m.awaitingDeadlines.length;
     fill(
       this.#tabs.hotline!,
-      'Hotline',
+      TAB_LABEL.hotline,
       badge(unreadMessages, 'unread-badge'),
-      awaiting ? h('span', { class: 'badge ack-badge', attrs: { title: `${awaiting} flash or immediate message${awaiting === 1 ? '' : 's'} awaiting acknowledgement` } }, `${awaiting} awaiting`) : null,
+      awaiting ? h('span', { class: 'badge ack-badge', attrs: { title: t('tab.awaitingTitle', { count: awaiting }) } }, t('tab.awaiting', { count: awaiting })) : null,
     );
-    fill(this.#tabs.alerts!, 'Alerts', badge(open, 'alert-badge'), unreadEsc ? h('span', { class: 'badge esc-badge' }, `${unreadEsc} new`) : null);
-    fill(this.#tabs.map!, 'Map');
-    if (this.#tabs.record) fill(this.#tabs.record, 'Record');
-    if (this.#tabs.reports) fill(this.#tabs.reports, 'Reports');
+    fill(this.#tabs.alerts!, TAB_LABEL.alerts, badge(open, 'alert-badge'), unreadEsc ? h('span', { class: 'badge esc-badge' }, t('tab.new', { count: unreadEsc })) : null);
+    fill(this.#tabs.map!, TAB_LABEL.map);
+    if (this.#tabs.record) fill(this.#tabs.record, TAB_LABEL.record);
+    if (this.#tabs.reports) fill(this.#tabs.reports, TAB_LABEL.reports);
   }
 
   #has(tab: string | undefined): tab is Tab {

@@ -137,9 +137,9 @@ export function deadlineCard(ctx: Ctx, d: DeadlineRecord, now: number, options: 
 export function lateNote(c: { late: boolean; missedSlots: number; slotAt: number }): string {
   if (!c.late) return '';
   if (c.missedSlots > 0) {
-    return `LATE: the service was down; this one check stands for the ${c.missedSlots + 1} scheduled checks due up to ${formatTime(c.slotAt)}.`;
+    return t('lc.lateMissed', { count: c.missedSlots + 1, time: formatTime(c.slotAt) });
   }
-  return `LATE: started after its time (${formatTime(c.slotAt)}).`;
+  return t('lc.late', { time: formatTime(c.slotAt) });
 }
 
 /** Who answered a check, who did not (yet), and the outcome once it closed. */
@@ -154,7 +154,7 @@ export function lineCheckPosts(model: ConsoleModel, c: LineCheckRecord): HTMLEle
       return h(
         'span',
         { class: `lc-post lc-${state}`, attrs: { 'data-post': p } },
-        state === 'answered' ? `✓ ${model.postName(p)} answered ${formatTime(a!.at)}` : state === 'missed' ? `✗ ${model.postName(p)} MISSED` : `… ${model.postName(p)} not yet`,
+        state === 'answered' ? `✓ ${t('lc.postAnswered', { post: model.postName(p), time: formatTime(a!.at) })}` : state === 'missed' ? `✗ ${t('lc.postMissed', { post: model.postName(p) })}` : `… ${t('lc.postNotYet', { post: model.postName(p) })}`,
       );
     }),
   );
@@ -166,12 +166,12 @@ export function lineEventText(model: ConsoleModel, entry: LineEventEntry): { ico
     case 'message.escalated': {
       const p = entry.payload;
       const d = model.deadlines.get(p.deadlineId);
-      const what = d ? `${PRECEDENCE_LABEL[d.precedence]} message of ${formatTime(d.sentAt)}` : `Message ${p.messageSeq}`;
-      const who = d ? model.postName(d.counterpartPostId) : 'the counterpart';
+      const what = d ? t('lc.msgOf', { precedence: PRECEDENCE_LABEL[d.precedence], time: formatTime(d.sentAt) }) : t('outbox.messageSeq', { seq: p.messageSeq });
+      const who = d ? model.postName(d.counterpartPostId) : t('alerts.counterpart');
       return {
         icon: '⬆',
         cls: 'msg-escalated',
-        text: `${what} not acknowledged by ${who} in time: escalated${p.repeat ? ' again' : ''} (level ${p.level}) to ${targetNames(model, p.targets)}`,
+        text: t(p.repeat ? 'lc.msgEscAgain' : 'lc.msgEsc', { what, who, level: p.level, targets: targetNames(model, p.targets) }),
       };
     }
     case 'linecheck.started': {
@@ -180,21 +180,21 @@ export function lineEventText(model: ConsoleModel, entry: LineEventEntry): { ico
       return {
         icon: '☎',
         cls: `linecheck-started${p.late ? ' late' : ''}`,
-        text: `Line check of ${formatTime(p.slotAt)}: ${p.posts.map((x) => model.postName(x)).join(' and ')} answer by ${formatTime(p.windowEndsAt)}.${late ? ` ${late}` : ''}`,
+        text: `${t('lc.started', { time: formatTime(p.slotAt), posts: listOf(p.posts.map((x) => model.postName(x))), until: formatTime(p.windowEndsAt) })}${late ? ` ${late}` : ''}`,
       };
     }
     case 'linecheck.answered':
-      return { icon: '✓', cls: 'linecheck-answered', text: `${model.postName(entry.payload.postId)} answered the line check (${model.userName(entry.actor.userId)})` };
+      return { icon: '✓', cls: 'linecheck-answered', text: t('lc.evAnswered', { post: model.postName(entry.payload.postId), who: model.userName(entry.actor.userId) }) };
     case 'linecheck.closed': {
       const p = entry.payload;
-      const answered = p.answered.map((x) => model.postName(x)).join(' and ');
-      const missed = p.missed.map((x) => model.postName(x)).join(' and ');
+      const answered = listOf(p.answered.map((x) => model.postName(x)));
+      const missed = listOf(p.missed.map((x) => model.postName(x)));
       return {
         icon: p.missed.length ? '✗' : '✓',
         cls: `linecheck-closed ${p.missed.length ? 'missed' : 'answered'}`,
         text: p.missed.length
-          ? `Line check closed: ${answered ? `answered by ${answered}; ` : ''}MISSED by ${missed}${p.alertId ? ': a line-fault alert was raised' : ''}`
-          : `Line check closed: answered by ${answered}`,
+          ? `${p.answered.length ? t('lc.closedBoth', { answered, missed }) : t('lc.closedMissed', { missed })}${p.alertId ? `: ${t('lc.faultRaised')}` : ''}`
+          : t('lc.closedAnswered', { answered }),
       };
     }
   }
@@ -222,7 +222,7 @@ export function lineCheckPrompt(ctx: Ctx, c: LineCheckRecord, now: number): HTML
   const pending = answerPending(ctx, c);
   const open = now < c.windowEndsAt;
   const state = mine ? 'answered' : pending ? 'pending' : open ? 'unanswered' : 'expired';
-  const where = h('span', { class: 'lc-where' }, `${link?.name ?? c.linkId} · with ${other.map((p) => model.postName(p)).join(', ')} · scheduled ${formatTime(c.slotAt)}`);
+  const where = h('span', { class: 'lc-where' }, `${link?.name ?? c.linkId} · ${t('hotline.with', { post: listOf(other.map((p) => model.postName(p))) })} · ${t('lc.scheduled', { time: formatTime(c.slotAt) })}`);
   let title: HTMLElement;
   let action: HTMLElement | null = null;
   if (state === 'unanswered') {
@@ -248,11 +248,11 @@ export function lineCheckPrompt(ctx: Ctx, c: LineCheckRecord, now: number): HTML
     title = h(
       'strong',
       { class: 'lc-title' },
-      `✓ Line check answered at ${formatTime(mine!.at)} by ${model.userName(mine!.actor.userId)}`,
-      waiting.length ? h('span', { class: 'lc-wait' }, ` · waiting for ${waiting.join(', ')} `, open ? ['(', countdown(c.windowEndsAt, now), ')'] : '') : null,
+      `✓ ${t('lc.answeredBy', { time: formatTime(mine!.at), who: model.userName(mine!.actor.userId) })}`,
+      waiting.length ? h('span', { class: 'lc-wait' }, ` · ${t('lc.waitingFor', { posts: listOf(waiting) })} `, open ? ['(', countdown(c.windowEndsAt, now), ')'] : '') : null,
     );
   } else {
-    title = h('strong', { class: 'lc-title' }, `Line check window closed at ${formatTime(c.windowEndsAt)}, unanswered: waiting for the outcome`);
+    title = h('strong', { class: 'lc-title' }, t('lc.windowClosed', { time: formatTime(c.windowEndsAt) }));
   }
   return h(
     'div',

@@ -170,7 +170,8 @@ export class MapView {
     const p = this.#proj;
     const { model } = this.#ctx;
     const posts = new Map(model.topology.posts.map((q) => [q.id, q]));
-    const active = model.activeAlerts.map((r) => r.alert);
+    // Only open alerts are drawn: an acknowledged one no longer calls for anyone's eyes on the map.
+    const active = model.activeAlerts.map((r) => r.alert).filter((a) => a.state === 'open');
     // Redraw only when something shown changed, so keyboard focus on a marker survives other updates.
     const signature = JSON.stringify([active.map((a) => [a.alertId, a.state]), [...model.presence.values()].map((q) => [q.postId, q.online])]);
     if (signature === this.#drawn) return;
@@ -224,7 +225,7 @@ export class MapView {
       const g = svg('g', { class: `map-post${presence?.online === false ? ' offline' : ''}${mine ? ' mine' : ''}`, 'data-post': post.id });
       g.append(
         svg('circle', { cx: x, cy: y, r: (mine ? 13 : 10) * (this.#compact ? 2 : 1), fill: presence?.online === false ? 'none' : (side?.color ?? '#888'), stroke: side?.color ?? '#888' }),
-        svg('title', {}, `${post.name}${presence ? (presence.online ? ': online' : ': OFFLINE') : ''}`),
+        svg('title', {}, `${post.name}${presence ? `: ${presence.online ? t('hotline.online') : t('hotline.offline')}` : ''}`),
       );
       if (!this.#compact) {
         const above = post.side === this.#upperSide;
@@ -233,27 +234,40 @@ export class MapView {
       postLayer.append(g);
     }
     const alertLayer = svg('g', { class: 'map-alerts' });
-    const spots = new Map<string, number>();
-    for (const alert of active.slice().reverse()) {
+    // Several alerts at one spot are one marker (the most severe, then the newest) with their count.
+    const spots = new Map<string, { at: [number, number]; alerts: Alert[] }>();
+    for (const alert of active) {
       const at = this.#where(alert, posts);
       if (!at) continue;
-      const key = `${Math.round(at[0])},${Math.round(at[1])}`;
-      const n = spots.get(key) ?? 0;
-      spots.set(key, n + 1);
-      const spread = this.#compact ? 48 : 22;
-      const x = at[0] + (n === 0 ? 0 : Math.cos(n * 2.1) * spread);
-      const y = at[1] + (n === 0 ? 0 : Math.sin(n * 2.1) * spread);
+      const key = `${Math.round(at[0] / 6)},${Math.round(at[1] / 6)}`;
+      const spot = spots.get(key) ?? { at, alerts: [] };
+      spot.alerts.push(alert);
+      spots.set(key, spot);
+    }
+    for (const { at, alerts } of spots.values()) {
+      alerts.sort((x, y) => y.severity - x.severity || y.raisedAt - x.raisedAt);
+      const alert = alerts[0]!;
+      const [x, y] = at;
       const r = (9 + alert.severity * 4) * (this.#compact ? 2.2 : 1);
+      const where = posts.get(alert.kind === 'line-fault' ? alert.counterpartPostId : alert.raiserPostId)?.name ?? '';
       const g = svg('g', {
         class: `map-alert sev-${alert.severity} state-${alert.state}${alert.drill ? ' drill' : ''}`,
         'data-alert': alert.alertId,
         tabindex: 0,
         role: 'button',
-        'aria-label': `${alert.drill ? `${t('common.exercise')} ` : ''}${KIND_LABEL[alert.kind]}, ${t('map.severity', { severity: alert.severity })}, ${STATE_LABEL[alert.state]}`,
+        'data-count': alerts.length,
+        'aria-label': `${alerts.length > 1 ? `${t('map.alertsAtPost', { count: alerts.length, post: where })}: ` : ''}${alert.drill ? `${t('common.exercise')} ` : ''}${KIND_LABEL[alert.kind]}, ${t('map.severity', { severity: alert.severity })}, ${STATE_LABEL[alert.state]}`,
       });
       if (alert.state === 'open') g.append(svg('circle', { cx: x, cy: y, r, class: 'pulse' }), svg('circle', { cx: x, cy: y, r, class: 'pulse late' }));
       g.append(svg('circle', { cx: x, cy: y, r, class: 'core' }), svg('text', { x, y: y + r * 0.3, class: 'mark', 'text-anchor': 'middle', 'font-size': r * 0.9 }, alert.drill ? t('map.exMark') : '!'));
       g.append(svg('title', {}, `${alert.drill ? `${t('common.exercise')}: ` : ''}${KIND_LABEL[alert.kind]} (${formatNumber(alert.severity)} ${SEVERITY_LABEL[alert.severity]}), ${STATE_LABEL[alert.state]}`));
+      if (alerts.length > 1) {
+        const br = r * 0.55;
+        g.append(
+          svg('circle', { cx: x + r * 0.8, cy: y - r * 0.8, r: br, class: 'count-badge' }),
+          svg('text', { x: x + r * 0.8, y: y - r * 0.8 + br * 0.35, class: 'count-text', 'text-anchor': 'middle', 'font-size': br }, formatNumber(alerts.length)),
+        );
+      }
       const open = () => this.#ctx.openAlert(alert.alertId);
       g.addEventListener('click', open);
       g.addEventListener('keydown', (ev) => {
