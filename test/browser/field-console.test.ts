@@ -112,10 +112,12 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
-afterEach(() => {
+afterEach(async () => {
   const errors = pages.flatMap((p) => p.errors.filter((e) => !(noisy.has(p) && NETWORK_NOISE.test(e))));
-  for (const p of pages) p.errors.length = 0;
   noisy = new Set();
+  // Each test opens its own consoles: close them, so none is left talking to the server behind the next.
+  await Promise.allSettled(pages.map((p) => p.context.close()));
+  pages.length = 0;
   expect(errors).toEqual([]);
 });
 
@@ -150,7 +152,7 @@ describe('the console on a phone', () => {
       pages.splice(pages.indexOf(p), 1);
     }
     expect(problems).toEqual([]);
-  });
+  }, 300_000);
 
   it('raises in three taps, takes over the other phone with every control in sight at every size, and acknowledges', async () => {
     const raiser = await open('sup-a1', { viewport: PHONE });
@@ -186,7 +188,7 @@ describe('the console on a phone', () => {
     expect(await raiser.page.locator('.side-alerts:not(.acked-alerts) .alert-card', { hasText: 'Drone' }).count()).toBe(0);
     expect(await raiser.page.locator('.acked-alerts .alert-card').first().textContent()).not.toMatch(/waiting for/);
     await shot(raiser.page, 'raiser-side-390x844-en');
-  });
+   }, 180_000);
 });
 
 describe('the console in the operator’s language', () => {
@@ -214,7 +216,7 @@ describe('the console in the operator’s language', () => {
     expect(await second.page.locator('html').getAttribute('dir')).toBe('rtl');
     expect(await second.page.locator('#tab-alerts').textContent()).toContain('هشدارها');
     await shot(second.page, 'operator-hotline-1366x768-fa-AF');
-  });
+   }, 180_000);
 
   it('in Urdu and Pashto (and Dari): right to left, mirrored, no untranslated English in operator, takeover, commander and monitor views', async () => {
     const t = cluster.topology;
@@ -291,7 +293,7 @@ describe('the console in the operator’s language', () => {
     await scan(a, 'acknowledged notice');
     await shot(a.page, 'operator-acknowledged-390x844-ur');
     expect(found).toEqual([]);
-  });
+   }, 180_000);
 });
 
 describe('a dead line', () => {
@@ -312,7 +314,7 @@ describe('a dead line', () => {
     await shot(cut.page, 'silent-cut-console-1366x768-en');
     expect(consoleMs).toBeLessThan(5000);
     expect(counterpartMs).toBeLessThan(10_000);
-  });
+   }, 180_000);
 });
 
 describe('offline', () => {
@@ -341,5 +343,5 @@ describe('offline', () => {
     await p.page.locator('.msg.pending').waitFor({ state: 'detached' });
     const log = await fetch(`${cluster.nodes[0]!.url}/api/links/l2/export`, { headers: { authorization: `Bearer ${tokenFor('monitor', 'monitor')}` } }).then((r) => r.text());
     expect(log.split('\n').filter((line) => line.includes(queued))).toHaveLength(1);
-  });
+   }, 180_000);
 });
