@@ -23,5 +23,5 @@ export function languageSelect(onChange: (lang: UiLanguage) => void, id = 'langu
     UI_LANGUAGES.map((l) => h('option', { attrs: { value: l, lang: l, selected: l === language() } }, LANGUAGE_NAME[l])),
   );
   select.addEventListener('change', () => onChange(select.value as UiLanguage));
-  return h('label', { class: 'language-switch', attrs: { title: t('lang.label') } }, h('span', { class: 'lang-icon', attrs: { 'aria-hidden': 'true' } }, '🌐'), select);
+  return h('label', { class: 'language-switch', attrs: { title: t('lang.label') } }, select);
 }

@@ -201,7 +201,7 @@ class AlertDetail {
             ? `${a.location.label ? `${a.location.label}, ` : ''}${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)}`
             : a.kind === 'line-fault'
               ? t('alerts.lineBetween', { a: model.postName(a.raiserPostId), b: model.postName(a.counterpartPostId) })
-              : `at ${model.postName(a.raiserPostId)}`,
+              : t('takeover.at', { place: model.postName(a.raiserPostId) }),
         ),
         a.acknowledgedBy ? fact(t('alerts.acked'), t('alerts.whoAt', { who: actorLabel(model, a.acknowledgedBy), time: formatTime(a.acknowledgedAt ?? 0) })) : null,
         a.resolvedBy ? fact(t('alerts.resolved'), t('alerts.whoAt', { who: actorLabel(model, a.resolvedBy), time: formatTime(a.resolvedAt ?? 0) })) : null,
