@@ -84,8 +84,39 @@ export async function buildConsole(options: { quiet?: boolean; outDir?: string }
     for (const [plain, hashed] of names) html = html.replaceAll(`"${plain}"`, `"${hashed}"`);
     writeFileSync(index, html);
   }
+  // The service worker lists the shell's files by their hashed names, and is compressed with them.
+  await buildServiceWorker(out, options.quiet ?? false);
   precompress(out);
   return true;
+}
+
+/**
+ * The service worker (console/src/sw/index.ts → /sw.js), told the shell's files (everything built but
+ * source maps and itself) and a version from their contents, which names its cache.
+ */
+async function buildServiceWorker(out: string, quiet: boolean): Promise<void> {
+  const entry = path.join(ROOT, 'console/src/sw/index.ts');
+  if (!existsSync(entry)) return;
+  const files = (readdirSync(out, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => path.relative(out, path.join(d.parentPath, d.name)).split(path.sep).join('/'))
+    .filter((f) => !f.endsWith('.map') && !f.endsWith('.gz') && !f.endsWith('.br') && f !== 'sw.js')
+    .sort();
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update(readFileSync(path.join(out, f)));
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'iife',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    outfile: path.join(out, 'sw.js'),
+    minify: true,
+    define: {
+      SHELL_FILES: JSON.stringify(['/', ...files.map((f) => `/${f}`)]),
+      SHELL_VERSION: JSON.stringify(hash.digest('hex').slice(0, 16)),
+    },
+    logLevel: quiet ? 'error' : 'info',
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

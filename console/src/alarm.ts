@@ -139,6 +139,11 @@ export class Alarm {
     this.#tones([988, 988, 988], 0.12);
   }
 
+  /** A short rising tone: the other post acknowledged our alert. */
+  ackTone(): void {
+    this.#tones([523, 784], 0.15);
+  }
+
   #chime(): void {
     this.#tones([660, 880, 1320], 0.2);
   }

@@ -1,8 +1,8 @@
 import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '@hotline/client-sdk';
-import { ErrorCode, type Entry, type MessageDeadline, type Presence, type VisibleTopology } from '@hotline/shared';
+import { ErrorCode, type Actor, type Entry, type MessageDeadline, type Presence, type UiLanguage, type VisibleTopology } from '@hotline/shared';
 import { Alarm } from './alarm.js';
 import { fill, h } from './dom.js';
-import { formatDuration } from './format.js';
+import { KIND_LABEL, formatDuration, formatTime } from './format.js';
 import { ConsoleModel } from './model.js';
 import { ReadReceiptPolicy } from './read-receipts.js';
 import { cacheTopology, cachedTopology, renewSession, saveSession, userPrefix, type Session } from './session.js';
@@ -16,7 +16,7 @@ import { Tabs } from './shell/tabs.js';
 import { AboutDialog } from './views/about.js';
 import { AdminView } from './views/admin.js';
 import { AlertsView } from './views/alerts.js';
-import type { Ctx, NoticeInput } from './views/common.js';
+import { actorLabel, type Ctx, type NoticeInput } from './views/common.js';
 import { LineCheckBar, lineEventText } from './views/discipline.js';
 import { HotlineView } from './views/hotline.js';
 import { IntegrityBar } from './views/integrity.js';
@@ -25,13 +25,17 @@ import { RaiseDialog } from './views/raise.js';
 import { RecordView } from './views/record.js';
 import { ReportsView } from './views/reports.js';
 import { Takeover } from './views/takeover.js';
+import { t } from './i18n/index.js';
+import { HistoryStore } from './history-store.js';
 
 export interface AppCallbacks {
   /** The session ended (logout, or the token was refused): show the login with this message. */
   onSignedOut(message?: string): void;
+  /** The user chose another interface language: store it and draw the console again in it. */
+  onLanguage(lang: UiLanguage): void;
 }
 
-const SESSION_ENDED = 'Your session has ended. Please log in again; nothing in the outbox is lost.';
+const sessionEnded = (): string => t('app.sessionEnded');
 /** The console renews its token this long before it expires, so a long outage does not end the shift. */
 const RENEW_BEFORE_MS = 2 * 3_600_000;
 
@@ -67,12 +71,13 @@ export class ConsoleApp implements Ctx {
   readonly #gaps = new Map<string, { from: number; to: number }>();
   readonly #cleanup: (() => void)[] = [];
   #renderQueued = false;
+  #history: HistoryStore | null = null;
   #inboxReady = false;
   #disposed = false;
 
   /** Opens the console for a session: fetches the topology (or uses the last one seen), then connects. */
   static async start(root: HTMLElement, session: Session, callbacks: AppCallbacks): Promise<ConsoleApp | null> {
-    fill(root, h('main', { class: 'splash', attrs: { 'aria-busy': 'true' } }, h('p', null, `Opening the console for ${session.user.name}…`)));
+    fill(root, h('main', { class: 'splash', attrs: { 'aria-busy': 'true' } }, h('p', null, t('app.opening', { name: session.user.name }))));
     const url = location.origin;
     let topology: VisibleTopology | null = null;
     let drill = session.drill ?? false;
@@ -83,20 +88,27 @@ export class ConsoleApp implements Ctx {
         drill = (await apiFetch<{ drill: boolean }>(url, '/api/me', { token: session.token })).drill;
       } catch (err) {
         if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) {
-          callbacks.onSignedOut(SESSION_ENDED);
+          callbacks.onSignedOut(sessionEnded());
           return null;
         }
         topology = cachedTopology(session.user.id);
         if (!topology) {
           fill(
             root,
-            h('main', { class: 'splash' }, h('p', { attrs: { role: 'alert' } }, `Cannot reach the server (${(err as Error).message}). Retrying…`)),
+            h('main', { class: 'splash' }, h('p', { attrs: { role: 'alert' } }, t('app.cannotReach', { reason: (err as Error).message }))),
           );
           await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
         }
       }
     }
     const app = new ConsoleApp(root, { ...session, drill }, topology, callbacks);
+    // What this console saw before (a reload without network opens with its history), then the line.
+    const history = await HistoryStore.open(session.user.id);
+    if (history) {
+      for (const entry of await history.loadAll()) app.model.apply(entry);
+      app.#history = history;
+      app.requestRender();
+    }
     app.#connect();
     return app;
   }
@@ -148,6 +160,10 @@ export class ConsoleApp implements Ctx {
       outbox: () => this.#outboxBar.focus(),
       raise: () => this.openRaise(),
       logout: () => this.logout(),
+      language: (lang) => {
+        this.dispose();
+        this.#callbacks.onLanguage(lang);
+      },
     });
     this.#admin = user.role === 'admin' ? new AdminView(this) : null;
     this.#tabs = new Tabs(
@@ -171,7 +187,7 @@ export class ConsoleApp implements Ctx {
         { class: `console role-${user.role}${session.drill ? ' drill-session' : ''}` },
         this.#header.el,
         this.#integrity.el,
-        session.drill ? h('div', { class: 'exercise-session', attrs: { role: 'note' } }, 'EXERCISE SESSION: everything you send is exercise traffic') : null,
+        session.drill ? h('div', { class: 'exercise-session', attrs: { role: 'note' } }, t('app.exerciseSession')) : null,
         this.#tabs.nav,
         this.#lineChecks.el,
         this.#notices.el,
@@ -208,6 +224,10 @@ export class ConsoleApp implements Ctx {
     this.#tabs.select('alerts');
     this.#alerts.select(alertId);
     this.#tabs.updateAddress();
+    // On a narrow screen the panes stack: bring the alert's details into sight.
+    requestAnimationFrame(() => {
+      if (innerWidth <= 1000) document.querySelector('.alert-detail')?.scrollIntoView({ block: 'start' });
+    });
   }
 
   openLink(linkId: string): void {
@@ -247,11 +267,12 @@ export class ConsoleApp implements Ctx {
     if (this.#disposed) return;
     this.#disposed = true;
     this.client.close();
+    this.#history?.close();
     this.alarm.dispose();
     for (const fn of this.#cleanup) fn();
     this.#notices.dispose();
     this.#header.dispose();
-    document.title = 'Border hotline';
+    document.title = t('login.title');
     delete document.documentElement.dataset.takeover;
   }
 
@@ -263,15 +284,17 @@ export class ConsoleApp implements Ctx {
       c.on('entry', (entry) => {
         const change = this.model.apply(entry);
         if (!change) return;
+        this.#history?.put(entry);
         const gap = this.#gaps.get(entry.linkId);
         if (gap && entry.seq >= gap.to) {
           this.#gaps.delete(entry.linkId);
-          this.notify({ key: `gap:${entry.linkId}`, level: 'info', text: `${this.model.link(entry.linkId)?.name}: missing entries ${gap.from}–${gap.to - 1} fetched; nothing lost.`, ttlMs: 10_000 });
+          this.notify({ key: `gap:${entry.linkId}`, level: 'info', text: t('app.gapFilled', { link: this.model.link(entry.linkId)?.name ?? entry.linkId, from: gap.from, to: gap.to - 1 }), ttlMs: 10_000 });
         }
         if (this.#line.firstSynced && entry.type === 'message' && this.model.user.post && entry.actor.postId !== this.model.user.post) {
           if (entry.payload.precedence === 'flash' || entry.payload.precedence === 'immediate') this.alarm.beep();
         }
         if (this.#line.firstSynced) this.#lineCheckNews(entry);
+        if (this.#line.firstSynced && entry.type === 'alert.acknowledged') this.#acknowledgedNews(entry.payload.alertId, entry.actor, entry.ts);
         this.requestRender();
       }),
       c.on('presence', (p: Presence) => {
@@ -280,11 +303,13 @@ export class ConsoleApp implements Ctx {
       }),
       c.on('escalation', (e) => {
         if (e.message) this.model.mergeDeadline(e.message);
-        if (this.model.addEscalation(e)) this.requestRender();
+        if (!this.model.addEscalation(e)) return;
+        if (this.#inboxReady && e.subject === 'alert' && e.alertId) this.#escalatedAlert(e.alertId);
+        this.requestRender();
       }),
       c.on('status', (status) => {
         const down = this.#line.statusChanged(status);
-        if (down !== null) this.notify({ key: 'line', level: 'info', text: `Line back after ${formatDuration(down)}; catching up.`, ttlMs: 8000 });
+        if (down !== null) this.notify({ key: 'line', level: 'info', text: t('app.lineBack', { duration: formatDuration(down) }), ttlMs: 8000 });
         if (status === 'connected') void this.#clock.sync();
         this.requestRender();
       }),
@@ -300,12 +325,12 @@ export class ConsoleApp implements Ctx {
         this.notify({
           key: `gap:${linkId}`,
           level: 'warning',
-          text: `${this.model.link(linkId)?.name ?? linkId}: entries from ${expectedSeq} are missing (${gotSeq} arrived first). Syncing to fill the gap…`,
+          text: t('app.gap', { link: this.model.link(linkId)?.name ?? linkId, from: expectedSeq, got: gotSeq }),
         });
       }),
       c.on('fork', ({ linkId, seq, detail }) => this.#integrity.add({ linkId, seq, detail })),
       // The SDK renews the token itself (getToken); this is a session that cannot be renewed.
-      c.on('unauthenticated', () => this.logout(SESSION_ENDED)),
+      c.on('unauthenticated', () => this.logout(sessionEnded())),
       c.on('failed', (item, error) => this.notify(refusedNotice(this, item, error, (linkId, text) => this.#hotline.restoreText(linkId, text)))),
     ];
     this.#cleanup.push(...off);
@@ -335,7 +360,7 @@ export class ConsoleApp implements Ctx {
 
   #connect(): void {
     this.client.connect().catch((err: unknown) => {
-      if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) this.logout(SESSION_ENDED);
+      if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) this.logout(sessionEnded());
     });
   }
 
@@ -354,6 +379,39 @@ export class ConsoleApp implements Ctx {
       // Presence events keep coming anyway.
     }
     this.requestRender();
+  }
+
+  /**
+   * The other side acknowledged an alert this operator's post raised: said plainly, with a short tone
+   * of its own (rising, unlike the alarm and the chime).
+   */
+  #acknowledgedNews(alertId: string, actor: Actor, at: number): void {
+    const a = this.model.alert(alertId)?.alert;
+    const post = this.model.user.role === 'operator' ? this.model.user.post : null;
+    if (!a || !post || a.raiserPostId !== post) return;
+    this.alarm.ackTone();
+    this.notify({
+      key: `acked:${alertId}`,
+      level: 'success',
+      text: t('app.ackedBy', {
+        post: actor.postId ? this.model.postName(actor.postId) : actorLabel(this.model, actor),
+        time: formatTime(at),
+        kind: KIND_LABEL[a.kind],
+        link: this.model.link(a.linkId)?.name ?? a.linkId,
+      }),
+      ttlMs: 60_000,
+    });
+  }
+
+  /**
+   * An alert escalated to this console: brought forward in the Alerts view; a critical one the user may
+   * acknowledge also takes over the screen, as an incoming alert does at a post.
+   */
+  #escalatedAlert(alertId: string): void {
+    const r = this.model.alert(alertId);
+    if (!r || r.alert.state !== 'open') return;
+    if (r.alert.severity === 4 && this.model.user.role === 'commander' && this.model.permissions(r.alert).ack) this.model.escalatedTakeovers.add(alertId);
+    this.openAlert(alertId);
   }
 
   /** A line check at this operator's post starts (a tone) or closes (its outcome, as a notice). */
@@ -395,7 +453,7 @@ export class ConsoleApp implements Ctx {
     this.#map.update();
     // Sounds follow the state (before the takeover, which says whether its siren sounds).
     this.alarm.setSiren(this.#takeover.wantsSiren);
-    this.alarm.setChime(this.#inboxReady && this.model.unreadEscalations.length > 0);
+    this.alarm.setChime(this.#inboxReady && this.model.chimingEscalations.length > 0);
     this.#takeover.update();
     this.#lineChecks.update();
     this.#integrity.update();

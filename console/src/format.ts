@@ -1,17 +1,19 @@
 import type { AlertKind, AlertState, Precedence, Severity } from '@hotline/shared';
+import { formatDate, formatNumber, t, tk } from './i18n/index.js';
 
-/** Labels and formats shared by every view. Pure: no DOM. */
+/** Labels and formats shared by every view, in the interface language (./i18n). Pure: no DOM. */
 
-export const KIND_LABEL: Record<AlertKind, string> = {
-  'small-arms-fire': 'Small-arms fire',
-  'artillery-mortar': 'Artillery / mortar',
-  drone: 'Drone',
-  'border-crossing': 'Border crossing',
-  explosion: 'Explosion',
-  'line-fault': 'Line fault',
-  other: 'Other incident',
-};
+/** An object whose every field reads its message from the catalog when read (so it follows the language). */
+function labels<K extends string | number>(keys: readonly K[], prefix: string): Readonly<Record<K, string>> {
+  const out = {} as Record<K, string>;
+  for (const k of keys) Object.defineProperty(out, k, { get: () => tk(prefix, k), enumerable: true });
+  return out;
+}
 
+export const KIND_LABEL: Readonly<Record<AlertKind, string>> = labels<AlertKind>(
+  ['small-arms-fire', 'artillery-mortar', 'drone', 'border-crossing', 'explosion', 'line-fault', 'other'],
+  'kind.',
+);
 /** Kinds an operator may raise (line faults are raised by the server). */
 export const RAISABLE_KINDS: readonly Exclude<AlertKind, 'line-fault'>[] = [
   'small-arms-fire',
@@ -22,34 +24,22 @@ export const RAISABLE_KINDS: readonly Exclude<AlertKind, 'line-fault'>[] = [
   'other',
 ];
 
-export const SEVERITY_LABEL: Record<Severity, string> = { 1: 'Low', 2: 'Moderate', 3: 'High', 4: 'Critical' };
+export const SEVERITY_LABEL: Readonly<Record<Severity, string>> = labels<Severity>([1, 2, 3, 4], 'severity.');
 
-export const STATE_LABEL: Record<AlertState, string> = {
-  open: 'OPEN: not acknowledged',
-  acknowledged: 'Acknowledged',
-  resolved: 'Resolved',
-  cancelled: 'Cancelled (false alarm)',
-};
+export const STATE_LABEL: Readonly<Record<AlertState, string>> = labels<AlertState>(['open', 'acknowledged', 'resolved', 'cancelled'], 'state.');
 
-export const PRECEDENCE_LABEL: Record<Precedence, string> = {
-  routine: 'Routine',
-  priority: 'Priority',
-  immediate: 'IMMEDIATE',
-  flash: 'FLASH',
-};
+export const PRECEDENCE_LABEL: Readonly<Record<Precedence, string>> = labels<Precedence>(['routine', 'priority', 'immediate', 'flash'], 'precedence.');
 
 export const PRECEDENCES: readonly Precedence[] = ['routine', 'priority', 'immediate', 'flash'];
 
-const pad = (n: number) => String(n).padStart(2, '0');
+const pad = (n: number) => formatNumber(n, { minimumIntegerDigits: 2, useGrouping: false });
 
-/** "14:05:09" today, "27 Nov 14:05" on another day (local time, 24-hour clock). */
+/** "14:05:09" today, "27 Nov 14:05" on another day (local time, 24-hour clock, the language's digits and month names). */
 export function formatTime(ts: number, now = Date.now()): string {
   const d = new Date(ts);
   const today = new Date(now);
-  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  if (d.toDateString() === today.toDateString()) return clock;
-  const month = d.toLocaleString('en-GB', { month: 'short' });
-  return `${d.getDate()} ${month} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (d.toDateString() === today.toDateString()) return formatDate(ts, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  return formatDate(ts, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }
 
 /** "0:07", "4:05", "1:02:03": a countdown or an elapsed time; negative values count as zero. */
@@ -58,25 +48,22 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+  return h > 0 ? `${formatNumber(h)}:${pad(m)}:${pad(s)}` : `${formatNumber(m)}:${pad(s)}`;
 }
 
 /** Where the escalation policy's targets sit, in words. */
-export const TARGET_LABEL: Record<string, string> = {
-  'counterpart-supervisors': 'counterpart supervisors',
-  'raiser-supervisors': 'raising post supervisors',
-  'counterpart-commanders': 'counterpart commanders',
-  'raiser-commanders': 'raising side commanders',
-  'joint-command': 'joint command',
-};
+export const TARGET_LABEL: Readonly<Record<string, string>> = labels<string>(
+  ['counterpart-supervisors', 'raiser-supervisors', 'counterpart-commanders', 'raiser-commanders', 'joint-command'],
+  'target.',
+);
 
 /** A countdown to a deadline: whole seconds rounded up ("0:01" until it is due), then "due now". */
 export function formatCountdown(msLeft: number): string {
-  return msLeft > 0 ? formatDuration(msLeft + 999) : 'due now';
+  return msLeft > 0 ? formatDuration(msLeft + 999) : t('time.dueNow');
 }
 
 /** A measured duration in a report: "4.2 s", "12:05", or "—" when there is nothing to measure. */
 export function formatMs(ms: number | null): string {
   if (ms === null) return '—';
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms);
+  return ms < 60_000 ? t('time.seconds', { s: formatNumber(ms / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) }) : formatDuration(ms);
 }

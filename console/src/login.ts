@@ -2,6 +2,9 @@ import { ErrorCode } from '@hotline/shared';
 import { HotlineClient, HotlineError } from '@hotline/client-sdk';
 import { fill, h, setText } from './dom.js';
 import type { Session } from './session.js';
+import { t } from './i18n/index.js';
+import { languageSelect } from './i18n/preferences.js';
+import type { UiLanguage } from '@hotline/shared';
 
 /**
  * Whether this page lacks WebCrypto. Browsers give `crypto.subtle` only to secure contexts (https, or
@@ -13,25 +16,28 @@ export function webCryptoMissing(): boolean {
 }
 
 /** The login form. Calls `onLoggedIn` with the new session. */
-export function showLogin(root: HTMLElement, options: { message?: string | undefined; onLoggedIn: (session: Session) => void }): void {
+export function showLogin(
+  root: HTMLElement,
+  options: { message?: string | undefined; onLoggedIn: (session: Session) => void; onLanguage: (lang: UiLanguage) => void },
+): void {
   const username = h('input', { attrs: { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', id: 'login-user' } });
   const password = h('input', { attrs: { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'login-password' } });
   const error = h('p', { class: 'form-error', attrs: { role: 'alert', id: 'login-error' } }, options.message ?? '');
-  const submit = h('button', { class: 'primary', attrs: { type: 'submit' } }, 'Log in');
+  const submit = h('button', { class: 'primary', attrs: { type: 'submit' } }, t('login.submit'));
   const form = h(
     'form',
     { class: 'login-form', attrs: { 'aria-labelledby': 'login-title' } },
-    h('h1', { id: 'login-title' }, 'Border hotline'),
-    h('p', { class: 'login-sub' }, 'Operator, commander and monitor console'),
-    h('label', { class: 'field', attrs: { for: 'login-user' } }, h('span', null, 'User'), username),
-    h('label', { class: 'field', attrs: { for: 'login-password' } }, h('span', null, 'Password'), password),
+    h('div', { class: 'login-head' }, h('h1', { id: 'login-title' }, t('login.title')), languageSelect(options.onLanguage, 'login-language')),
+    h('p', { class: 'login-sub' }, t('login.sub')),
+    h('label', { class: 'field', attrs: { for: 'login-user' } }, h('span', null, t('login.user')), username),
+    h('label', { class: 'field', attrs: { for: 'login-password' } }, h('span', null, t('login.password')), password),
     error,
     submit,
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     submit.disabled = true;
-    setText(submit, 'Logging in…');
+    setText(submit, t('login.busy'));
     setText(error, '');
     HotlineClient.login(location.origin, username.value.trim(), password.value)
       .then((session) => {
@@ -43,13 +49,13 @@ export function showLogin(root: HTMLElement, options: { message?: string | undef
         setText(
           error,
           code === ErrorCode.UNAUTHENTICATED
-            ? 'Unknown user or wrong password.'
+            ? t('login.wrong')
             : code === ErrorCode.DISCONNECTED
-              ? 'Cannot reach the server. Check the line and try again.'
-              : `Login failed: ${(err as Error).message}`,
+              ? t('login.unreachable')
+              : t('login.failed', { reason: (err as Error).message }),
         );
         submit.disabled = false;
-        setText(submit, 'Log in');
+        setText(submit, t('login.submit'));
         password.select();
       });
   });
@@ -59,24 +65,25 @@ export function showLogin(root: HTMLElement, options: { message?: string | undef
       h(
         'div',
         { class: 'insecure-origin', attrs: { role: 'alert', id: 'insecure-origin' } },
-        h('strong', null, 'This console cannot work at this address.'),
+        h('strong', null, t('login.insecureTitle')),
         h(
           'p',
           null,
-          `It was opened over plain http (${location.origin}). Browsers give the cryptography this console needs (WebCrypto) only to secure pages: https, or localhost. `,
-          'Without it the console cannot sign your messages, acknowledgements and alerts with your own key, and the server would refuse every one of them.',
+          t('login.insecureWhy', { origin: location.origin }),
+          ' ',
+          t('login.insecureEffect'),
         ),
-        h('p', null, 'Open the console at its https:// address. Whoever runs the server: put it behind HTTPS (see the README, Console).'),
+        h('p', null, t('login.insecureFix')),
       ),
       username.closest('label'),
     );
     for (const el of [username, password, submit]) el.disabled = true;
     form.setAttribute('aria-describedby', 'insecure-origin');
     fill(root, h('main', { class: 'login' }, form));
-    document.title = 'Cannot sign: open over https · Hotline';
+    document.title = t('login.insecureDocTitle');
     return;
   }
   fill(root, h('main', { class: 'login' }, form));
-  document.title = 'Log in · Hotline';
+  document.title = t('login.docTitle');
   (username.value ? password : username).focus();
 }

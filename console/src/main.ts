@@ -3,15 +3,24 @@
  * by scripts/build.ts. Everything goes through the client SDK; nothing is fetched from anywhere else.
  */
 import './fonts.css';
+import type { UiLanguage } from '@hotline/shared';
 import { ConsoleApp } from './app.js';
+import { language } from './i18n/index.js';
+import { browserLanguage, setLanguage } from './i18n/page.js';
+import { fetchPreferences, storeLanguage } from './i18n/preferences.js';
 import { showLogin, webCryptoMissing } from './login.js';
 import { clearSession, loadSession, saveSession, type Session } from './session.js';
+import { registerServiceWorker } from './sw-register.js';
 
 const root = document.getElementById('app');
 if (!root) throw new Error('no #app element');
 const appRoot: HTMLElement = root;
 
+/** A language chosen on the login page: stored as the user's preference once they are logged in. */
+let chosenAtLogin: UiLanguage | null = null;
+
 function boot(message?: string): void {
+  setLanguage(browserLanguage());
   const session = loadSession();
   // Without WebCrypto (an http:// address other than localhost) the console cannot sign: say so at the
   // login, whether or not a session is stored, instead of hanging at "connecting".
@@ -20,21 +29,45 @@ function boot(message?: string): void {
       message,
       onLoggedIn: (s) => {
         saveSession(s);
-        run(s);
+        void run(s);
+      },
+      onLanguage: (lang) => {
+        chosenAtLogin = lang;
+        setLanguage(lang);
+        boot(message);
       },
     });
     return;
   }
-  run(session);
+  void run(session);
 }
 
-function run(session: Session): void {
+/** The user's language (chosen at the login, else their stored preference, else this browser's last), then the console. */
+async function run(session: Session): Promise<void> {
+  try {
+    const prefs = chosenAtLogin
+      ? await storeLanguage(location.origin, session.token, chosenAtLogin)
+      : await fetchPreferences(location.origin, session.token);
+    setLanguage(prefs.preferences.language);
+  } catch {
+    // Offline (or an older server): the language this browser used last.
+  }
+  chosenAtLogin = null;
   void ConsoleApp.start(appRoot, session, {
     onSignedOut: (message) => {
       clearSession();
       boot(message);
     },
+    onLanguage: (lang) => {
+      setLanguage(lang);
+      // Offline, the choice is kept in this browser only (stored for the user the next time it is changed online).
+      storeLanguage(location.origin, session.token, lang)
+        .catch(() => undefined)
+        .finally(() => location.reload());
+    },
   });
 }
 
+document.documentElement.lang = language();
+registerServiceWorker();
 boot();

@@ -507,6 +507,28 @@ export class ConsoleModel {
     return this.inbox.filter((e) => e.position > this.inboxReadUpto);
   }
 
+  /**
+   * Unread escalations whose subject still waits: the chime sounds for these only, and stops once the
+   * alert is acknowledged, resolved or cancelled, or the message acknowledged.
+   */
+  get chimingEscalations(): Escalation[] {
+    return this.unreadEscalations.filter((e) => {
+      if (e.subject === 'alert') return this.escalationAlert(e)?.state === 'open';
+      return (this.deadlines.get(e.id)?.state ?? e.message?.state) !== 'acknowledged';
+    });
+  }
+
+  /** Critical alerts escalated to this commander that take over the screen until acknowledged (by anyone). */
+  readonly escalatedTakeovers = new Set<string>();
+
+  /** The alerts that take over this console: incoming ones at an operator's post, escalated critical ones for a commander. */
+  get takeoverAlerts(): AlertRecord[] {
+    const escalated = [...this.escalatedTakeovers]
+      .map((id) => this.alerts.get(id))
+      .filter((r): r is AlertRecord => r !== undefined && r.alert.state === 'open' && this.permissions(r.alert).ack);
+    return [...this.incomingAlerts, ...escalated];
+  }
+
   /** The alert of an escalation as the log shows it now (the event's copy is as it was then). */
   escalationAlert(e: Escalation): Alert | undefined {
     return (e.alertId ? this.alerts.get(e.alertId)?.alert : undefined) ?? e.alert;

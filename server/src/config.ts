@@ -47,6 +47,12 @@ const EnvSchema = z
     HOTLINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(10_000).max(50_000_000).default(2_000_000),
     /** A post counts as offline this long after its last console stopped refreshing. @default "30s" */
     HOTLINE_PRESENCE_TTL: Duration.default(30_000),
+    /** How often the server pings each socket (Engine.IO heartbeat); a console that hears no ping for
+     * interval + timeout calls its line lost. @default "1s" */
+    HOTLINE_PING_INTERVAL: Duration.default(1_000),
+    /** How long the server waits for a console's pong before it drops the socket (and the post's
+     * presence); long enough for a slow radio or satellite round trip. @default "2500ms" */
+    HOTLINE_PING_TIMEOUT: Duration.default(2_500),
     /** How often each node refreshes presence and repairs escalation timers. @default "5s" */
     HOTLINE_SWEEP_INTERVAL: Duration.default(5_000),
     /** Run the escalation workers in this process. @default true */

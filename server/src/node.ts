@@ -14,6 +14,7 @@ import { createIo, IoBroadcaster, refreshRooms, rooms, setUpSocket, socketCutter
 import { keyEvents } from './gateway/key-events.js';
 import { alertRoutes } from './http/alerts.js';
 import { createHttpApp } from './http/app.js';
+import { preferencesRoutes } from './http/preferences.js';
 import { drillRoutes } from './http/drill.js';
 import { recordRoutes, reportRoutes } from './http/records.js';
 import { AlertService } from './service/alert-service.js';
@@ -49,6 +50,7 @@ import { ArchiveService } from './service/archive-service.js';
 import { archiveRoutes } from './http/archive.js';
 import { registerArchiveMetrics } from './archive-metrics.js';
 import { RedisPresenceStore } from './store/presence.js';
+import { RedisPreferencesStore } from './store/preferences.js';
 import { RedisReceiptStore } from './store/receipt-store.js';
 import { createRedis } from './store/redis.js';
 import { loadTopology } from './topology-file.js';
@@ -127,6 +129,8 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     },
     nodeId: node,
     maxPayloadBytes: config.HOTLINE_MAX_PAYLOAD_BYTES,
+    pingInterval: config.HOTLINE_PING_INTERVAL,
+    pingTimeout: config.HOTLINE_PING_TIMEOUT,
     sharded: target.mode === 'cluster',
     corsOrigin: config.HOTLINE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     log: gatewayLog,
@@ -452,6 +456,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       alertRoutes(api, requireAuth, alerts, escalations);
       drillRoutes(api, requireAuth, topo, tokens);
       notificationRoutes(api, requireAuth, { service: notifier, queue: notifyQueue, topo });
+      preferencesRoutes(api, requireAuth, topo, new RedisPreferencesStore(redis, keys));
       recordRoutes(api, requireAuth, exporter, checkpoints);
       trustedKeyRoutes(api, requireAuth, cosign);
       archiveRoutes(api, requireAuth, archiver);

@@ -10,3 +10,4 @@ export * from './events.js';
 export * from './notifications.js';
 export * from './sms-text.js';
 export * from './admin.js';
+export * from './preferences.js';

@@ -130,7 +130,12 @@ export interface ConsolePage {
   readonly errors: string[];
 }
 
-export async function openConsole(browser: Browser, url: string, user: string, options: { viewport?: { width: number; height: number } } = {}): Promise<ConsolePage> {
+export async function openConsole(
+  browser: Browser,
+  url: string,
+  user: string,
+  options: { viewport?: { width: number; height: number }; language?: string | null } = {},
+): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport: options.viewport ?? VIEWPORT, locale: 'en-GB', timezoneId: 'Asia/Karachi' });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -139,12 +144,23 @@ export async function openConsole(browser: Browser, url: string, user: string, o
   });
   page.on('pageerror', (err) => errors.push(`${user} pageerror: ${err.message}`));
   await page.goto(url);
-  await login(page, user);
+  await login(page, user, TEST_PASSWORD, options.language === undefined ? 'en' : options.language);
   return { context, page, user, errors };
 }
 
-/** Logs in through the form, as a person would. */
-export async function login(page: Page, user: string, password = TEST_PASSWORD): Promise<void> {
+/**
+ * Logs in through the form, as a person would. `language` is chosen on the login page first (English
+ * by default, so tests read English labels whatever the user's side); null keeps the user's own.
+ */
+export async function login(page: Page, user: string, password = TEST_PASSWORD, language: string | null = 'en'): Promise<void> {
+  if (language) await page.locator('#login-language').selectOption(language);
+  if (language && language !== 'en') {
+    await page.locator('#login-user').fill(user);
+    await page.locator('#login-password').fill(password);
+    await page.locator('.login-form button[type="submit"]').click();
+    await page.locator('.conn[data-status="connected"]').waitFor();
+    return;
+  }
   await page.getByLabel('User').fill(user);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();

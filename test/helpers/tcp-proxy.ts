@@ -12,6 +12,11 @@ export interface TcpProxy {
   /** Drops every open connection and refuses new ones (the network is down). */
   cut(): void;
   restore(): void;
+  /**
+   * A silent cut: every connection stays open but nothing passes either way any more (no FIN, no
+   * RST), and new connections hang; as a dead link or a pulled cable behind a NAT looks.
+   */
+  stall(): void;
   close(): Promise<void>;
 }
 
@@ -20,7 +25,9 @@ export async function startProxy(backends: number[]): Promise<TcpProxy> {
   let targets = [...backends];
   let next = 0;
   let down = false;
+  let stalled = false;
   const open = new Set<net.Socket>();
+  const pairs = new Set<[net.Socket, net.Socket]>();
 
   const connectTo = (client: net.Socket, tries: number) => {
     if (tries >= targets.length || targets.length === 0) {
@@ -33,6 +40,9 @@ export async function startProxy(backends: number[]): Promise<TcpProxy> {
     upstream.once('connect', () => {
       connected = true;
       open.add(upstream);
+      const pair: [net.Socket, net.Socket] = [client, upstream];
+      pairs.add(pair);
+      upstream.once('close', () => pairs.delete(pair));
       client.pipe(upstream).pipe(client);
       client.resume();
     });
@@ -55,6 +65,7 @@ export async function startProxy(backends: number[]): Promise<TcpProxy> {
     open.add(client);
     client.on('error', () => undefined);
     client.once('close', () => open.delete(client));
+    if (stalled) return; // accepted, never answered
     connectTo(client, 0);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -71,6 +82,15 @@ export async function startProxy(backends: number[]): Promise<TcpProxy> {
     },
     restore() {
       down = false;
+    },
+    stall() {
+      stalled = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
     },
     close() {
       for (const s of open) s.destroy();

@@ -1,6 +1,9 @@
 import { h, setText } from '../dom.js';
 import type { Ctx } from '../views/common.js';
 import type { LineStatus } from './line-status.js';
+import { t } from '../i18n/index.js';
+import type { UiLanguage } from '@hotline/shared';
+import { languageSelect } from '../i18n/preferences.js';
 
 export interface HeaderActions {
   /** The identity button: about you and this console. */
@@ -12,6 +15,7 @@ export interface HeaderActions {
   /** The raise-alert button (only for users with a link to write on). */
   raise(): void;
   logout(): void;
+  language(lang: UiLanguage): void;
 }
 
 /**
@@ -35,7 +39,7 @@ export class Header {
     const user = model.user;
     const side = model.side(user.side);
     const roleLine = [
-      user.role === 'operator' ? (user.supervisor ? 'Operator, post supervisor' : 'Operator') : user.role === 'commander' ? (user.joint ? 'Joint command' : 'Commander') : user.role === 'monitor' ? 'Monitor (read-only)' : 'Administrator (read-only)',
+      user.role === 'operator' ? (user.supervisor ? t('role.supervisor') : t('role.operator')) : user.role === 'commander' ? (user.joint ? t('role.joint') : t('role.commander')) : user.role === 'monitor' ? t('role.monitor') : t('role.admin'),
       user.post ? model.postName(user.post) : user.sectors.length ? user.sectors.map((s) => model.topology.sectors.find((x) => x.id === s)?.name ?? s).join(', ') : null,
       side?.name,
     ]
@@ -47,11 +51,11 @@ export class Header {
     this.#inboxBtn = h('button', { class: 'inbox-btn', attrs: { type: 'button', hidden: true }, on: { click: () => actions.inbox() } });
     const raiseBtn =
       model.writableLinks.length > 0
-        ? h('button', { class: 'raise-btn', attrs: { type: 'button', 'aria-keyshortcuts': 'Alt+R', title: 'Raise an incident alert (Alt+R)' }, on: { click: () => actions.raise() } }, '⚠ Raise alert')
+        ? h('button', { class: 'raise-btn', attrs: { type: 'button', 'aria-keyshortcuts': 'Alt+R', title: t('header.raiseTitle') }, on: { click: () => actions.raise() } }, t('header.raise'))
         : null;
     // One press logs out; with items still in the outbox it asks first (they stay stored for this user
     // on this browser and go out at their next login).
-    const logout = h('button', { class: 'logout', attrs: { type: 'button' } }, 'Log out');
+    const logout = h('button', { class: 'logout', attrs: { type: 'button' } }, t('header.logout'));
     logout.addEventListener('click', () => {
       if (client.outbox.length === 0 || this.#logoutArmed) {
         clearTimeout(this.#logoutArmed);
@@ -59,11 +63,11 @@ export class Header {
         return;
       }
       logout.classList.add('armed');
-      setText(logout, `${client.outbox.length} in the outbox: press again to log out`);
+      setText(logout, t('header.logoutArmed', { count: client.outbox.length }));
       this.#logoutArmed = setTimeout(() => {
         this.#logoutArmed = undefined;
         logout.classList.remove('armed');
-        setText(logout, 'Log out');
+        setText(logout, t('header.logout'));
       }, 4000);
     });
     this.el = h(
@@ -73,7 +77,7 @@ export class Header {
         'button',
         {
           class: 'identity',
-          attrs: { type: 'button', style: `--side:${side?.color ?? '#888'}`, 'aria-haspopup': 'dialog', title: 'About you and this console: your signing key id' },
+          attrs: { type: 'button', style: `--side:${side?.color ?? '#888'}`, 'aria-haspopup': 'dialog', title: t('header.aboutTitle') },
           on: { click: () => actions.about() },
         },
         h('strong', { class: 'user-name' }, user.name),
@@ -84,6 +88,7 @@ export class Header {
       this.#inboxBtn,
       this.#outboxBtn,
       raiseBtn,
+      languageSelect((lang) => actions.language(lang), 'console-language'),
       logout,
     );
   }
@@ -95,21 +100,29 @@ export class Header {
     const drillEsc = m.unreadEscalations.filter((e) => e.drill).length;
     setText(
       this.#inboxBtn,
-      `${unreadEsc} new escalation${unreadEsc === 1 ? '' : 's'}${drillEsc === 0 ? '' : drillEsc === unreadEsc ? ': EXERCISE' : ` (${drillEsc} EXERCISE)`}`,
+      t('header.newEscalations', { count: unreadEsc }) + (drillEsc === 0 ? '' : drillEsc === unreadEsc ? t('header.allExercise') : t('header.someExercise', { count: drillEsc })),
     );
     const queued = client.outbox.length;
     this.#outboxBtn.hidden = queued === 0;
-    setText(this.#outboxBtn, `Outbox: ${queued}`);
+    setText(this.#outboxBtn, t('header.outbox', { count: queued }));
     this.#line.update();
 
     // Until the browser lets the page make sound, say so: a reloaded console must not be silent unnoticed.
     this.#soundBtn.hidden = alarm.armed;
-    setText(this.#soundBtn, alarm.blocked ? 'SOUND BLOCKED: click here to hear the alarm' : 'Alarm sound not armed: click here once');
+    setText(this.#soundBtn, alarm.blocked ? t('header.soundBlocked') : t('header.soundNotArmed'));
 
     const unreadMessages = m.user.post ? m.links.reduce((n, l) => n + (m.myPostOn(l) ? m.unread(l.id, m.user.post!) : 0), 0) : 0;
     const incoming = m.incomingAlerts.length;
     const checks = m.pendingLineChecks.filter((c) => c.windowEndsAt > this.#ctx.serverNow()).length;
-    document.title = incoming ? `(${incoming}) INCOMING ALERT · Hotline` : checks ? 'LINE CHECK: answer · Hotline' : unreadEsc ? `(${unreadEsc}) Escalation · Hotline` : unreadMessages ? `(${unreadMessages}) Hotline` : 'Hotline';
+    document.title = incoming
+      ? t('title.incoming', { count: incoming })
+      : checks
+        ? t('title.lineCheck')
+        : unreadEsc
+          ? t('title.escalation', { count: unreadEsc })
+          : unreadMessages
+            ? t('title.unread', { count: unreadMessages })
+            : t('title.plain');
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import type { ConnectionStatus, HotlineClient } from '@hotline/client-sdk';
 import { fill, h } from '../dom.js';
 import { formatDuration, formatTime } from '../format.js';
+import { t } from '../i18n/index.js';
 
 /**
  * The line indicator in the header: CONNECTED, CONNECTING (until the first sync), RECONNECTING or
@@ -51,18 +52,18 @@ export class LineStatus {
     let since: number | null = null;
     if (status === 'connected') {
       state = 'connected';
-      label = 'CONNECTED';
+      label = t('line.connected');
     } else if (status === 'connecting' && !this.#firstSynced) {
       state = 'connecting';
-      label = 'CONNECTING';
+      label = t('line.connecting');
       since = client.statusSince;
     } else if (status === 'offline' || noNetwork) {
       state = 'offline';
-      label = noNetwork ? 'OFFLINE: no network' : 'OFFLINE';
+      label = noNetwork ? t('line.offlineNoNetwork') : t('line.offline');
       since = this.#lostAt ?? client.statusSince;
     } else {
       state = 'reconnecting';
-      label = 'RECONNECTING';
+      label = t('line.reconnecting');
       since = this.#lostAt ?? client.statusSince;
     }
     this.el.dataset.status = state;
@@ -73,7 +74,7 @@ export class LineStatus {
       this.el,
       h('i', { class: 'dot', attrs: { 'aria-hidden': 'true' } }),
       h('span', { class: 'conn-label' }, label),
-      since !== null ? h('span', { class: 'conn-since', attrs: { 'data-since': since, title: `since ${formatTime(since)}` } }, formatDuration(Date.now() - since)) : null,
+      since !== null ? h('span', { class: 'conn-since', attrs: { 'data-since': since, title: t('line.since', { time: formatTime(since) }) } }, formatDuration(Date.now() - since)) : null,
     );
   }
 }

@@ -1,5 +1,6 @@
 import { fill, h, reconcile } from '../dom.js';
 import type { NoticeInput } from '../views/common.js';
+import { t } from '../i18n/index.js';
 
 interface Notice extends NoticeInput {
   at: number;
@@ -76,7 +77,7 @@ export class Notices {
                 n.action.label,
               )
             : null,
-          h('button', { class: 'notice-close', attrs: { type: 'button', 'aria-label': 'Dismiss' }, on: { click: () => this.dismiss(key) } }, '✕'),
+          h('button', { class: 'notice-close', attrs: { type: 'button', 'aria-label': t('notice.dismiss') }, on: { click: () => this.dismiss(key) } }, '✕'),
         );
       },
     );

@@ -2,18 +2,18 @@ import type { HotlineError, OutboxItem } from '@hotline/client-sdk';
 import { h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, formatTime } from '../format.js';
 import { confirmButton, exerciseBadge, type Ctx, type NoticeInput } from '../views/common.js';
+import { t } from '../i18n/index.js';
 
 /** What each kind of outbox item is called on screen. */
-export const OUTBOX_LABEL: Record<OutboxItem['event'], string> = {
-  'hotline:send': 'Message',
-  'alert:raise': 'Alert',
-  'alert:ack': 'Acknowledgement',
-  'alert:comment': 'Comment',
-  'alert:resolve': 'Resolution',
-  'alert:cancel': 'Cancellation',
-  'hotline:ack': 'Message acknowledgement',
-  'linecheck:answer': 'Line check answer',
-};
+export const OUTBOX_LABEL: Readonly<Record<OutboxItem['event'], string>> = Object.defineProperties(
+  {} as Record<OutboxItem['event'], string>,
+  Object.fromEntries(
+    (['hotline:send', 'alert:raise', 'alert:ack', 'alert:comment', 'alert:resolve', 'alert:cancel', 'hotline:ack', 'linecheck:answer'] as const).map((k) => [
+      k,
+      { get: () => t(`outbox.kind.${k}`), enumerable: true },
+    ]),
+  ),
+);
 
 /**
  * The outbox bar at the bottom: what waits to go out, in the order it will, each with its attempts
@@ -29,7 +29,7 @@ export class OutboxBar {
     this.#ctx = ctx;
     this.#head = h('strong', { class: 'outbox-head' });
     this.#list = h('ol', { class: 'outbox-list' });
-    this.el = h('section', { class: 'outbox-bar', attrs: { 'aria-label': 'Outbox', tabindex: -1, hidden: true } }, this.#head, this.#list);
+    this.el = h('section', { class: 'outbox-bar', attrs: { 'aria-label': t('outbox.label'), tabindex: -1, hidden: true } }, this.#head, this.#list);
   }
 
   focus(): void {
@@ -42,17 +42,17 @@ export class OutboxBar {
     this.el.hidden = items.length === 0;
     if (items.length === 0) return;
     const connected = client.status === 'connected';
-    setText(this.#head, `OUTBOX: ${items.length} waiting. ${connected ? 'Sending now…' : 'They go out in this order, each once, when the line is back.'}`);
+    setText(this.#head, `${t('outbox.head', { count: items.length })} ${connected ? t('outbox.sendingNow') : t('outbox.order')}`);
     reconcile(
       this.#list,
       items,
       (i) => i.id,
       (i) => {
         const discard = confirmButton(
-          'Discard',
-          'Press again to discard',
+          t('outbox.discard'),
+          t('outbox.discardConfirm'),
           () => {
-            if (!client.discard(i.id)) this.#ctx.notify({ key: `discard:${i.id}`, level: 'info', text: 'That item is being sent right now; it cannot be discarded.', ttlMs: 5000 });
+            if (!client.discard(i.id)) this.#ctx.notify({ key: `discard:${i.id}`, level: 'info', text: t('outbox.cannotDiscard'), ttlMs: 5000 });
             this.#ctx.requestRender();
           },
           'discard small',
@@ -81,12 +81,12 @@ export class OutboxBar {
     const p = i.payload;
     const link = 'linkId' in p ? (model.link(p.linkId)?.name ?? '') : '';
     if (isItem(i, 'hotline:send')) return `${link}: ${i.payload.text}`;
-    if (isItem(i, 'alert:raise')) return `${link}: ${KIND_LABEL[i.payload.kind] ?? i.payload.kind}, severity ${i.payload.severity}`;
+    if (isItem(i, 'alert:raise')) return `${link}: ${KIND_LABEL[i.payload.kind] ?? i.payload.kind}, ${t('map.severity', { severity: i.payload.severity })}`;
     if (isItem(i, 'hotline:ack')) {
       const d = model.deadline(i.payload.linkId, i.payload.seq);
-      return `${link}: ${d ? `${PRECEDENCE_LABEL[d.precedence]} message "${d.excerpt}"` : `message ${i.payload.seq}`}`;
+      return `${link}: ${d ? `${PRECEDENCE_LABEL[d.precedence]} "${d.excerpt}"` : t('outbox.messageSeq', { seq: i.payload.seq })}`;
     }
-    if (isItem(i, 'linecheck:answer')) return `${link}: line check answer`;
+    if (isItem(i, 'linecheck:answer')) return `${link}: ${t('outbox.kind.linecheck:answer')}`;
     const alertId = 'alertId' in p ? p.alertId : undefined;
     const alert = alertId ? model.alert(alertId)?.alert : undefined;
     const text = 'text' in p && typeof p.text === 'string' ? `: ${p.text}` : '';
@@ -102,13 +102,13 @@ export function refusedNotice(ctx: Ctx, item: OutboxItem, error: HotlineError, r
   if (isItem(item, 'hotline:send')) {
     const { linkId, text: typed } = item.payload;
     const link = ctx.model.link(linkId)?.name;
-    what = `Message${link ? ` on ${link}` : ''}`;
+    what = link ? t('outbox.messageOn', { link }) : t('outbox.kind.hotline:send');
     text = `: "${typed}"`;
-    action = { label: 'Put back in the composer', run: () => restore(linkId, typed) };
+    action = { label: t('outbox.putBack'), run: () => restore(linkId, typed) };
   } else if (isItem(item, 'alert:raise')) {
     text = `: ${KIND_LABEL[item.payload.kind]}`;
   }
-  const notice: NoticeInput = { key: `failed:${item.id}`, level: 'warning', text: `${what} refused by the server (${error.code}: ${error.message})${text}` };
+  const notice: NoticeInput = { key: `failed:${item.id}`, level: 'warning', text: `${t('outbox.refused', { what, code: error.code, reason: error.message })}${text}` };
   if (action) notice.action = action;
   return notice;
 }

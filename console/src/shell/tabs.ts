@@ -1,9 +1,17 @@
 import { fill, h } from '../dom.js';
 import type { ConsoleModel } from '../model.js';
+import { formatNumber, t } from '../i18n/index.js';
 
 export type Tab = 'hotline' | 'alerts' | 'map' | 'record' | 'reports' | 'admin';
 
-const TAB_LABEL: Record<Tab, string> = { hotline: 'Hotline', alerts: 'Alerts', map: 'Map', record: 'Record', reports: 'Reports', admin: 'Admin' };
+const TAB_LABEL: Readonly<Record<Tab, string>> = {
+  get hotline() { return t('tab.hotline'); },
+  get alerts() { return t('tab.alerts'); },
+  get map() { return t('tab.map'); },
+  get record() { return t('tab.record'); },
+  get reports() { return t('tab.reports'); },
+  get admin() { return t('tab.admin'); },
+};
 const TAB_SHORTCUT: Record<Tab, string> = { hotline: 'Alt+H', alerts: 'Alt+A', map: 'Alt+M', record: 'Alt+V', reports: 'Alt+P', admin: 'Alt+D' };
 /** Alt+<key> selects a view. */
 export const TAB_KEY: Readonly<Record<string, Tab>> = { h: 'hotline', a: 'alerts', m: 'map', v: 'record', p: 'reports', d: 'admin' };
@@ -50,7 +58,7 @@ export class Tabs {
     this.#panels = {
       hotline: panel('hotline', views.hotline.el),
       alerts: panel('alerts', views.alerts.el),
-      map: panel('map', h('section', { class: 'map-view', attrs: { 'aria-label': 'Map' } }, views.map.el)),
+      map: panel('map', h('section', { class: 'map-view', attrs: { 'aria-label': t('tab.map') } }, views.map.el)),
     };
     if (views.record) this.#panels.record = panel('record', views.record.el, true);
     if (views.reports) this.#panels.reports = panel('reports', views.reports.el, true);
@@ -68,7 +76,7 @@ export class Tabs {
         }),
       ]),
     );
-    this.nav = h('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } }, tabs.map((t) => this.#tabs[t]));
+    this.nav = h('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': t('tab.views') } }, tabs.map((t) => this.#tabs[t]));
     this.nav.addEventListener('keydown', (ev) => {
       if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
       const i = tabs.indexOf(this.#current);
@@ -117,19 +125,19 @@ export class Tabs {
     const unreadMessages = m.user.post ? m.links.reduce((n, l) => n + (m.myPostOn(l) ? m.unread(l.id, m.user.post!) : 0), 0) : 0;
     const open = m.activeAlerts.filter((r) => r.alert.state === 'open').length;
     const unreadEsc = m.unreadEscalations.length;
-    const badge = (n: number, cls: string) => (n > 0 ? h('span', { class: `badge ${cls}` }, String(n)) : null);
+    const badge = (n: number, cls: string) => (n > 0 ? h('span', { class: `badge ${cls}` }, formatNumber(n)) : null);
     const awaiting = m.awaitingDeadlines.length;
     fill(
       this.#tabs.hotline!,
-      'Hotline',
+      TAB_LABEL.hotline,
       badge(unreadMessages, 'unread-badge'),
-      awaiting ? h('span', { class: 'badge ack-badge', attrs: { title: `${awaiting} flash or immediate message${awaiting === 1 ? '' : 's'} awaiting acknowledgement` } }, `${awaiting} awaiting`) : null,
+      awaiting ? h('span', { class: 'badge ack-badge', attrs: { title: t('tab.awaitingTitle', { count: awaiting }) } }, t('tab.awaiting', { count: awaiting })) : null,
     );
-    fill(this.#tabs.alerts!, 'Alerts', badge(open, 'alert-badge'), unreadEsc ? h('span', { class: 'badge esc-badge' }, `${unreadEsc} new`) : null);
-    fill(this.#tabs.map!, 'Map');
-    if (this.#tabs.record) fill(this.#tabs.record, 'Record');
-    if (this.#tabs.reports) fill(this.#tabs.reports, 'Reports');
-    if (this.#tabs.admin) fill(this.#tabs.admin, 'Admin');
+    fill(this.#tabs.alerts!, TAB_LABEL.alerts, badge(open, 'alert-badge'), unreadEsc ? h('span', { class: 'badge esc-badge' }, t('tab.new', { count: unreadEsc })) : null);
+    fill(this.#tabs.map!, TAB_LABEL.map);
+    if (this.#tabs.record) fill(this.#tabs.record, TAB_LABEL.record);
+    if (this.#tabs.reports) fill(this.#tabs.reports, TAB_LABEL.reports);
+    if (this.#tabs.admin) fill(this.#tabs.admin, TAB_LABEL.admin);
   }
 
   #has(tab: string | undefined): tab is Tab {

@@ -3,8 +3,9 @@ import { LIMITS } from '@hotline/shared/core';
 import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, STATE_LABEL, formatTime } from '../format.js';
 import { DEFAULT_FILTER, type AlertFilter, type AlertRecord } from '../model.js';
-import { actorLabel, alertBetween, alertDescription, confirmButton, escalationLine, exerciseBadge, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
+import { actorLabel, alertBetween, alertDescription, confirmButton, escalationLine, exerciseBadge, listOf, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
 import { deadlineStamp, messageAckButton } from './discipline.js';
+import { t, tk, upper } from '../i18n/index.js';
 
 /**
  * Alerts: for commanders and supervisors the escalation inbox (with its chime), every alert in scope
@@ -24,7 +25,7 @@ export class AlertsView {
   constructor(ctx: Ctx) {
     this.#ctx = ctx;
     const { model } = ctx;
-    this.#list = h('div', { class: 'alert-list', attrs: { role: 'list', 'aria-label': 'Alerts' } });
+    this.#list = h('div', { class: 'alert-list', attrs: { role: 'list', 'aria-label': t('tab.alerts') } });
     this.#count = h('span', { class: 'count', attrs: { 'aria-live': 'polite' } });
     this.#detail = new AlertDetail(ctx);
     this.#inbox = model.receivesEscalations ? new InboxPane(ctx, (id) => this.select(id)) : null;
@@ -41,33 +42,33 @@ export class AlertsView {
     };
     const filters = h(
       'div',
-      { class: 'filters', attrs: { role: 'group', 'aria-label': 'Filters' } },
-      select('State', 'state', [
-        ['active', 'Active'],
-        ['open', 'Open'],
-        ['acknowledged', 'Acknowledged'],
-        ['resolved', 'Resolved'],
-        ['cancelled', 'Cancelled'],
-        ['all', 'All'],
+      { class: 'filters', attrs: { role: 'group', 'aria-label': t('alerts.filters') } },
+      select(t('alerts.fState'), 'state', [
+        ['active', t('alerts.fActive')],
+        ['open', t('alerts.fOpen')],
+        ['acknowledged', t('alerts.fAcked')],
+        ['resolved', t('alerts.fResolved')],
+        ['cancelled', t('alerts.fCancelled')],
+        ['all', t('alerts.fAll')],
       ]),
-      select('Link', 'link', [['all', 'All links'], ...model.links.map((l): [string, string] => [l.id, l.name])]),
-      select('Severity', 'minSeverity', [
-        ['1', 'Any'],
-        ['2', '2 and up'],
-        ['3', '3 and up'],
-        ['4', '4 only'],
+      select(t('alerts.fLink'), 'link', [['all', t('alerts.fAllLinks')], ...model.links.map((l): [string, string] => [l.id, l.name])]),
+      select(t('alerts.fSeverity'), 'minSeverity', [
+        ['1', t('alerts.fAny')],
+        ['2', t('alerts.fAndUp', { n: 2 })],
+        ['3', t('alerts.fAndUp', { n: 3 })],
+        ['4', t('alerts.fOnly', { n: 4 })],
       ]),
-      select('Traffic', 'drill', [
-        ['all', 'All'],
-        ['real', 'Real'],
-        ['drill', 'Exercise'],
+      select(t('alerts.fTraffic'), 'drill', [
+        ['all', t('alerts.fAll')],
+        ['real', t('alerts.fReal')],
+        ['drill', t('alerts.fExercise')],
       ]),
     );
     this.el = h(
       'section',
-      { class: `alerts-view${this.#inbox ? ' with-inbox' : ''}`, attrs: { 'aria-label': 'Alerts' } },
+      { class: `alerts-view${this.#inbox ? ' with-inbox' : ''}`, attrs: { 'aria-label': t('tab.alerts') } },
       this.#inbox?.el ?? null,
-      h('section', { class: 'alert-list-pane' }, h('h2', { class: 'pane-title' }, 'Alerts in scope ', this.#count), filters, this.#list),
+      h('section', { class: 'alert-list-pane' }, h('h2', { class: 'pane-title' }, t('alerts.inScope'), ' ', this.#count), filters, this.#list),
       this.#detail.el,
     );
   }
@@ -99,7 +100,7 @@ export class AlertsView {
       (r) => h('button', { class: 'alert-row', attrs: { type: 'button', role: 'listitem', 'data-alert': r.alert.alertId }, on: { click: () => this.select(r.alert.alertId) } }),
       (el, r) => this.#row(el, r, now),
     );
-    if (records.length === 0) this.#list.replaceChildren(h('p', { class: 'empty' }, 'No alerts match these filters.'));
+    if (records.length === 0) this.#list.replaceChildren(h('p', { class: 'empty' }, t('alerts.noMatch')));
     this.#detail.show(this.#selected);
     this.#inbox?.update();
   }
@@ -114,7 +115,7 @@ export class AlertsView {
     el.setAttribute('aria-current', String(a.alertId === this.#selected));
     fill(
       el,
-      h('span', { class: 'row-top' }, severityChip(a.severity), exerciseBadge(a.drill), h('span', { class: `state-chip state-${a.state}` }, a.state.toUpperCase()), h('time', { class: 'row-time' }, formatTime(a.raisedAt))),
+      h('span', { class: 'row-top' }, severityChip(a.severity), exerciseBadge(a.drill), h('span', { class: `state-chip state-${a.state}` }, upper(tk('stateShort.', a.state))), h('time', { class: 'row-time' }, formatTime(a.raisedAt))),
       h('strong', { class: 'row-kind' }, KIND_LABEL[a.kind]),
       h('span', { class: 'row-where' }, `${model.link(a.linkId)?.name ?? a.linkId}: ${alertBetween(model, a)}`),
       a.state === 'open' ? escalationLine(model, a, now) : null,
@@ -138,15 +139,15 @@ class AlertDetail {
     this.#ctx = ctx;
     this.#body = h('div', { class: 'detail-body' });
     this.#actions = h('div', { class: 'detail-actions' });
-    this.#timeline = h('ol', { class: 'timeline', attrs: { 'aria-label': 'Timeline' } });
-    this.#comment = h('textarea', { attrs: { dir: 'auto', rows: 2, 'aria-label': 'Comment', placeholder: 'Comment (seen by both posts)', maxlength: LIMITS.ALERT_TEXT_MAX } });
-    this.#resolution = h('textarea', { attrs: { dir: 'auto', rows: 2, 'aria-label': 'Resolution', placeholder: 'How was it resolved?', maxlength: LIMITS.ALERT_TEXT_MAX } });
+    this.#timeline = h('ol', { class: 'timeline', attrs: { 'aria-label': t('alerts.timeline') } });
+    this.#comment = h('textarea', { attrs: { dir: 'auto', rows: 2, 'aria-label': t('alerts.comment'), placeholder: t('alerts.commentPlaceholder'), maxlength: LIMITS.ALERT_TEXT_MAX } });
+    this.#resolution = h('textarea', { attrs: { dir: 'auto', rows: 2, 'aria-label': t('alerts.resolution'), placeholder: t('alerts.resolutionPlaceholder'), maxlength: LIMITS.ALERT_TEXT_MAX } });
     this.el = h(
       'section',
-      { class: 'alert-detail', attrs: { 'aria-label': 'Alert details', tabindex: -1 } },
+      { class: 'alert-detail', attrs: { 'aria-label': t('alerts.details'), tabindex: -1 } },
       this.#body,
       this.#actions,
-      h('h3', { class: 'pane-title' }, 'Timeline'),
+      h('h3', { class: 'pane-title' }, t('alerts.timeline')),
       this.#timeline,
     );
   }
@@ -169,7 +170,7 @@ class AlertDetail {
     if (stamp === this.#stamp) return;
     this.#stamp = stamp;
     if (!record) {
-      fill(this.#body, h('p', { class: 'empty' }, 'Select an alert to see its details.'));
+      fill(this.#body, h('p', { class: 'empty' }, t('alerts.selectOne')));
       this.#actions.replaceChildren();
       this.#timeline.replaceChildren();
       this.el.className = 'alert-detail';
@@ -183,30 +184,30 @@ class AlertDetail {
     const policy = model.topology.escalationPolicies.find((p) => p.id === a.policyId);
     fill(
       this.#body,
-      a.drill ? h('div', { class: 'exercise-strip' }, 'EXERCISE · EXERCISE · EXERCISE: not a real incident') : null,
+      a.drill ? h('div', { class: 'exercise-strip' }, t('alerts.exerciseStrip')) : null,
       h('header', { class: 'detail-head' }, h('h2', null, KIND_LABEL[a.kind]), severityChip(a.severity), h('span', { class: `state-chip big state-${a.state}` }, STATE_LABEL[a.state])),
       h('p', { class: 'detail-desc', attrs: { dir: 'auto' } }, alertDescription(model, a)),
       a.state === 'open' ? h('p', { class: 'detail-countdown' }, escalationLine(model, a, now)) : null,
       h(
         'dl',
         { class: 'facts' },
-        fact('Link', `${link?.name ?? a.linkId}`),
-        fact('Raised by', `${raisedByText(model, a)} at ${formatTime(a.raisedAt)}`),
-        fact(a.kind === 'line-fault' ? 'Did not answer' : 'Counterpart', `${model.postName(a.counterpartPostId)}${a.counterpartOnline ? '' : ' (offline when raised)'}`),
-        a.occurredAt !== undefined ? fact('Occurred', formatTime(a.occurredAt)) : null,
+        fact(t('alerts.link'), `${link?.name ?? a.linkId}`),
+        fact(t('alerts.raisedBy'), t('alerts.whoAt', { who: raisedByText(model, a), time: formatTime(a.raisedAt) })),
+        fact(a.kind === 'line-fault' ? t('alerts.didNotAnswer') : t('alerts.counterpart'), a.counterpartOnline ? model.postName(a.counterpartPostId) : t('alerts.offlineWhenRaised', { post: model.postName(a.counterpartPostId) })),
+        a.occurredAt !== undefined ? fact(t('alerts.occurred'), formatTime(a.occurredAt)) : null,
         fact(
-          'Location',
+          t('alerts.location'),
           a.location
             ? `${a.location.label ? `${a.location.label}, ` : ''}${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)}`
             : a.kind === 'line-fault'
-              ? `the line between ${model.postName(a.raiserPostId)} and ${model.postName(a.counterpartPostId)}`
-              : `at ${model.postName(a.raiserPostId)}`,
+              ? t('alerts.lineBetween', { a: model.postName(a.raiserPostId), b: model.postName(a.counterpartPostId) })
+              : t('takeover.at', { place: model.postName(a.raiserPostId) }),
         ),
-        a.acknowledgedBy ? fact('Acknowledged', `${actorLabel(model, a.acknowledgedBy)} at ${formatTime(a.acknowledgedAt ?? 0)}`) : null,
-        a.resolvedBy ? fact('Resolved', `${actorLabel(model, a.resolvedBy)} at ${formatTime(a.resolvedAt ?? 0)}`) : null,
-        a.cancelledBy ? fact('Cancelled', `${actorLabel(model, a.cancelledBy)} at ${formatTime(a.cancelledAt ?? 0)}`) : null,
-        fact('Escalation', `${policy?.name ?? a.policyId}; ${a.step} step${a.step === 1 ? '' : 's'} so far`),
-        fact('Alert id', a.alertId),
+        a.acknowledgedBy ? fact(t('alerts.acked'), t('alerts.whoAt', { who: actorLabel(model, a.acknowledgedBy), time: formatTime(a.acknowledgedAt ?? 0) })) : null,
+        a.resolvedBy ? fact(t('alerts.resolved'), t('alerts.whoAt', { who: actorLabel(model, a.resolvedBy), time: formatTime(a.resolvedAt ?? 0) })) : null,
+        a.cancelledBy ? fact(t('alerts.cancelled'), t('alerts.whoAt', { who: actorLabel(model, a.cancelledBy), time: formatTime(a.cancelledAt ?? 0) })) : null,
+        fact(t('alerts.escalation'), t('alerts.stepsSoFar', { policy: policy?.name ?? a.policyId, count: a.step })),
+        fact(t('alerts.alertId'), a.alertId),
       ),
     );
     this.#renderActions(a, pending.map((i) => i.event));
@@ -218,10 +219,10 @@ class AlertDetail {
     const perms = model.permissions(a);
     const offline = client.status !== 'connected';
     const queuedNote = pending.length
-      ? h('p', { class: 'queued-note' }, `${pending.map((e) => e.replace('alert:', '')).join(', ')} waiting in the outbox${offline ? ': goes out when the line is back' : ''}`)
+      ? h('p', { class: 'queued-note' }, t(offline ? 'alerts.pendingOffline' : 'alerts.pending', { count: pending.length }))
       : null;
     if (model.readOnly) {
-      fill(this.#actions, h('p', { class: 'readonly-note' }, 'Read-only: monitors see every alert but act on none.'));
+      fill(this.#actions, h('p', { class: 'readonly-note' }, t('alerts.readonly')));
       return;
     }
     const act = (promise: Promise<unknown>) => {
@@ -230,14 +231,14 @@ class AlertDetail {
     };
     const buttons = h('div', { class: 'action-row' });
     if (perms.ack && !pending.includes('alert:ack')) {
-      buttons.append(h('button', { class: 'primary ack', attrs: { type: 'button' }, on: { click: () => act(client.ackAlert(a.alertId)) } }, 'Acknowledge'));
+      buttons.append(h('button', { class: 'primary ack', attrs: { type: 'button' }, on: { click: () => act(client.ackAlert(a.alertId)) } }, t('alerts.ack')));
     }
     if (perms.cancel && !pending.includes('alert:cancel')) {
-      buttons.append(confirmButton('Cancel: false alarm', 'Press again to cancel the alert', () => act(client.cancelAlert(a.alertId)), 'danger cancel'));
+      buttons.append(confirmButton(t('alerts.cancelBtn'), t('alerts.cancelConfirm'), () => act(client.cancelAlert(a.alertId)), 'danger cancel'));
     }
     const forms: HTMLElement[] = [];
     if (perms.resolve) {
-      const btn = h('button', { class: 'resolve', attrs: { type: 'button' } }, 'Resolve');
+      const btn = h('button', { class: 'resolve', attrs: { type: 'button' } }, t('alerts.resolve'));
       btn.addEventListener('click', () => {
         const text = this.#resolution.value.trim();
         if (!text) {
@@ -252,7 +253,7 @@ class AlertDetail {
       forms.push(h('div', { class: 'action-form' }, this.#resolution, btn));
     }
     if (perms.comment) {
-      const btn = h('button', { class: 'comment', attrs: { type: 'button' } }, 'Add comment');
+      const btn = h('button', { class: 'comment', attrs: { type: 'button' } }, t('alerts.addComment'));
       btn.addEventListener('click', () => {
         const text = this.#comment.value.trim();
         if (!text) {
@@ -266,9 +267,9 @@ class AlertDetail {
     }
     const acting =
       perms.actingFor && model.user.role === 'commander'
-        ? h('p', { class: 'acting-for' }, 'You act on behalf of ', h('strong', null, model.postName(perms.actingFor)), ` (${model.sideOfPost(perms.actingFor)?.name ?? ''})`)
+        ? h('p', { class: 'acting-for' }, t('alerts.actingFor'), ' ', h('strong', null, model.postName(perms.actingFor)), ` (${model.sideOfPost(perms.actingFor)?.name ?? ''})`)
         : null;
-    const none = !perms.ack && !perms.cancel && !perms.resolve && !perms.comment ? h('p', { class: 'readonly-note' }, 'Nothing you may do on this alert now.') : null;
+    const none = !perms.ack && !perms.cancel && !perms.resolve && !perms.comment ? h('p', { class: 'readonly-note' }, t('alerts.nothing')) : null;
     fill(this.#actions, acting, queuedNote, buttons.childElementCount ? buttons : null, forms, none);
   }
 
@@ -278,27 +279,27 @@ class AlertDetail {
     let text: string | undefined;
     switch (e.type) {
       case 'alert.raised':
-        what = 'Raised';
+        what = t('alerts.tlRaised');
         text = e.payload.description;
         break;
       case 'alert.acknowledged':
-        what = 'Acknowledged';
+        what = t('alerts.acked');
         text = e.payload.text;
         break;
       case 'alert.escalated':
-        what = `Escalated: step ${e.payload.step}, level ${e.payload.level}${e.payload.repeat ? ' (repeat)' : ''}`;
-        text = `Notified ${e.payload.targets.map((t) => model.userName(t)).join(', ') || 'nobody'}${e.payload.reason === 'counterpart-offline' ? '; counterpart was offline' : ''}`;
+        what = t(e.payload.repeat ? 'alerts.tlEscRepeat' : 'alerts.tlEsc', { step: e.payload.step, level: e.payload.level });
+        text = t(e.payload.reason === 'counterpart-offline' ? 'alerts.notifiedOffline' : 'alerts.notified', { who: e.payload.targets.length ? listOf(e.payload.targets.map((x) => model.userName(x))) : t('common.nobody') });
         break;
       case 'alert.commented':
-        what = 'Comment';
+        what = t('alerts.comment');
         text = e.payload.text;
         break;
       case 'alert.resolved':
-        what = 'Resolved';
+        what = t('alerts.resolved');
         text = e.payload.text;
         break;
       case 'alert.cancelled':
-        what = 'Cancelled (false alarm)';
+        what = t('state.cancelled');
         text = e.payload.text;
         break;
       default:
@@ -309,7 +310,7 @@ class AlertDetail {
       { class: `tl-item ${e.type.replace('.', '-')}`, attrs: { 'data-seq': e.seq } },
       h('time', null, formatTime(e.ts)),
       h('span', { class: 'tl-what' }, what),
-      h('span', { class: 'tl-who' }, e.actor.role === 'system' ? 'System' : actorLabel(model, e.actor)),
+      h('span', { class: 'tl-who' }, e.actor.role === 'system' ? t('common.system') : actorLabel(model, e.actor)),
       text ? h('span', { class: 'tl-text', attrs: { dir: 'auto' } }, text) : null,
     );
   }
@@ -331,7 +332,7 @@ class InboxPane {
   constructor(ctx: Ctx, open: (alertId: string) => void) {
     this.#ctx = ctx;
     this.#open = open;
-    this.#list = h('ol', { class: 'inbox-list', attrs: { 'aria-label': 'Escalations' } });
+    this.#list = h('ol', { class: 'inbox-list', attrs: { 'aria-label': t('inbox.escalations') } });
     this.#head = h('span', { class: 'count', attrs: { 'aria-live': 'assertive' } });
     this.#markRead = h(
       'button',
@@ -348,9 +349,9 @@ class InboxPane {
           },
         },
       },
-      'Mark all read (stops the chime)',
+      t('inbox.markRead'),
     );
-    this.el = h('section', { class: 'inbox-pane', attrs: { 'aria-label': 'Escalation inbox' } }, h('h2', { class: 'pane-title' }, 'Escalation inbox ', this.#head), this.#markRead, this.#list);
+    this.el = h('section', { class: 'inbox-pane', attrs: { 'aria-label': t('inbox.title') } }, h('h2', { class: 'pane-title' }, t('inbox.title'), ' ', this.#head), this.#markRead, this.#list);
   }
 
   update(): void {
@@ -370,7 +371,7 @@ class InboxPane {
         }),
       (el, e) => this.#item(el, e),
     );
-    if (model.inbox.length === 0) this.#list.replaceChildren(h('p', { class: 'empty' }, 'No escalations have reached you.'));
+    if (model.inbox.length === 0) this.#list.replaceChildren(h('p', { class: 'empty' }, t('inbox.empty')));
   }
 
   #item(el: HTMLElement, e: Escalation): void {
@@ -382,7 +383,7 @@ class InboxPane {
     const a = model.escalationAlert(e);
     if (!a) return;
     const unread = e.position > model.inboxReadUpto;
-    const stamp = `${unread}:${a.state}:${a.step}`;
+    const stamp = `${unread}:${a.state}:${a.step}:${this.#ctx.outbox().length}`;
     if (el.dataset.stamp === stamp) return;
     el.dataset.stamp = stamp;
     el.className = `esc sev-${a.severity}${unread ? ' unread' : ''}${e.drill ? ' drill' : ''}`;
@@ -394,20 +395,45 @@ class InboxPane {
         h(
           'span',
           { class: 'row-top' },
-          unread ? h('span', { class: 'new-chip' }, 'NEW') : null,
+          unread ? h('span', { class: 'new-chip' }, t('inbox.new')) : null,
           exerciseBadge(e.drill),
           severityChip(a.severity),
-          h('span', { class: 'esc-step' }, `Escalation step ${e.step} · level ${e.level}`),
+          h('span', { class: 'esc-step' }, t('inbox.step', { step: e.step, level: e.level })),
           h('time', { class: 'row-time' }, formatTime(e.at)),
         ),
         h('strong', { class: 'row-kind' }, `${KIND_LABEL[a.kind]} (${SEVERITY_LABEL[a.severity]})`),
         h(
           'span',
           { class: 'row-where' },
-          `${model.link(e.linkId)?.name ?? e.linkId}: raised by ${a.raisedBy.role === 'system' ? raisedByText(model, a) : model.postName(a.raiserPostId)} at ${formatTime(a.raisedAt)}; not acknowledged by ${model.postName(a.counterpartPostId)} in time`,
+          `${model.link(e.linkId)?.name ?? e.linkId}: ${t('inbox.alertWhere', { who: a.raisedBy.role === 'system' ? raisedByText(model, a) : model.postName(a.raiserPostId), time: formatTime(a.raisedAt), post: model.postName(a.counterpartPostId) })}`,
         ),
-        h('span', { class: `state-chip state-${a.state}` }, `Now: ${STATE_LABEL[a.state]}`),
+        h('span', { class: `state-chip state-${a.state}` }, t('inbox.now', { state: STATE_LABEL[a.state] })),
       ),
+      this.#ackButton(a),
+    );
+  }
+
+  /** ACKNOWLEDGE, right on the inbox card, on behalf of the post the user covers: one click. */
+  #ackButton(a: Alert): HTMLElement | null {
+    const { model, client } = this.#ctx;
+    const perms = a.state === 'open' ? model.permissions(a) : null;
+    if (!perms?.ack) return null;
+    const pending = this.#ctx.outbox().some((i) => i.event === 'alert:ack' && 'alertId' in i.payload && i.payload.alertId === a.alertId);
+    if (pending) return h('span', { class: 'ack-pending' }, t('takeover.acking'));
+    return h(
+      'button',
+      {
+        class: 'msg-ack primary inbox-ack',
+        attrs: { type: 'button', 'data-alert': a.alertId },
+        on: {
+          click: (ev) => {
+            ev.stopPropagation();
+            client.ackAlert(a.alertId).catch(() => undefined); // a refusal arrives as a 'failed' notice
+            this.#ctx.requestRender();
+          },
+        },
+      },
+      perms.actingFor ? t('inbox.ackFor', { post: model.postName(perms.actingFor) }) : t('alerts.ack'),
     );
   }
 
@@ -429,27 +455,27 @@ class InboxPane {
       el,
       h(
         'button',
-        { class: 'esc-open', attrs: { type: 'button', title: 'Show the message in its thread' }, on: { click: () => ctx.openMessage(d.linkId, d.seq) } },
+        { class: 'esc-open', attrs: { type: 'button', title: t('inbox.showMessage') }, on: { click: () => ctx.openMessage(d.linkId, d.seq) } },
         h(
           'span',
           { class: 'row-top' },
-          unread ? h('span', { class: 'new-chip' }, 'NEW') : null,
+          unread ? h('span', { class: 'new-chip' }, t('inbox.new')) : null,
           exerciseBadge(e.drill),
           precedenceBadge(d.precedence),
-          h('span', { class: 'esc-step' }, `Escalation step ${e.step} · level ${e.level}`),
+          h('span', { class: 'esc-step' }, t('inbox.step', { step: e.step, level: e.level })),
           h('time', { class: 'row-time' }, formatTime(e.at)),
         ),
-        h('strong', { class: 'row-kind' }, `${PRECEDENCE_LABEL[d.precedence]} message not acknowledged in time`),
+        h('strong', { class: 'row-kind' }, t('inbox.msgNotAcked', { precedence: PRECEDENCE_LABEL[d.precedence] })),
         h('span', { class: 'esc-excerpt', attrs: { dir: 'auto' } }, d.excerpt),
         h(
           'span',
           { class: 'row-where' },
-          `${model.link(d.linkId)?.name ?? d.linkId}: sent by ${model.postName(d.senderPostId)} at ${formatTime(d.sentAt)}; ${model.postName(d.counterpartPostId)} had until ${formatTime(d.deadlineAt)}`,
+          `${model.link(d.linkId)?.name ?? d.linkId}: ${t('inbox.msgWhere', { sender: model.postName(d.senderPostId), time: formatTime(d.sentAt), post: model.postName(d.counterpartPostId), deadline: formatTime(d.deadlineAt) })}`,
         ),
         h(
           'span',
           { class: `state-chip ${acked ? 'state-acknowledged' : 'state-open'}` },
-          acked ? `Now: acknowledged by ${d.acknowledgedBy ? actorLabel(model, d.acknowledgedBy) : model.postName(d.counterpartPostId)} at ${formatTime(d.acknowledgedAt ?? 0)}` : 'Now: still awaiting acknowledgement',
+          acked ? t('inbox.nowAcked', { who: d.acknowledgedBy ? actorLabel(model, d.acknowledgedBy) : model.postName(d.counterpartPostId), time: formatTime(d.acknowledgedAt ?? 0) }) : t('inbox.nowAwaiting'),
         ),
       ),
       record ? messageAckButton(ctx, record) : null,

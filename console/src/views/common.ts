@@ -4,6 +4,7 @@ import type { Alarm } from '../alarm.js';
 import { h } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, TARGET_LABEL, formatCountdown, formatDuration, formatTime } from '../format.js';
 import type { ConsoleModel } from '../model.js';
+import { COUNTDOWN_SLOT, formatLocale, formatNumber, t, upper } from '../i18n/index.js';
 
 /** What every view gets from the app. */
 export interface Ctx {
@@ -31,7 +32,7 @@ export interface Ctx {
 export interface NoticeInput {
   /** Notices with the same key replace each other. */
   key: string;
-  level: 'info' | 'warning' | 'critical';
+  level: 'info' | 'success' | 'warning' | 'critical';
   text: string;
   /** Removed by itself after this many ms. */
   ttlMs?: number;
@@ -39,11 +40,11 @@ export interface NoticeInput {
 }
 
 export function exerciseBadge(drill: boolean, big = false): HTMLElement | null {
-  return drill ? h('span', { class: big ? 'exercise-badge big' : 'exercise-badge', attrs: { title: 'Exercise traffic: not a real incident' } }, 'EXERCISE') : null;
+  return drill ? h('span', { class: big ? 'exercise-badge big' : 'exercise-badge', attrs: { title: t('common.exerciseTitle') } }, t('common.exercise')) : null;
 }
 
 export function severityChip(severity: Severity): HTMLElement {
-  return h('span', { class: `sev-chip sev-${severity}`, attrs: { title: `Severity ${severity} of 4` } }, `${severity} ${SEVERITY_LABEL[severity].toUpperCase()}`);
+  return h('span', { class: `sev-chip sev-${severity}`, attrs: { title: t('common.severityOf', { severity }) } }, `${formatNumber(severity)} ${upper(SEVERITY_LABEL[severity])}`);
 }
 
 export function precedenceBadge(p: Precedence): HTMLElement | null {
@@ -62,21 +63,21 @@ export function elapsed(since: number, now: number): HTMLElement {
 
 /** "Post B1 (Operator b1)", "Commander sa1 for Post B1", "system". */
 export function actorLabel(model: ConsoleModel, actor: Actor): string {
-  if (actor.role === 'system') return 'System';
+  if (actor.role === 'system') return t('common.system');
   const user = model.userName(actor.userId);
-  if (actor.role === 'commander') return actor.postId ? `${user}, on behalf of ${model.postName(actor.postId)}` : user;
+  if (actor.role === 'commander') return actor.postId ? t('common.onBehalfOf', { user, post: model.postName(actor.postId) }) : user;
   return actor.postId ? `${model.postName(actor.postId)} (${user})` : user;
 }
 
 /** Who raised an alert, in words: a line-fault alert is raised by the system, for an unanswered line check. */
 export function raisedByText(model: ConsoleModel, alert: Alert): string {
-  if (alert.raisedBy.role === 'system') return alert.kind === 'line-fault' ? 'the system (line check not answered)' : 'the system';
+  if (alert.raisedBy.role === 'system') return alert.kind === 'line-fault' ? t('common.systemLineCheck') : t('common.theSystem');
   return actorLabel(model, alert.raisedBy);
 }
 
 /** One line on where an alert stands between the posts: "Post A1 → Post B1", or the silent post of a line fault. */
 export function alertBetween(model: ConsoleModel, alert: Alert): string {
-  if (alert.raisedBy.role === 'system') return `raised by the system: ${model.postName(alert.counterpartPostId)} did not answer the line check`;
+  if (alert.raisedBy.role === 'system') return t('common.systemBetween', { post: model.postName(alert.counterpartPostId) });
   return `${model.postName(alert.raiserPostId)} → ${model.postName(alert.counterpartPostId)}`;
 }
 
@@ -88,7 +89,7 @@ export function alertDescription(model: ConsoleModel, alert: Alert): string {
   if (alert.kind !== 'line-fault') return alert.description;
   const check = [...model.lineChecks.values()].find((c) => c.closed?.alertId === alert.alertId);
   if (!check?.closed) return alert.description;
-  return `Line check of ${formatTime(check.slotAt)} not answered by ${check.closed.missed.map((p) => model.postName(p)).join(' and ')}`;
+  return t('common.lineFaultDesc', { time: formatTime(check.slotAt), posts: listOf(check.closed.missed.map((p) => model.postName(p))) });
 }
 
 export function alertTitle(alert: Alert): string {
@@ -98,24 +99,34 @@ export function alertTitle(alert: Alert): string {
 /** Who the next escalation step notifies, by the alert's policy. */
 export function nextTargets(model: ConsoleModel, alert: Alert): string {
   const policy = model.topology.escalationPolicies.find((p) => p.id === alert.policyId);
-  if (!policy) return 'the next level';
+  if (!policy) return t('common.nextLevel');
   const level = policy.levels[Math.min(alert.step, policy.levels.length - 1)];
-  return level ? level.targets.map((t) => TARGET_LABEL[t] ?? t).join(' and ') : 'the next level';
+  return level ? listOf(level.targets.map((x) => TARGET_LABEL[x] ?? x)) : t('common.nextLevel');
 }
 
 /** "Escalates to counterpart supervisors in 1:23", or why it does not. */
 export function escalationLine(model: ConsoleModel, alert: Alert, now: number): HTMLElement {
-  if (alert.state !== 'open') return h('span', { class: 'escalation-line done' }, alert.state === 'acknowledged' ? 'Escalation stopped: acknowledged' : 'No escalation');
+  if (alert.state !== 'open') return h('span', { class: 'escalation-line done' }, alert.state === 'acknowledged' ? t('esc.stoppedAck') : t('esc.none'));
   if (alert.nextEscalationAt === null) {
-    return h('span', { class: 'escalation-line exhausted' }, alert.step > 0 ? `Escalated ${alert.step}×; every level notified` : 'This alert does not escalate');
+    return h('span', { class: 'escalation-line exhausted' }, alert.step > 0 ? t('esc.exhausted', { step: alert.step }) : t('esc.never'));
   }
   return h(
     'span',
     { class: 'escalation-line', attrs: { 'data-alert-countdown': alert.alertId } },
-    alert.step > 0 ? `Escalated ${alert.step}×. Next: ` : 'Escalates to ',
-    `${nextTargets(model, alert)} in `,
-    countdown(alert.nextEscalationAt, now),
+    ...withCountdown(alert.step > 0 ? t('esc.nextAfter', { step: alert.step, targets: nextTargets(model, alert), countdown: COUNTDOWN_SLOT }) : t('esc.escalatesTo', { targets: nextTargets(model, alert), countdown: COUNTDOWN_SLOT }), countdown(alert.nextEscalationAt, now)),
   );
+}
+
+/** A message with a `{countdown}` slot ("Escalates to X in {countdown}"), the live countdown put in the slot. */
+export function withCountdown(text: string, timer: HTMLElement): (string | HTMLElement)[] {
+  const at = text.indexOf(COUNTDOWN_SLOT);
+  if (at < 0) return [text, ' ', timer];
+  return [text.slice(0, at), timer, text.slice(at + COUNTDOWN_SLOT.length)];
+}
+
+/** Joins names with the language's "and" ("A, B and C"). */
+export function listOf(items: readonly string[]): string {
+  return new Intl.ListFormat(formatLocale(), { style: 'long', type: 'conjunction' }).format(items);
 }
 
 /** A button that acts only after being held down (mouse, touch or keyboard) for `holdMs`. */
@@ -123,7 +134,7 @@ export function holdButton(label: string, holdMs: number, onDone: () => void, cl
   const fillBar = h('span', { class: 'hold-fill', attrs: { 'aria-hidden': 'true' } });
   const text = h('span', { class: 'hold-label' }, label);
   const btn = h('button', { class: `hold-button ${className}`, attrs: { type: 'button', 'aria-describedby': undefined } }, fillBar, text);
-  btn.title = `Press and hold for ${holdMs / 1000} seconds`;
+  btn.title = t('common.holdFor', { seconds: holdMs / 1000 });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const start = (ev: Event) => {
     ev.preventDefault();

@@ -1,7 +1,8 @@
 import { fill, h, reconcile } from '../dom.js';
 import { PRECEDENCE_LABEL, formatTime } from '../format.js';
 import type { ConsoleModel, DeadlineRecord, LineCheckRecord, LineEventEntry } from '../model.js';
-import { actorLabel, countdown, exerciseBadge, precedenceBadge, type Ctx } from './common.js';
+import { actorLabel, countdown, exerciseBadge, listOf, precedenceBadge, withCountdown, type Ctx } from './common.js';
+import { COUNTDOWN_SLOT, t } from '../i18n/index.js';
 
 /**
  * Hotline discipline in the console (docs/discipline.md): the acknowledgement deadline of flash and
@@ -11,7 +12,7 @@ import { actorLabel, countdown, exerciseBadge, precedenceBadge, type Ctx } from 
 
 /** "Supervisor b1, Commander sb1", or "nobody". */
 export function targetNames(model: ConsoleModel, targets: readonly string[]): string {
-  return targets.map((t) => model.userName(t)).join(', ') || 'nobody';
+  return targets.length ? listOf(targets.map((x) => model.userName(x))) : t('common.nobody');
 }
 
 /** Whether an acknowledgement of this message is waiting in the outbox. */
@@ -37,20 +38,20 @@ export function deadlineStatus(ctx: Ctx, d: DeadlineRecord, now: number): HTMLEl
       h(
         'span',
         { class: 'deadline-line acked' },
-        `✓ Acknowledged by ${d.acknowledgedBy ? actorLabel(model, d.acknowledgedBy) : counterpart} at ${formatTime(d.acknowledgedAt ?? 0)}`,
+        `✓ ${t('dl.ackedBy', { who: d.acknowledgedBy ? actorLabel(model, d.acknowledgedBy) : counterpart, time: formatTime(d.acknowledgedAt ?? 0) })}`,
         d.acknowledgedAt !== undefined ? ` (after ${Math.max(0, Math.round((d.acknowledgedAt - d.sentAt) / 1000))} s)` : '',
       ),
     );
   } else if (now < d.deadlineAt) {
-    lines.push(h('span', { class: 'deadline-line awaiting', attrs: { 'data-deadline-countdown': d.id } }, `Awaiting acknowledgement by ${counterpart}: `, countdown(d.deadlineAt, now)));
+    lines.push(h('span', { class: 'deadline-line awaiting', attrs: { 'data-deadline-countdown': d.id } }, ...withCountdown(t('dl.awaiting', { post: counterpart, countdown: COUNTDOWN_SLOT }), countdown(d.deadlineAt, now))));
   } else {
-    lines.push(h('span', { class: 'deadline-line overdue' }, `NOT ACKNOWLEDGED by ${counterpart}: the deadline passed at ${formatTime(d.deadlineAt)}`));
+    lines.push(h('span', { class: 'deadline-line overdue' }, t('dl.overdue', { post: counterpart, time: formatTime(d.deadlineAt) })));
     if (d.escalations.length === 0) {
       lines.push(
         h(
           'span',
           { class: 'deadline-line escalating' },
-          d.nextEscalationAt !== null && d.nextEscalationAt > now ? ['Escalates in ', countdown(d.nextEscalationAt, now)] : 'Escalating by its policy…',
+          d.nextEscalationAt !== null && d.nextEscalationAt > now ? withCountdown(t('dl.escalatesIn', { countdown: COUNTDOWN_SLOT }), countdown(d.nextEscalationAt, now)) : t('dl.escalating'),
         ),
       );
     }
@@ -60,12 +61,12 @@ export function deadlineStatus(ctx: Ctx, d: DeadlineRecord, now: number): HTMLEl
       h(
         'span',
         { class: 'deadline-line escalated', attrs: { 'data-level': e.level } },
-        `⬆ Escalated${e.repeat ? ' again' : ''} at ${formatTime(e.at)}: level ${e.level}, notified ${targetNames(model, e.targets)}`,
+        `⬆ ${t(e.repeat ? 'dl.escalatedAgain' : 'dl.escalated', { time: formatTime(e.at), level: e.level, who: targetNames(model, e.targets) })}`,
       ),
     );
   }
   if (d.state === 'awaiting' && d.escalations.length > 0 && d.nextEscalationAt !== null && d.nextEscalationAt > now) {
-    lines.push(h('span', { class: 'deadline-line escalating' }, 'Next level in ', countdown(d.nextEscalationAt, now)));
+    lines.push(h('span', { class: 'deadline-line escalating' }, ...withCountdown(t('dl.nextLevel', { countdown: COUNTDOWN_SLOT }), countdown(d.nextEscalationAt, now))));
   }
   return h('div', { class: `deadline-status state-${d.state}${d.escalations.length ? ' escalated' : ''}` }, lines);
 }
@@ -79,15 +80,15 @@ export function messageAckButton(ctx: Ctx, d: DeadlineRecord): HTMLElement | nul
     return h(
       'span',
       { class: 'ack-pending' },
-      client.status === 'connected' ? 'Acknowledging…' : 'Acknowledgement in the outbox: it goes out when the line is back',
+      client.status === 'connected' ? t('takeover.acking') : t('dl.ackQueued'),
     );
   }
-  const forPost = model.user.role === 'commander' ? ` for ${model.postName(post)}` : '';
+  const forPost = model.user.role === 'commander' ? ` ${t('dl.forPost', { post: model.postName(post) })}` : '';
   return h(
     'button',
     {
       class: 'msg-ack primary',
-      attrs: { type: 'button', 'data-ack': d.id, title: `Tell ${model.postName(d.senderPostId)} this ${PRECEDENCE_LABEL[d.precedence]} message was received` },
+      attrs: { type: 'button', 'data-ack': d.id, title: t('dl.ackTitle', { post: model.postName(d.senderPostId), precedence: PRECEDENCE_LABEL[d.precedence] }) },
       on: {
         click: (ev) => {
           ev.stopPropagation();
@@ -96,7 +97,7 @@ export function messageAckButton(ctx: Ctx, d: DeadlineRecord): HTMLElement | nul
         },
       },
     },
-    `ACKNOWLEDGE MESSAGE${forPost}`,
+    `${t('dl.ackMessage')}${forPost}`,
   );
 }
 
@@ -125,7 +126,7 @@ export function deadlineCard(ctx: Ctx, d: DeadlineRecord, now: number, options: 
       'span',
       { class: 'deadline-card-actions' },
       messageAckButton(ctx, d),
-      options.open ? h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: options.open } }, 'Show in thread') : null,
+      options.open ? h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: options.open } }, t('dl.showInThread')) : null,
     ),
   );
 }
@@ -136,9 +137,9 @@ export function deadlineCard(ctx: Ctx, d: DeadlineRecord, now: number, options: 
 export function lateNote(c: { late: boolean; missedSlots: number; slotAt: number }): string {
   if (!c.late) return '';
   if (c.missedSlots > 0) {
-    return `LATE: the service was down; this one check stands for the ${c.missedSlots + 1} scheduled checks due up to ${formatTime(c.slotAt)}.`;
+    return t('lc.lateMissed', { count: c.missedSlots + 1, time: formatTime(c.slotAt) });
   }
-  return `LATE: started after its time (${formatTime(c.slotAt)}).`;
+  return t('lc.late', { time: formatTime(c.slotAt) });
 }
 
 /** Who answered a check, who did not (yet), and the outcome once it closed. */
@@ -153,7 +154,7 @@ export function lineCheckPosts(model: ConsoleModel, c: LineCheckRecord): HTMLEle
       return h(
         'span',
         { class: `lc-post lc-${state}`, attrs: { 'data-post': p } },
-        state === 'answered' ? `✓ ${model.postName(p)} answered ${formatTime(a!.at)}` : state === 'missed' ? `✗ ${model.postName(p)} MISSED` : `… ${model.postName(p)} not yet`,
+        state === 'answered' ? `✓ ${t('lc.postAnswered', { post: model.postName(p), time: formatTime(a!.at) })}` : state === 'missed' ? `✗ ${t('lc.postMissed', { post: model.postName(p) })}` : `… ${t('lc.postNotYet', { post: model.postName(p) })}`,
       );
     }),
   );
@@ -165,12 +166,12 @@ export function lineEventText(model: ConsoleModel, entry: LineEventEntry): { ico
     case 'message.escalated': {
       const p = entry.payload;
       const d = model.deadlines.get(p.deadlineId);
-      const what = d ? `${PRECEDENCE_LABEL[d.precedence]} message of ${formatTime(d.sentAt)}` : `Message ${p.messageSeq}`;
-      const who = d ? model.postName(d.counterpartPostId) : 'the counterpart';
+      const what = d ? t('lc.msgOf', { precedence: PRECEDENCE_LABEL[d.precedence], time: formatTime(d.sentAt) }) : t('outbox.messageSeq', { seq: p.messageSeq });
+      const who = d ? model.postName(d.counterpartPostId) : t('alerts.counterpart');
       return {
         icon: '⬆',
         cls: 'msg-escalated',
-        text: `${what} not acknowledged by ${who} in time: escalated${p.repeat ? ' again' : ''} (level ${p.level}) to ${targetNames(model, p.targets)}`,
+        text: t(p.repeat ? 'lc.msgEscAgain' : 'lc.msgEsc', { what, who, level: p.level, targets: targetNames(model, p.targets) }),
       };
     }
     case 'linecheck.started': {
@@ -179,21 +180,21 @@ export function lineEventText(model: ConsoleModel, entry: LineEventEntry): { ico
       return {
         icon: '☎',
         cls: `linecheck-started${p.late ? ' late' : ''}`,
-        text: `Line check of ${formatTime(p.slotAt)}: ${p.posts.map((x) => model.postName(x)).join(' and ')} answer by ${formatTime(p.windowEndsAt)}.${late ? ` ${late}` : ''}`,
+        text: `${t('lc.started', { time: formatTime(p.slotAt), posts: listOf(p.posts.map((x) => model.postName(x))), until: formatTime(p.windowEndsAt) })}${late ? ` ${late}` : ''}`,
       };
     }
     case 'linecheck.answered':
-      return { icon: '✓', cls: 'linecheck-answered', text: `${model.postName(entry.payload.postId)} answered the line check (${model.userName(entry.actor.userId)})` };
+      return { icon: '✓', cls: 'linecheck-answered', text: t('lc.evAnswered', { post: model.postName(entry.payload.postId), who: model.userName(entry.actor.userId) }) };
     case 'linecheck.closed': {
       const p = entry.payload;
-      const answered = p.answered.map((x) => model.postName(x)).join(' and ');
-      const missed = p.missed.map((x) => model.postName(x)).join(' and ');
+      const answered = listOf(p.answered.map((x) => model.postName(x)));
+      const missed = listOf(p.missed.map((x) => model.postName(x)));
       return {
         icon: p.missed.length ? '✗' : '✓',
         cls: `linecheck-closed ${p.missed.length ? 'missed' : 'answered'}`,
         text: p.missed.length
-          ? `Line check closed: ${answered ? `answered by ${answered}; ` : ''}MISSED by ${missed}${p.alertId ? ': a line-fault alert was raised' : ''}`
-          : `Line check closed: answered by ${answered}`,
+          ? `${p.answered.length ? t('lc.closedBoth', { answered, missed }) : t('lc.closedMissed', { missed })}${p.alertId ? `: ${t('lc.faultRaised')}` : ''}`
+          : t('lc.closedAnswered', { answered }),
       };
     }
   }
@@ -221,16 +222,16 @@ export function lineCheckPrompt(ctx: Ctx, c: LineCheckRecord, now: number): HTML
   const pending = answerPending(ctx, c);
   const open = now < c.windowEndsAt;
   const state = mine ? 'answered' : pending ? 'pending' : open ? 'unanswered' : 'expired';
-  const where = h('span', { class: 'lc-where' }, `${link?.name ?? c.linkId} · with ${other.map((p) => model.postName(p)).join(', ')} · scheduled ${formatTime(c.slotAt)}`);
+  const where = h('span', { class: 'lc-where' }, `${link?.name ?? c.linkId} · ${t('hotline.with', { post: listOf(other.map((p) => model.postName(p))) })} · ${t('lc.scheduled', { time: formatTime(c.slotAt) })}`);
   let title: HTMLElement;
   let action: HTMLElement | null = null;
   if (state === 'unanswered') {
-    title = h('strong', { class: 'lc-title' }, 'Line check: answer within ', countdown(c.windowEndsAt, now));
+    title = h('strong', { class: 'lc-title' }, ...withCountdown(t('lc.answerWithin', { countdown: COUNTDOWN_SLOT }), countdown(c.windowEndsAt, now)));
     action = h(
       'button',
       {
         class: 'linecheck-answer',
-        attrs: { type: 'button', 'aria-keyshortcuts': 'Alt+L', 'data-check': c.checkId, title: 'Tell both sides this post is at the hotline (Alt+L)' },
+        attrs: { type: 'button', 'aria-keyshortcuts': 'Alt+L', 'data-check': c.checkId, title: t('lc.answerTitle') },
         on: {
           click: () => {
             client.answerLineCheck(c.linkId, c.checkId).catch(() => undefined); // a refusal arrives as a 'failed' notice
@@ -238,24 +239,24 @@ export function lineCheckPrompt(ctx: Ctx, c: LineCheckRecord, now: number): HTML
           },
         },
       },
-      'ANSWER',
+      t('lc.answer'),
     );
   } else if (state === 'pending') {
-    title = h('strong', { class: 'lc-title' }, client.status === 'connected' ? 'Line check: answering…' : 'Line check: answer waiting in the outbox');
+    title = h('strong', { class: 'lc-title' }, client.status === 'connected' ? t('lc.answering') : t('lc.answerQueued'));
   } else if (state === 'answered') {
     const waiting = other.filter((p) => !c.answers.has(p)).map((p) => model.postName(p));
     title = h(
       'strong',
       { class: 'lc-title' },
-      `✓ Line check answered at ${formatTime(mine!.at)} by ${model.userName(mine!.actor.userId)}`,
-      waiting.length ? h('span', { class: 'lc-wait' }, ` · waiting for ${waiting.join(', ')} `, open ? ['(', countdown(c.windowEndsAt, now), ')'] : '') : null,
+      `✓ ${t('lc.answeredBy', { time: formatTime(mine!.at), who: model.userName(mine!.actor.userId) })}`,
+      waiting.length ? h('span', { class: 'lc-wait' }, ` · ${t('lc.waitingFor', { posts: listOf(waiting) })} `, open ? ['(', countdown(c.windowEndsAt, now), ')'] : '') : null,
     );
   } else {
-    title = h('strong', { class: 'lc-title' }, `Line check window closed at ${formatTime(c.windowEndsAt)}, unanswered: waiting for the outcome`);
+    title = h('strong', { class: 'lc-title' }, t('lc.windowClosed', { time: formatTime(c.windowEndsAt) }));
   }
   return h(
     'div',
-    { class: `linecheck-prompt state-${state}${c.late ? ' late' : ''}`, attrs: { 'data-check': c.checkId, 'data-link': c.linkId, role: 'group', 'aria-label': 'Line check' } },
+    { class: `linecheck-prompt state-${state}${c.late ? ' late' : ''}`, attrs: { 'data-check': c.checkId, 'data-link': c.linkId, role: 'group', 'aria-label': t('lc.label') } },
     h('span', { class: 'lc-icon', attrs: { 'aria-hidden': 'true' } }, '☎'),
     h('span', { class: 'lc-body' }, title, where, c.late ? h('span', { class: 'lc-late' }, lateNote(c)) : null),
     action,
@@ -269,7 +270,7 @@ export class LineCheckBar {
 
   constructor(ctx: Ctx) {
     this.#ctx = ctx;
-    this.el = h('section', { class: 'linecheck-bar', attrs: { 'aria-label': 'Line checks', 'aria-live': 'assertive', hidden: true } });
+    this.el = h('section', { class: 'linecheck-bar', attrs: { 'aria-label': t('lc.labelPlural'), 'aria-live': 'assertive', hidden: true } });
   }
 
   /** The open checks shown: this post's, not yet closed. */

@@ -5,9 +5,10 @@ import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCES, PRECEDENCE_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
 import type { DeadlineRecord, LineEventEntry, MessageItem, Thread, ThreadItem } from '../model.js';
 import { drafts } from '../session.js';
-import { actorLabel, alertBetween, alertDescription, escalationLine, exerciseBadge, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
+import { actorLabel, alertBetween, alertDescription, escalationLine, exerciseBadge, listOf, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
 import { deadlineCard, deadlineStamp, deadlineStatus, lateNote, lineCheckPosts, lineEventText, messageAckButton } from './discipline.js';
 import { MapView } from './map.js';
+import { formatNumber, t } from '../i18n/index.js';
 
 interface RenderedThread {
   list: HTMLOListElement;
@@ -31,6 +32,9 @@ export class HotlineView {
   readonly #scroller: HTMLElement;
   readonly #pending: HTMLOListElement;
   readonly #jump: HTMLButtonElement;
+  readonly #ackedAlerts: HTMLElement;
+  readonly #sideToggle: HTMLButtonElement;
+  #lastScrollTop = 0;
   readonly #composerSlot: HTMLElement;
   readonly #sideAlerts: HTMLElement;
   readonly #sideDeadlines: HTMLElement;
@@ -57,10 +61,14 @@ export class HotlineView {
     const { model } = ctx;
     this.#linkList = h('div', { class: 'link-list', attrs: { role: 'list' } });
     this.#threadHead = h('header', { class: 'thread-head' });
-    this.#pending = h('ol', { class: 'messages pending', attrs: { 'aria-label': 'Waiting in the outbox' } });
-    this.#scroller = h('div', { class: 'thread-scroll', attrs: { tabindex: 0, 'aria-label': 'Conversation' } }, this.#pending);
+    this.#pending = h('ol', { class: 'messages pending', attrs: { 'aria-label': t('hotline.pendingLabel') } });
+    this.#scroller = h('div', { class: 'thread-scroll', attrs: { tabindex: 0, 'aria-label': t('hotline.conversation') } }, this.#pending);
+    // Following stops only when the reader scrolls up, never because content grew or the pane shrank.
     this.#scroller.addEventListener('scroll', () => {
-      this.#stick = this.#atBottom();
+      const top = this.#scroller.scrollTop;
+      if (this.#atBottom()) this.#stick = true;
+      else if (top < this.#lastScrollTop - 2) this.#stick = false;
+      this.#lastScrollTop = top;
       if (this.#stick) this.#jump.hidden = true;
     });
     // Content that grows after it is drawn (a font arriving, a mark wrapping) keeps a follower at the end.
@@ -68,23 +76,24 @@ export class HotlineView {
       if (this.#stick) this.#scrollToEnd();
     });
     this.#resize.observe(this.#pending);
-    this.#jump = h('button', { class: 'jump', attrs: { type: 'button', hidden: true }, on: { click: () => this.#scrollToEnd() } }, 'New messages below');
+    this.#resize.observe(this.#scroller);
+    this.#jump = h('button', { class: 'jump', attrs: { type: 'button', hidden: true }, on: { click: () => this.#scrollToEnd() } }, t('hotline.newBelow'));
 
     // --- composer --------------------------------------------------------------------------------
     this.#text = h('textarea', {
       class: 'composer-text',
-      attrs: { dir: 'auto', rows: 2, 'aria-label': 'Message', placeholder: 'Type a message in any language. Enter sends, Shift+Enter starts a new line.' },
+      attrs: { dir: 'auto', rows: 2, 'aria-label': t('hotline.message'), placeholder: t('hotline.placeholder') },
     });
     this.#counter = h('span', { class: 'composer-counter', attrs: { 'aria-live': 'polite' } });
     this.#drill = h('input', { attrs: { type: 'checkbox', name: 'drill' } });
-    this.#sendBtn = h('button', { class: 'send primary', attrs: { type: 'submit' } }, 'Send');
-    this.#phrasesPanel = h('div', { class: 'phrases', attrs: { hidden: true, id: 'phrases-panel', role: 'group', 'aria-label': 'Pre-agreed phrases' } });
+    this.#sendBtn = h('button', { class: 'send primary', attrs: { type: 'submit' } }, t('hotline.send'));
+    this.#phrasesPanel = h('div', { class: 'phrases', attrs: { hidden: true, id: 'phrases-panel', role: 'group', 'aria-label': t('hotline.phrasesLabel') } });
     this.#phrasesBtn = h(
       'button',
       { class: 'phrases-toggle', attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'phrases-panel' }, on: { click: () => this.#togglePhrases() } },
-      'Phrases',
+      t('hotline.phrases'),
     );
-    const precedence = h('fieldset', { class: 'precedence' }, h('legend', { class: 'sr-only' }, 'Precedence'));
+    const precedence = h('fieldset', { class: 'precedence' }, h('legend', { class: 'sr-only' }, t('hotline.precedence')));
     for (const p of PRECEDENCES) {
       const input = h('input', { attrs: { type: 'radio', name: 'precedence', value: p, checked: p === 'routine' } });
       input.addEventListener('change', () => {
@@ -95,6 +104,7 @@ export class HotlineView {
     }
     this.#drill.addEventListener('change', () => this.#syncComposerLook());
     this.#text.addEventListener('input', () => {
+      this.#autosize();
       if (this.#selected) drafts.set(model.user.id, this.#selected, this.#text.value);
       this.#updateCounter();
     });
@@ -110,7 +120,7 @@ export class HotlineView {
       'form',
       {
         class: 'composer',
-        attrs: { 'aria-label': 'Compose' },
+        attrs: { 'aria-label': t('hotline.compose') },
         on: {
           submit: (ev) => {
             ev.preventDefault();
@@ -122,7 +132,7 @@ export class HotlineView {
         'div',
         { class: 'composer-tools' },
         precedence,
-        h('label', { class: 'exercise-toggle', attrs: { title: 'Mark this message as exercise traffic' } }, this.#drill, h('span', null, 'Exercise')),
+        h('label', { class: 'exercise-toggle', attrs: { title: t('hotline.exerciseTitle') } }, this.#drill, h('span', null, t('hotline.exercise'))),
         this.#phrasesBtn,
       ),
       this.#phrasesPanel,
@@ -133,28 +143,36 @@ export class HotlineView {
 
     this.#sideAlerts = h('div', { class: 'side-alerts', attrs: { 'aria-live': 'polite' } });
     this.#sideDeadlines = h('div', { class: 'side-deadlines' });
+    this.#ackedAlerts = h('div', { class: 'side-alerts acked-alerts' });
     this.#deadlineCount = h('span', { class: 'count' });
     this.#map = new MapView(ctx, { compact: true });
 
     this.el = h(
       'section',
-      { class: 'hotline-view', attrs: { 'aria-label': 'Hotline' } },
-      h('nav', { class: 'links-pane', attrs: { 'aria-label': 'Hotlines' } }, h('h2', { class: 'pane-title' }, 'Hotlines'), this.#linkList),
+      { class: 'hotline-view', attrs: { 'aria-label': t('tab.hotline') } },
+      h('nav', { class: 'links-pane', attrs: { 'aria-label': t('hotline.links') } }, h('h2', { class: 'pane-title' }, t('hotline.links')), this.#linkList),
       h('section', { class: 'thread-pane' }, this.#threadHead, h('div', { class: 'thread-body' }, this.#scroller, this.#jump), this.#composerSlot),
       h(
         'aside',
-        { class: 'side-pane', attrs: { 'aria-label': 'Awaiting acknowledgement and open alerts' } },
+        { class: 'side-pane', attrs: { 'aria-label': t('hotline.sideLabel') } },
         h(
           'section',
-          { class: 'side-section deadlines-section', attrs: { 'aria-label': 'Awaiting acknowledgement' } },
-          h('h2', { class: 'pane-title' }, 'Awaiting acknowledgement ', this.#deadlineCount),
+          { class: 'side-section deadlines-section', attrs: { 'aria-label': t('hotline.awaiting') } },
+          h('h2', { class: 'pane-title' }, t('hotline.awaiting'), ' ', this.#deadlineCount),
           this.#sideDeadlines,
         ),
-        h('h2', { class: 'pane-title' }, 'Open alerts'),
+        h('h2', { class: 'pane-title' }, t('hotline.openAlerts')),
         this.#sideAlerts,
+        h('h2', { class: 'pane-title acked-title', attrs: { hidden: true } }, t('hotline.ackedAlerts')),
+        this.#ackedAlerts,
         h('div', { class: 'side-map' }, this.#map.el),
       ),
     );
+    // Narrow screens: the side panel opens over the thread from a button in its head (one tap).
+    this.#sideToggle = h('button', { class: 'side-toggle', attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'hotline-side' }, on: { click: () => this.#showSide(true) } });
+    const side = this.el.querySelector('.side-pane') as HTMLElement;
+    side.id = 'hotline-side';
+    side.prepend(h('button', { class: 'side-close', attrs: { type: 'button' }, on: { click: () => this.#showSide(false) } }, `✕ ${t('hotline.conversation')}`));
     const first = model.writableLinks[0] ?? model.links[0];
     if (first) this.select(first.id);
   }
@@ -256,13 +274,13 @@ export class HotlineView {
             peers.map((p) => {
               const presence = model.presence.get(p);
               const state = presence === undefined ? 'unknown' : presence.online ? 'online' : 'offline';
-              return h('span', { class: `peer presence-${state}` }, h('i', { class: 'dot', attrs: { 'aria-hidden': 'true' } }), `${model.postName(p)}${state === 'offline' ? ' (offline)' : ''}`);
+              return h('span', { class: `peer presence-${state}` }, h('i', { class: 'dot', attrs: { 'aria-hidden': 'true' } }), state === 'offline' ? t('hotline.postOffline', { post: model.postName(p) }) : model.postName(p));
             }),
           ),
           h(
             'span',
             { class: 'link-badges' },
-            sev ? h('span', { class: `badge alert-badge sev-${sev.severity}${sev.drill ? ' drill' : ''}` }, sev.drill ? 'EXERCISE' : 'ALERT') : null,
+            sev ? h('span', { class: `badge alert-badge sev-${sev.severity}${sev.drill ? ' drill' : ''}` }, sev.drill ? t('common.exercise') : t('hotline.alertBadge')) : null,
             unread > 0 ? h('span', { class: 'badge unread-badge', attrs: { 'aria-label': `${unread} unread` } }, String(unread)) : null,
           ),
         );
@@ -287,7 +305,7 @@ export class HotlineView {
     const linkId = this.#selected;
     const thread = linkId ? model.threads.get(linkId) : undefined;
     if (!linkId || !thread) {
-      fill(this.#threadHead, h('h2', null, 'No hotline'));
+      fill(this.#threadHead, h('h2', null, t('hotline.none')));
       return;
     }
     this.#updateHead(thread.link);
@@ -306,7 +324,7 @@ export class HotlineView {
     if (mine && !this.#form.isConnected) this.#composerSlot.replaceChildren(this.#form);
     if (!mine && !this.#composerSlot.querySelector('.readonly-note')) {
       this.#composerSlot.replaceChildren(
-        h('p', { class: 'readonly-note' }, 'Read-only: only the operators of the two posts write on a hotline. You see every message, receipt and alert of it.'),
+        h('p', { class: 'readonly-note' }, t('hotline.readonly')),
       );
     }
     this.#syncComposerLook();
@@ -334,13 +352,14 @@ export class HotlineView {
             'span',
             { class: `peer presence-${state}` },
             h('i', { class: 'dot', attrs: { 'aria-hidden': 'true' } }),
-            `${mine ? 'With ' : ''}${model.postName(p)}`,
+            mine ? t('hotline.with', { post: model.postName(p) }) : model.postName(p),
             side ? h('span', { class: 'side-tag', attrs: { style: `--side:${side.color ?? '#888'}` } }, side.name) : null,
-            h('span', { class: 'presence-text' }, state === 'unknown' ? '' : state === 'online' ? 'online' : 'OFFLINE'),
+            h('span', { class: 'presence-text' }, state === 'unknown' ? '' : state === 'online' ? t('hotline.online') : t('hotline.offline')),
           );
         }),
       ),
       this.#lineCheckLine(link),
+      this.#sideToggle,
     );
   }
 
@@ -348,12 +367,12 @@ export class HotlineView {
   #lineCheckLine(link: Link): HTMLElement | null {
     const { model } = this.#ctx;
     const last = model.lineChecksOf(link.id)[0];
-    if (!last) return link.lineCheck ? h('p', { class: 'thread-linecheck' }, 'Line checks scheduled; none yet since this console opened the log.') : null;
+    if (!last) return link.lineCheck ? h('p', { class: 'thread-linecheck' }, t('hotline.lcNone')) : null;
     const outcome = last.closed ? (last.closed.missed.length ? 'MISSED' : 'answered') : 'open';
     return h(
       'p',
       { class: `thread-linecheck lc-${outcome}`, attrs: { 'data-check': last.checkId } },
-      h('strong', null, `Line check ${formatTime(last.slotAt)}: `),
+      h('strong', null, t('hotline.lcLast', { time: formatTime(last.slotAt) }), ' '),
       lineCheckPosts(model, last),
       last.late ? h('span', { class: 'lc-late' }, lateNote(last)) : null,
     );
@@ -426,7 +445,7 @@ export class HotlineView {
       h('span', { class: 'thread-alert-text', attrs: { dir: 'auto' } }, text),
       h('time', { class: 'msg-time' }, formatTime(entry.ts)),
       target !== null
-        ? h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => this.reveal(entry.linkId, target) } }, 'Show message')
+        ? h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => this.reveal(entry.linkId, target) } }, t('hotline.showMessage'))
         : null,
     );
   }
@@ -438,7 +457,7 @@ export class HotlineView {
     return h(
       'div',
       { class: 'msg-text phrase', attrs: { 'data-phrase': phrase.phrase.id } },
-      h('span', { class: 'phrase-tag' }, 'Pre-agreed phrase'),
+      h('span', { class: 'phrase-tag' }, t('hotline.phraseTag')),
       phrase.lines.map((l) => h('p', { class: 'phrase-line', attrs: { lang: l.lang, dir: 'auto' } }, h('span', { class: 'lang-tag', attrs: { dir: 'ltr' } }, l.lang.toUpperCase()), l.text)),
     );
   }
@@ -459,26 +478,26 @@ export class HotlineView {
     const alertId = ('alertId' in entry.payload && entry.payload.alertId) || '';
     const record = model.alert(alertId);
     const a = record?.alert;
-    const kind = a ? KIND_LABEL[a.kind] : 'Alert';
+    const kind = a ? KIND_LABEL[a.kind] : t('hotline.alertWord');
     let text: string;
     switch (entry.type) {
       case 'alert.raised':
-        text = `ALERT RAISED by ${a ? raisedByText(model, a) : actorLabel(model, entry.actor)}: ${kind}, ${entry.payload.severity} ${SEVERITY_LABEL[entry.payload.severity]}. ${a ? alertDescription(model, a) : entry.payload.description}`;
+        text = `${t('hotline.evRaised', { who: a ? raisedByText(model, a) : actorLabel(model, entry.actor), kind, severity: `${formatNumber(entry.payload.severity)} ${SEVERITY_LABEL[entry.payload.severity]}` })} ${a ? alertDescription(model, a) : entry.payload.description}`;
         break;
       case 'alert.acknowledged':
-        text = `${kind} alert acknowledged by ${actorLabel(model, entry.actor)}${entry.payload.text ? `: ${entry.payload.text}` : ''}`;
+        text = t('hotline.evAck', { kind, who: actorLabel(model, entry.actor) }) + (entry.payload.text ? `: ${entry.payload.text}` : '');
         break;
       case 'alert.escalated':
-        text = `${kind} alert escalated (step ${entry.payload.step}, level ${entry.payload.level}${entry.payload.reason === 'counterpart-offline' ? ', counterpart offline' : ''}) to ${entry.payload.targets.map((t) => model.userName(t)).join(', ') || 'nobody'}`;
+        text = t(entry.payload.reason === 'counterpart-offline' ? 'hotline.evEscOffline' : 'hotline.evEsc', { kind, step: entry.payload.step, level: entry.payload.level, targets: entry.payload.targets.length ? listOf(entry.payload.targets.map((x) => model.userName(x))) : t('common.nobody') });
         break;
       case 'alert.commented':
-        text = `Comment on ${kind} alert by ${actorLabel(model, entry.actor)}: ${entry.payload.text ?? ''}`;
+        text = `${t('hotline.evComment', { kind, who: actorLabel(model, entry.actor) })}: ${entry.payload.text ?? ''}`;
         break;
       case 'alert.resolved':
-        text = `${kind} alert resolved by ${actorLabel(model, entry.actor)}${entry.payload.text ? `: ${entry.payload.text}` : ''}`;
+        text = t('hotline.evResolved', { kind, who: actorLabel(model, entry.actor) }) + (entry.payload.text ? `: ${entry.payload.text}` : '');
         break;
       case 'alert.cancelled':
-        text = `${kind} alert cancelled as a false alarm by ${actorLabel(model, entry.actor)}${entry.payload.text ? `: ${entry.payload.text}` : ''}`;
+        text = t('hotline.evCancelled', { kind, who: actorLabel(model, entry.actor) }) + (entry.payload.text ? `: ${entry.payload.text}` : '');
         break;
       default:
         text = entry.type;
@@ -491,7 +510,7 @@ export class HotlineView {
       exerciseBadge(entry.drill),
       h('span', { class: 'thread-alert-text', attrs: { dir: 'auto' } }, text),
       h('time', { class: 'msg-time' }, formatTime(entry.ts)),
-      h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => this.#ctx.openAlert(alertId) } }, 'Open'),
+      h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => this.#ctx.openAlert(alertId) } }, t('hotline.open')),
     );
   }
 
@@ -525,7 +544,7 @@ export class HotlineView {
       },
       (el, i) => {
         const mark = el.querySelector('.msg-mark');
-        if (mark) setText(mark, connected ? `Sending…${i.lastError ? ` (retrying: ${i.lastError})` : ''}` : 'In outbox: goes out when the line is back');
+        if (mark) setText(mark, connected ? (i.lastError ? t('hotline.retrying', { error: i.lastError }) : t('hotline.sending')) : t('hotline.inOutbox'));
       },
     );
   }
@@ -547,14 +566,14 @@ export class HotlineView {
     }
     this.#form.classList.toggle('drill', this.#drill.checked);
     this.#form.dataset.precedence = this.#precedence;
-    const label = `${this.#drill.checked ? 'Send EXERCISE' : 'Send'}${this.#precedence === 'flash' || this.#precedence === 'immediate' ? ` ${PRECEDENCE_LABEL[this.#precedence]}` : ''}`;
+    const label = `${this.#drill.checked ? t('hotline.sendExercise') : t('hotline.send')}${this.#precedence === 'flash' || this.#precedence === 'immediate' ? ` ${PRECEDENCE_LABEL[this.#precedence]}` : ''}`;
     setText(this.#sendBtn, label);
   }
 
   #updateCounter(): void {
     const n = codePoints(this.#text.value);
     const over = n > LIMITS.MESSAGE_TEXT_MAX;
-    setText(this.#counter, n > LIMITS.MESSAGE_TEXT_MAX * 0.8 ? `${n} / ${LIMITS.MESSAGE_TEXT_MAX}${over ? ': too long to send' : ''}` : '');
+    setText(this.#counter, n > LIMITS.MESSAGE_TEXT_MAX * 0.8 ? `${formatNumber(n)} / ${formatNumber(LIMITS.MESSAGE_TEXT_MAX)}${over ? ` ${t('hotline.tooLong')}` : ''}` : '');
     this.#counter.classList.toggle('over', over);
   }
 
@@ -575,6 +594,7 @@ export class HotlineView {
     // The SDK puts it in the (persistent) outbox before anything else: from here it cannot be lost.
     this.#ctx.client.send(linkId, text, { precedence, drill }).catch(() => undefined);
     this.#text.value = '';
+    this.#autosize();
     drafts.set(this.#ctx.model.user.id, linkId, '');
     this.#updateCounter();
     this.#setPrecedence('routine');
@@ -601,7 +621,7 @@ export class HotlineView {
     const theirLang = mine ? model.sideOfPost(model.otherPost(link, mine))?.languages[0] : undefined;
     fill(
       this.#phrasesPanel,
-      model.topology.phrases.length === 0 ? h('p', null, 'No pre-agreed phrases in this topology.') : null,
+      model.topology.phrases.length === 0 ? h('p', null, t('hotline.noPhrases')) : null,
       model.topology.phrases.map((phrase) =>
         h(
           'button',
@@ -614,6 +634,7 @@ export class HotlineView {
                 if (this.#selected) drafts.set(model.user.id, this.#selected, this.#text.value);
                 this.#togglePhrases(false);
                 this.#updateCounter();
+                this.#autosize();
                 this.#text.focus();
               },
             },
@@ -646,7 +667,7 @@ export class HotlineView {
         fill(el, deadlineCard(this.#ctx, d, now, { open: () => this.#ctx.openMessage(d.linkId, d.seq) }));
       },
     );
-    if (items.length === 0) this.#sideDeadlines.replaceChildren(h('p', { class: 'empty' }, 'No flash or immediate message is waiting.'));
+    if (items.length === 0) this.#sideDeadlines.replaceChildren(h('p', { class: 'empty' }, t('hotline.noneAwaiting')));
   }
 
   #updateSide(): void {
@@ -654,7 +675,10 @@ export class HotlineView {
     const now = this.#ctx.serverNow();
     this.#updateDeadlines(now);
     const mineOnly = model.user.role === 'operator';
-    const active = model.activeAlerts.filter((r) => !mineOnly || model.myPostOn(model.link(r.alert.linkId)!) !== null);
+    const inScope = model.activeAlerts.filter((r) => !mineOnly || model.myPostOn(model.link(r.alert.linkId)!) !== null);
+    // Open alerts apart from acknowledged ones: a card never says "waiting" once the other side acknowledged.
+    const active = inScope.filter((r) => r.alert.state === 'open');
+    const acked = inScope.filter((r) => r.alert.state === 'acknowledged');
     const queued = this.#ctx.outbox().filter((i): i is OutboxItem<'alert:raise'> => i.event === 'alert:raise');
     const cards: { key: string; el: () => HTMLElement }[] = [];
     for (const i of queued) {
@@ -665,8 +689,8 @@ export class HotlineView {
             'div',
             { class: `alert-card queued sev-${i.payload.severity}${i.payload.drill ? ' drill' : ''}` },
             exerciseBadge(i.payload.drill === true),
-            h('strong', null, `${KIND_LABEL[i.payload.kind]}: waiting in the outbox`),
-            h('span', null, 'It goes out the moment the line is back.'),
+            h('strong', null, t('hotline.alertQueued', { kind: KIND_LABEL[i.payload.kind] })),
+            h('span', null, t('hotline.alertQueuedWhen')),
           ),
       });
     }
@@ -684,7 +708,7 @@ export class HotlineView {
               attrs: { type: 'button', 'data-alert': a.alertId },
               on: { click: () => this.#ctx.openAlert(a.alertId) },
             },
-            h('span', { class: 'alert-card-top' }, severityChip(a.severity), exerciseBadge(a.drill), h('span', { class: `state-chip state-${a.state}` }, a.state === 'open' ? 'OPEN' : 'ACKNOWLEDGED')),
+            h('span', { class: 'alert-card-top' }, severityChip(a.severity), exerciseBadge(a.drill), h('span', { class: `state-chip state-${a.state}` }, a.state === 'open' ? t('hotline.stateOpen') : t('hotline.stateAcked'))),
             h('strong', { class: 'alert-card-kind' }, KIND_LABEL[a.kind]),
             h(
               'span',
@@ -692,15 +716,54 @@ export class HotlineView {
               a.raisedBy.role === 'system'
                 ? `${model.link(a.linkId)?.name}: ${alertBetween(model, a)}, ${formatTime(a.raisedAt)}`
                 : ours
-                  ? `Raised by us on ${model.link(a.linkId)?.name}; waiting for ${model.postName(a.counterpartPostId)}`
-                  : `${incoming ? 'From' : 'Raised by'} ${model.postName(a.raiserPostId)}, ${formatTime(a.raisedAt)}`,
+                  ? t('hotline.raisedByUs', { link: model.link(a.linkId)?.name ?? a.linkId, post: model.postName(a.counterpartPostId) })
+                  : t(incoming ? 'hotline.cardFrom' : 'hotline.cardRaisedBy', { post: model.postName(a.raiserPostId), time: formatTime(a.raisedAt) }),
             ),
             escalationLine(model, a, now),
           ),
       });
     }
     reconcile(this.#sideAlerts, cards, (c) => c.key, (c) => c.el(), () => undefined);
-    if (cards.length === 0) this.#sideAlerts.replaceChildren(h('p', { class: 'empty' }, 'No open alerts.'));
+    if (cards.length === 0) this.#sideAlerts.replaceChildren(h('p', { class: 'empty' }, t('hotline.noOpenAlerts')));
+    const ackedCards = acked.map((r) => {
+      const a = r.alert;
+      return {
+        key: `${a.alertId}:${a.state}:${a.updatedSeq}`,
+        el: () =>
+          h(
+            'button',
+            { class: `alert-card sev-${a.severity} state-${a.state}${a.drill ? ' drill' : ''}`, attrs: { type: 'button', 'data-alert': a.alertId }, on: { click: () => this.#ctx.openAlert(a.alertId) } },
+            h('span', { class: 'alert-card-top' }, severityChip(a.severity), exerciseBadge(a.drill), h('span', { class: `state-chip state-${a.state}` }, t('hotline.stateAcked'))),
+            h('strong', { class: 'alert-card-kind' }, KIND_LABEL[a.kind]),
+            h(
+              'span',
+              { class: 'alert-card-where' },
+              `${model.link(a.linkId)?.name ?? a.linkId}: `,
+              t('hotline.ackedByPost', { post: a.acknowledgedBy ? actorLabel(model, a.acknowledgedBy) : model.postName(a.counterpartPostId), time: formatTime(a.acknowledgedAt ?? a.raisedAt) }),
+            ),
+          ),
+      };
+    });
+    reconcile(this.#ackedAlerts, ackedCards, (c) => c.key, (c) => c.el(), () => undefined);
+    (this.el.querySelector('.acked-title') as HTMLElement).hidden = ackedCards.length === 0;
+    const waiting = model.awaitingDeadlines.length;
+    setText(this.#sideToggle, `⚠ ${t('hotline.sidePanel')} (${formatNumber(active.length + queued.length)} · ${formatNumber(waiting)})`);
+    this.#sideToggle.classList.toggle('has-items', active.length + queued.length + waiting > 0);
+  }
+
+  #showSide(open: boolean): void {
+    this.el.classList.toggle('show-side', open);
+    this.#sideToggle.setAttribute('aria-expanded', String(open));
+    if (open) (this.el.querySelector('.side-close') as HTMLElement | null)?.focus();
+    else this.#sideToggle.focus();
+  }
+
+  /** The composer grows with what it holds (every line of a phrase in sight), up to its maximum height. */
+  #autosize(): void {
+    const el = this.#text;
+    el.style.height = 'auto';
+    if (el.value.includes('\n')) el.style.height = `${el.scrollHeight + 4}px`;
+    else el.style.removeProperty('height');
   }
 
   // --- scrolling --------------------------------------------------------------------------------

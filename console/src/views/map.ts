@@ -2,6 +2,7 @@ import type { Alert, Post } from '@hotline/shared';
 import { fill, h, svg } from '../dom.js';
 import { KIND_LABEL, SEVERITY_LABEL, STATE_LABEL } from '../format.js';
 import type { Ctx } from './common.js';
+import { formatNumber, t } from '../i18n/index.js';
 
 /**
  * The posts, links and alerts of the user's scope, drawn as SVG from the topology alone: the border
@@ -87,7 +88,7 @@ export class MapView {
       viewBox: `0 0 ${p.width} ${Math.round(p.height)}`,
       preserveAspectRatio: 'xMidYMid meet',
       role: 'img',
-      'aria-label': 'Map of posts, hotlines and open alerts',
+      'aria-label': t('map.label'),
     });
     this.#dynamic = svg('g', { class: 'map-dynamic' });
     this.#svg.append(this.#base(), this.#dynamic);
@@ -133,7 +134,7 @@ export class MapView {
       const y = p.height - 22;
       g.append(
         svg('line', { x1: p.width - 40 - len, x2: p.width - 40, y1: y, y2: y, class: 'map-scale' }),
-        svg('text', { x: p.width - 40 - len / 2, y: y - 8, class: 'map-scale-label', 'text-anchor': 'middle' }, `${km} km`),
+        svg('text', { x: p.width - 40 - len / 2, y: y - 8, class: 'map-scale-label', 'text-anchor': 'middle' }, t('map.km', { km: formatNumber(km) })),
       );
     }
     return g;
@@ -155,12 +156,12 @@ export class MapView {
     return h(
       'div',
       { class: 'map-legend', attrs: { 'aria-hidden': 'true' } },
-      ...([1, 2, 3, 4] as const).map((s) => h('span', { class: 'legend-item' }, h('i', { class: `legend-dot sev-${s}` }), `${s} ${SEVERITY_LABEL[s]}`)),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-dot exercise' }), 'Exercise'),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-post online' }), 'Post online'),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-post offline' }), 'Post offline'),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-line' }), 'Hotline'),
-      h('span', { class: 'legend-item' }, h('i', { class: 'legend-border' }), 'Border'),
+      ...([1, 2, 3, 4] as const).map((s) => h('span', { class: 'legend-item' }, h('i', { class: `legend-dot sev-${s}` }), `${formatNumber(s)} ${SEVERITY_LABEL[s]}`)),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-dot exercise' }), t('map.exercise')),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-post online' }), t('map.postOnline')),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-post offline' }), t('map.postOffline')),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-line' }), t('map.hotline')),
+      h('span', { class: 'legend-item' }, h('i', { class: 'legend-border' }), t('map.border')),
     );
   }
 
@@ -169,7 +170,8 @@ export class MapView {
     const p = this.#proj;
     const { model } = this.#ctx;
     const posts = new Map(model.topology.posts.map((q) => [q.id, q]));
-    const active = model.activeAlerts.map((r) => r.alert);
+    // Only open alerts are drawn: an acknowledged one no longer calls for anyone's eyes on the map.
+    const active = model.activeAlerts.map((r) => r.alert).filter((a) => a.state === 'open');
     // Redraw only when something shown changed, so keyboard focus on a marker survives other updates.
     const signature = JSON.stringify([active.map((a) => [a.alertId, a.state]), [...model.presence.values()].map((q) => [q.postId, q.online])]);
     if (signature === this.#drawn) return;
@@ -195,7 +197,7 @@ export class MapView {
         y2: p.y(b.location.lat),
         class: `map-link${openLinks.has(link.id) ? ' alerting' : ''}${down ? ' down' : ''}`,
       });
-      line.append(svg('title', {}, `${link.name}${openLinks.has(link.id) ? ': open alert' : ''}${down ? ' (a post is offline)' : ''}`));
+      line.append(svg('title', {}, `${link.name}${openLinks.has(link.id) ? `: ${t('map.openAlert')}` : ''}${down ? ` (${t('map.postDown')})` : ''}`));
       links.append(line);
       if (!this.#compact) {
         // Along the line, at the first spot where the label does not overlap one already placed.
@@ -223,7 +225,7 @@ export class MapView {
       const g = svg('g', { class: `map-post${presence?.online === false ? ' offline' : ''}${mine ? ' mine' : ''}`, 'data-post': post.id });
       g.append(
         svg('circle', { cx: x, cy: y, r: (mine ? 13 : 10) * (this.#compact ? 2 : 1), fill: presence?.online === false ? 'none' : (side?.color ?? '#888'), stroke: side?.color ?? '#888' }),
-        svg('title', {}, `${post.name}${presence ? (presence.online ? ': online' : ': OFFLINE') : ''}`),
+        svg('title', {}, `${post.name}${presence ? `: ${presence.online ? t('hotline.online') : t('hotline.offline')}` : ''}`),
       );
       if (!this.#compact) {
         const above = post.side === this.#upperSide;
@@ -232,27 +234,40 @@ export class MapView {
       postLayer.append(g);
     }
     const alertLayer = svg('g', { class: 'map-alerts' });
-    const spots = new Map<string, number>();
-    for (const alert of active.slice().reverse()) {
+    // Several alerts at one spot are one marker (the most severe, then the newest) with their count.
+    const spots = new Map<string, { at: [number, number]; alerts: Alert[] }>();
+    for (const alert of active) {
       const at = this.#where(alert, posts);
       if (!at) continue;
-      const key = `${Math.round(at[0])},${Math.round(at[1])}`;
-      const n = spots.get(key) ?? 0;
-      spots.set(key, n + 1);
-      const spread = this.#compact ? 48 : 22;
-      const x = at[0] + (n === 0 ? 0 : Math.cos(n * 2.1) * spread);
-      const y = at[1] + (n === 0 ? 0 : Math.sin(n * 2.1) * spread);
+      const key = `${Math.round(at[0] / 6)},${Math.round(at[1] / 6)}`;
+      const spot = spots.get(key) ?? { at, alerts: [] };
+      spot.alerts.push(alert);
+      spots.set(key, spot);
+    }
+    for (const { at, alerts } of spots.values()) {
+      alerts.sort((x, y) => y.severity - x.severity || y.raisedAt - x.raisedAt);
+      const alert = alerts[0]!;
+      const [x, y] = at;
       const r = (9 + alert.severity * 4) * (this.#compact ? 2.2 : 1);
+      const where = posts.get(alert.kind === 'line-fault' ? alert.counterpartPostId : alert.raiserPostId)?.name ?? '';
       const g = svg('g', {
         class: `map-alert sev-${alert.severity} state-${alert.state}${alert.drill ? ' drill' : ''}`,
         'data-alert': alert.alertId,
         tabindex: 0,
         role: 'button',
-        'aria-label': `${alert.drill ? 'EXERCISE ' : ''}${KIND_LABEL[alert.kind]}, severity ${alert.severity}, ${STATE_LABEL[alert.state]}`,
+        'data-count': alerts.length,
+        'aria-label': `${alerts.length > 1 ? `${t('map.alertsAtPost', { count: alerts.length, post: where })}: ` : ''}${alert.drill ? `${t('common.exercise')} ` : ''}${KIND_LABEL[alert.kind]}, ${t('map.severity', { severity: alert.severity })}, ${STATE_LABEL[alert.state]}`,
       });
       if (alert.state === 'open') g.append(svg('circle', { cx: x, cy: y, r, class: 'pulse' }), svg('circle', { cx: x, cy: y, r, class: 'pulse late' }));
-      g.append(svg('circle', { cx: x, cy: y, r, class: 'core' }), svg('text', { x, y: y + r * 0.3, class: 'mark', 'text-anchor': 'middle', 'font-size': r * 0.9 }, alert.drill ? 'EX' : '!'));
-      g.append(svg('title', {}, `${alert.drill ? 'EXERCISE: ' : ''}${KIND_LABEL[alert.kind]} (${alert.severity} ${SEVERITY_LABEL[alert.severity]}), ${STATE_LABEL[alert.state]}`));
+      g.append(svg('circle', { cx: x, cy: y, r, class: 'core' }), svg('text', { x, y: y + r * 0.3, class: 'mark', 'text-anchor': 'middle', 'font-size': r * 0.9 }, alert.drill ? t('map.exMark') : '!'));
+      g.append(svg('title', {}, `${alert.drill ? `${t('common.exercise')}: ` : ''}${KIND_LABEL[alert.kind]} (${formatNumber(alert.severity)} ${SEVERITY_LABEL[alert.severity]}), ${STATE_LABEL[alert.state]}`));
+      if (alerts.length > 1) {
+        const br = r * 0.55;
+        g.append(
+          svg('circle', { cx: x + r * 0.8, cy: y - r * 0.8, r: br, class: 'count-badge' }),
+          svg('text', { x: x + r * 0.8, y: y - r * 0.8 + br * 0.35, class: 'count-text', 'text-anchor': 'middle', 'font-size': br }, formatNumber(alerts.length)),
+        );
+      }
       const open = () => this.#ctx.openAlert(alert.alertId);
       g.addEventListener('click', open);
       g.addEventListener('keydown', (ev) => {

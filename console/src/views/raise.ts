@@ -3,6 +3,7 @@ import { LIMITS } from '@hotline/shared/core';
 import { h, setText } from '../dom.js';
 import { KIND_LABEL, RAISABLE_KINDS, SEVERITY_LABEL } from '../format.js';
 import type { Ctx } from './common.js';
+import { formatNumber, inLanguages, t } from '../i18n/index.js';
 
 /**
  * The raise-alert form: one click away (header button or Alt+R), sendable in two more: pick the kind
@@ -27,41 +28,41 @@ export class RaiseDialog {
   constructor(ctx: Ctx) {
     this.#ctx = ctx;
     const { model } = ctx;
-    this.#link = h('select', { attrs: { name: 'link', 'aria-label': 'Hotline' } }, model.writableLinks.map((l) => h('option', { attrs: { value: l.id } }, l.name)));
-    this.#linkRow = h('label', { class: 'field' }, h('span', null, 'Hotline'), this.#link);
+    this.#link = h('select', { attrs: { name: 'link', 'aria-label': t('raise.hotline') } }, model.writableLinks.map((l) => h('option', { attrs: { value: l.id } }, l.name)));
+    this.#linkRow = h('label', { class: 'field' }, h('span', null, t('raise.hotline')), this.#link);
     const kinds = h(
       'fieldset',
       { class: 'tiles kinds' },
-      h('legend', null, 'What is happening?'),
+      h('legend', null, t('raise.what')),
       RAISABLE_KINDS.map((k) => h('label', { class: 'tile' }, h('input', { attrs: { type: 'radio', name: 'kind', value: k, required: true } }), h('span', null, KIND_LABEL[k]))),
     );
     const severities = h(
       'fieldset',
       { class: 'tiles severities' },
-      h('legend', null, 'Severity'),
+      h('legend', null, t('raise.severity')),
       ([1, 2, 3, 4] as const).map((s) =>
-        h('label', { class: `tile sev-${s}` }, h('input', { attrs: { type: 'radio', name: 'severity', value: s, checked: s === 3 } }), h('span', null, `${s} ${SEVERITY_LABEL[s]}`)),
+        h('label', { class: `tile sev-${s}` }, h('input', { attrs: { type: 'radio', name: 'severity', value: s, checked: s === 3 } }), h('span', null, `${formatNumber(s)} ${SEVERITY_LABEL[s]}`)),
       ),
     );
     this.#description = h('textarea', {
-      attrs: { name: 'description', dir: 'auto', rows: 1, maxlength: LIMITS.ALERT_TEXT_MAX, placeholder: 'Optional: what, where, how many. Any language.' },
+      attrs: { name: 'description', dir: 'auto', rows: 1, maxlength: LIMITS.ALERT_TEXT_MAX, placeholder: t('raise.descPlaceholder') },
     });
-    this.#lat = h('input', { attrs: { name: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal', 'aria-label': 'Latitude' } });
-    this.#lon = h('input', { attrs: { name: 'lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal', 'aria-label': 'Longitude' } });
-    this.#label = h('input', { attrs: { name: 'label', type: 'text', maxlength: 200, dir: 'auto', 'aria-label': 'Place name', placeholder: 'e.g. culvert below pillar 41' } });
+    this.#lat = h('input', { attrs: { name: 'lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal', 'aria-label': t('raise.lat') } });
+    this.#lon = h('input', { attrs: { name: 'lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal', 'aria-label': t('raise.lon') } });
+    this.#label = h('input', { attrs: { name: 'label', type: 'text', maxlength: 200, dir: 'auto', 'aria-label': t('raise.placeName'), placeholder: t('raise.placePlaceholder') } });
     this.#coords = h(
       'div',
       { class: 'coords', attrs: { hidden: true } },
-      h('label', { class: 'field small' }, h('span', null, 'Latitude'), this.#lat),
-      h('label', { class: 'field small' }, h('span', null, 'Longitude'), this.#lon),
-      h('label', { class: 'field' }, h('span', null, 'Place'), this.#label),
+      h('label', { class: 'field small' }, h('span', null, t('raise.lat')), this.#lat),
+      h('label', { class: 'field small' }, h('span', null, t('raise.lon')), this.#lon),
+      h('label', { class: 'field' }, h('span', null, t('raise.place')), this.#label),
     );
     const where = h(
       'fieldset',
       { class: 'where' },
-      h('legend', null, 'Where'),
-      h('label', { class: 'inline' }, h('input', { attrs: { type: 'radio', name: 'where', value: 'post', checked: true } }), 'At our post'),
-      h('label', { class: 'inline' }, h('input', { attrs: { type: 'radio', name: 'where', value: 'coords' } }), 'At coordinates'),
+      h('legend', null, t('raise.where')),
+      h('label', { class: 'inline' }, h('input', { attrs: { type: 'radio', name: 'where', value: 'post', checked: true } }), t('raise.atPost')),
+      h('label', { class: 'inline' }, h('input', { attrs: { type: 'radio', name: 'where', value: 'coords' } }), t('raise.atCoords')),
       this.#coords,
     );
     where.addEventListener('change', () => {
@@ -70,7 +71,7 @@ export class RaiseDialog {
     this.#drill = h('input', { attrs: { type: 'checkbox', name: 'drill' } });
     this.#drill.addEventListener('change', () => this.#syncLook());
     this.#error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
-    this.#submit = h('button', { class: 'raise-submit', attrs: { type: 'submit' } }, 'RAISE ALERT');
+    this.#submit = h('button', { class: 'raise-submit', attrs: { type: 'submit' } }, t('raise.submit'));
     this.#form = h(
       'form',
       {
@@ -82,15 +83,15 @@ export class RaiseDialog {
           },
         },
       },
-      h('h2', { id: 'raise-title' }, 'Raise an incident alert'),
+      h('h2', { id: 'raise-title' }, t('raise.title')),
       this.#linkRow,
       kinds,
       severities,
-      h('label', { class: 'field' }, h('span', null, 'Description'), this.#description),
+      h('label', { class: 'field' }, h('span', null, t('raise.description')), this.#description),
       where,
-      h('label', { class: 'exercise-toggle' }, this.#drill, h('span', null, 'EXERCISE (drill): not a real incident')),
+      h('label', { class: 'exercise-toggle' }, this.#drill, h('span', null, t('raise.exercise'))),
       this.#error,
-      h('div', { class: 'form-actions' }, h('button', { class: 'secondary', attrs: { type: 'button' }, on: { click: () => this.el.close() } }, 'Cancel'), this.#submit),
+      h('div', { class: 'form-actions' }, h('button', { class: 'secondary', attrs: { type: 'button' }, on: { click: () => this.el.close() } }, t('raise.cancel')), this.#submit),
     );
     this.el = h('dialog', { class: 'raise-dialog', attrs: { 'aria-labelledby': 'raise-title' } }, this.#form) as HTMLDialogElement;
   }
@@ -119,14 +120,14 @@ export class RaiseDialog {
 
   #syncLook(): void {
     this.#form.classList.toggle('drill', this.#drill.checked);
-    setText(this.#submit, this.#drill.checked ? 'RAISE EXERCISE ALERT' : 'RAISE ALERT');
+    setText(this.#submit, this.#drill.checked ? t('raise.submitExercise') : t('raise.submit'));
   }
 
   #send(): void {
     const { model, client } = this.#ctx;
     const kind = this.#value('kind') as Exclude<AlertKind, 'line-fault'> | null;
     if (!kind) {
-      setText(this.#error, 'Choose what is happening.');
+      setText(this.#error, t('raise.chooseKind'));
       (this.#form.querySelector('input[name="kind"]') as HTMLInputElement | null)?.focus();
       return;
     }
@@ -134,12 +135,12 @@ export class RaiseDialog {
     const linkId = this.#link.value;
     const link = model.link(linkId);
     if (!link) return;
-    const post = model.myPostOn(link);
     const req: Omit<AlertRaiseRequest, 'clientAlertId'> = {
       linkId,
       kind,
       severity,
-      description: this.#description.value.trim() || `${KIND_LABEL[kind]} reported by ${model.postName(post)}`,
+      // No description given: the kind, in both sides' languages (the other post reads it in its own).
+      description: this.#description.value.trim() || inLanguages(`kind.${kind}`, link.posts.flatMap((p) => model.sideOfPost(p)?.languages ?? [])),
       occurredAt: Math.round(this.#ctx.serverNow()),
       drill: this.#drill.checked,
     };
@@ -147,7 +148,7 @@ export class RaiseDialog {
       const lat = this.#lat.valueAsNumber;
       const lon = this.#lon.valueAsNumber;
       if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
-        setText(this.#error, 'Latitude must be -90 to 90 and longitude -180 to 180, or choose "At our post".');
+        setText(this.#error, t('raise.badCoords'));
         this.#lat.focus();
         return;
       }
@@ -160,7 +161,7 @@ export class RaiseDialog {
     this.#ctx.notify({
       key: 'raised',
       level: 'info',
-      text: client.status === 'connected' ? `${req.drill ? 'Exercise alert' : 'Alert'} raised: ${KIND_LABEL[kind]}` : `${KIND_LABEL[kind]} alert is in the outbox: it goes out the moment the line is back`,
+      text: client.status === 'connected' ? t(req.drill ? 'raise.raisedExercise' : 'raise.raised', { kind: KIND_LABEL[kind] }) : t('raise.queued', { kind: KIND_LABEL[kind] }),
       ttlMs: 6000,
     });
     this.#ctx.requestRender();

@@ -3,6 +3,7 @@ import { KIND_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
 import type { AlertRecord } from '../model.js';
 import { alertDescription, escalationLine, holdButton, raisedByText, type Ctx } from './common.js';
 import { LineCheckBar } from './discipline.js';
+import { t, upper } from '../i18n/index.js';
 
 /** How long the acknowledge button stays disarmed after the takeover appears: no stray click acknowledges. */
 const ARMING_MS = 800;
@@ -37,8 +38,8 @@ export class Takeover {
     this.#status = h('p', { class: 'takeover-status', attrs: { role: 'status' } });
     this.#more = h('p', { class: 'takeover-more' });
     this.#lineChecks = new LineCheckBar(ctx);
-    this.#ack = h('button', { class: 'takeover-ack', attrs: { type: 'button' }, on: { click: () => this.#acknowledge() } }, 'ACKNOWLEDGE');
-    this.#silence = holdButton('Hold to silence alarm', SILENCE_HOLD_MS, () => this.#silenceCurrent(), 'takeover-silence');
+    this.#ack = h('button', { class: 'takeover-ack', attrs: { type: 'button' }, on: { click: () => this.#acknowledge() } }, t('takeover.ack'));
+    this.#silence = holdButton(t('takeover.hold'), SILENCE_HOLD_MS, () => this.#silenceCurrent(), 'takeover-silence');
     this.el = h(
       'dialog',
       { class: 'takeover', attrs: { 'aria-labelledby': 'takeover-title', 'aria-describedby': 'takeover-desc' } },
@@ -53,7 +54,7 @@ export class Takeover {
         h(
           'p',
           { class: 'takeover-help' },
-          'ACKNOWLEDGE tells the raising post you have seen it and stops the escalation. To mute the sound only, press and hold the silence button (or hold Space on it) for 1.5 seconds.',
+          t('takeover.help', { seconds: SILENCE_HOLD_MS / 1000 }),
         ),
       ),
     ) as HTMLDialogElement;
@@ -66,7 +67,7 @@ export class Takeover {
 
   /** Alerts shown now (most severe, then oldest, first). */
   #incoming(): AlertRecord[] {
-    return this.#ctx.model.incomingAlerts;
+    return this.#ctx.model.takeoverAlerts;
   }
 
   #pendingAcks(): Set<string> {
@@ -129,17 +130,17 @@ export class Takeover {
       this.#status,
       pending
         ? offline
-          ? 'Acknowledgement waiting in the outbox: it goes out the moment the line is back.'
-          : 'Acknowledging…'
+          ? t('takeover.ackQueued')
+          : t('takeover.acking')
         : this.#silenced.has(a.alertId)
-          ? 'Alarm silenced. The alert is still NOT acknowledged.'
+          ? t('takeover.silenced')
           : sound === 'blocked'
-            ? 'The browser is holding the alarm sound back: click anywhere or press a key to hear it.'
-            : 'Alarm sounding.',
+            ? t('takeover.soundBlocked')
+            : t('takeover.sounding'),
     );
     this.#status.dataset.sound = pending ? 'pending' : this.#silenced.has(a.alertId) ? 'silenced' : sound;
     this.#silence.hidden = this.#silenced.has(a.alertId) || pending;
-    setText(this.#more, incoming.length > 1 ? `${incoming.length - 1} more incoming alert${incoming.length > 2 ? 's' : ''} after this one` : '');
+    setText(this.#more, incoming.length > 1 ? t('takeover.more', { count: incoming.length - 1 }) : '');
     this.#lineChecks.update();
   }
 
@@ -149,28 +150,31 @@ export class Takeover {
     const link = model.link(a.linkId);
     const side = model.sideOfPost(a.raiserPostId);
     const system = a.raisedBy.role === 'system';
+    const escalated = model.escalatedTakeovers.has(a.alertId) && model.user.role === 'commander';
+    const actingFor = escalated ? model.permissions(a).actingFor : null;
+    setText(this.#ack, actingFor ? t('takeover.ackFor', { post: model.postName(actingFor) }) : t('takeover.ack'));
     fill(
       this.#content,
-      a.drill ? h('div', { class: 'exercise-strip big' }, 'EXERCISE · EXERCISE · EXERCISE: drill alert, not a real incident') : null,
+      a.drill ? h('div', { class: 'exercise-strip big' }, t('takeover.exerciseStrip')) : null,
       h(
         'p',
-        { class: 'takeover-kicker' },
-        `${a.drill ? 'EXERCISE ' : ''}INCOMING ALERT · ${link?.name ?? a.linkId} · ${system ? 'raised by the system' : `from ${model.postName(a.raiserPostId)}${side ? ` (${side.name})` : ''}`}`,
+        { class: `takeover-kicker${escalated ? ' escalated' : ''}` },
+        `${escalated ? `${t('takeover.kickerEscalated')} · ` : ''}${a.drill ? t('takeover.kickerExercise') : t('takeover.kicker')} · ${link?.name ?? a.linkId} · ${system ? t('takeover.bySystem') : t('takeover.from', { post: side ? `${model.postName(a.raiserPostId)} (${side.name})` : model.postName(a.raiserPostId) })}`,
       ),
-      h('h1', { id: 'takeover-title', class: 'takeover-title' }, KIND_LABEL[a.kind].toUpperCase()),
-      h('p', { class: 'takeover-sev' }, h('span', { class: `sev-chip big sev-${a.severity}` }, `SEVERITY ${a.severity}: ${SEVERITY_LABEL[a.severity].toUpperCase()}`)),
+      h('h1', { id: 'takeover-title', class: 'takeover-title' }, upper(KIND_LABEL[a.kind])),
+      h('p', { class: 'takeover-sev' }, h('span', { class: `sev-chip big sev-${a.severity}` }, t('takeover.severity', { severity: a.severity, label: upper(SEVERITY_LABEL[a.severity]) }))),
       h('p', { id: 'takeover-desc', class: 'takeover-desc', attrs: { dir: 'auto' } }, alertDescription(model, a)),
       h(
         'p',
         { class: 'takeover-facts' },
-        `Raised ${formatTime(a.raisedAt)} by ${raisedByText(model, a)}`,
-        a.location ? ` · at ${a.location.label ? `${a.location.label} ` : ''}(${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)})` : '',
+        t('takeover.raised', { time: formatTime(a.raisedAt), who: raisedByText(model, a) }),
+        a.location ? ` · ${t('takeover.at', { place: `${a.location.label ? `${a.location.label} ` : ''}(${a.location.lat.toFixed(4)}, ${a.location.lon.toFixed(4)})` })}` : '',
       ),
       a.kind === 'line-fault'
         ? h(
             'p',
             { class: 'takeover-explain' },
-            `Your post did not answer the scheduled line check in time, so the line to ${model.postName(a.raiserPostId)} counts as faulty. ACKNOWLEDGE confirms someone is at this hotline now and stops the escalation.`,
+            t('takeover.lineFault', { post: model.postName(a.raiserPostId) }),
           )
         : null,
       h('p', { class: 'takeover-countdown' }, escalationLine(model, a, this.#ctx.serverNow())),

@@ -19,6 +19,9 @@ export interface GatewayOptions {
   authenticate: SessionService['authenticate'];
   nodeId: string;
   maxPayloadBytes: number;
+  /** Engine.IO heartbeat: ping every `pingInterval` ms, drop a socket whose pong is `pingTimeout` ms late. */
+  pingInterval: number;
+  pingTimeout: number;
   /** Redis Cluster: relay through sharded pub/sub (SPUBLISH), one channel per room. */
   sharded?: boolean;
   log: Logger;
@@ -47,8 +50,8 @@ export function createIo(options: GatewayOptions): HotlineServer {
     // Bounded zlib memory per connection (a 2 KiB window still holds the entry an ack just carried,
     // which the echo repeats): about 16 KiB per console instead of ~140 KiB at zlib's defaults.
     perMessageDeflate: options.wsCompression ? { threshold: 256, serverMaxWindowBits: 11, zlibDeflateOptions: { memLevel: 4 } } : false,
-    pingInterval: 10_000,
-    pingTimeout: 10_000,
+    pingInterval: options.pingInterval,
+    pingTimeout: options.pingTimeout,
     cors: { origin: options.corsOrigin && options.corsOrigin.length > 0 ? options.corsOrigin : false },
     adapter: options.sharded
       ? createShardedAdapter(options.pub, options.sub, { channelPrefix: 'hotline-io', subscriptionMode: 'dynamic' })

@@ -56,7 +56,7 @@ function cors(origins: string[]) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type');
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT');
       res.setHeader('Access-Control-Max-Age', '600');
       if (req.method === 'OPTIONS') {
         res.status(204).end();

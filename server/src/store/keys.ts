@@ -55,6 +55,11 @@ export class Keys {
     return `${this.prefix}:presence-state:{post:${postId}}`;
   }
 
+  /** Hash: a user's console preferences (field "language"). */
+  preferences(userId: string): string {
+    return `${this.prefix}:prefs:{user:${userId}}`;
+  }
+
   /** Sorted set: inbox position → "<alertId>#<step>", scored by position. */
   inbox(userId: string): string {
     return `${this.prefix}:inbox:{user:${userId}}`;

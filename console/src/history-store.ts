@@ -1,0 +1,71 @@
+import { Entry } from '@hotline/shared';
+
+/**
+ * The log entries this console has seen, kept in IndexedDB per user, so that a reload without network
+ * (the page itself comes from the service worker) opens with its history. The SDK syncs every link
+ * again once connected; the model ignores what it already holds, and the SDK checks the chain of what
+ * the server sends as always. What is read back is checked against the shared schema; anything else
+ * is skipped. Storage that is missing or full only costs the offline history, never the console.
+ */
+export class HistoryStore {
+  readonly #db: IDBDatabase;
+  #queue: Entry[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  private constructor(db: IDBDatabase) {
+    this.#db = db;
+  }
+
+  static open(userId: string): Promise<HistoryStore | null> {
+    if (typeof indexedDB === 'undefined') return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const req = indexedDB.open(`hotline-history:${userId}`, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore('entries', { keyPath: ['linkId', 'seq'] });
+      req.onsuccess = () => resolve(new HistoryStore(req.result));
+      req.onerror = () => resolve(null);
+      req.onblocked = () => resolve(null);
+    });
+  }
+
+  /** Every kept entry, by link and seq. */
+  loadAll(): Promise<Entry[]> {
+    return new Promise((resolve) => {
+      const req = this.#db.transaction('entries', 'readonly').objectStore('entries').getAll();
+      req.onsuccess = () => {
+        const out: Entry[] = [];
+        for (const raw of req.result as unknown[]) {
+          const parsed = Entry.safeParse(raw);
+          if (parsed.success) out.push(parsed.data);
+        }
+        resolve(out);
+      };
+      req.onerror = () => resolve([]);
+    });
+  }
+
+  /** Keeps an entry (written in small batches). */
+  put(entry: Entry): void {
+    this.#queue.push(entry);
+    this.#timer ??= setTimeout(() => this.#flush(), 100);
+  }
+
+  #flush(): void {
+    this.#timer = undefined;
+    const batch = this.#queue;
+    this.#queue = [];
+    try {
+      const store = this.#db.transaction('entries', 'readwrite').objectStore('entries');
+      for (const e of batch) store.put(e);
+    } catch {
+      // Storage full or closed: the history just is not kept.
+    }
+  }
+
+  close(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#flush();
+    }
+    this.#db.close();
+  }
+}

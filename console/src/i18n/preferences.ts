@@ -1,0 +1,27 @@
+import { apiFetch } from '@hotline/client-sdk';
+import { PreferencesResponse, type UiLanguage } from '@hotline/shared';
+import { h } from '../dom.js';
+import { LANGUAGE_NAME, UI_LANGUAGES, language, t } from './index.js';
+
+/**
+ * The user's preferences on the server (GET/PUT /api/me/preferences), so the language chosen follows
+ * the user to any device; their side's working language until they choose.
+ */
+export async function fetchPreferences(origin: string, token: string): Promise<PreferencesResponse> {
+  return PreferencesResponse.parse(await apiFetch<unknown>(origin, '/api/me/preferences', { token }));
+}
+
+export async function storeLanguage(origin: string, token: string, lang: UiLanguage): Promise<PreferencesResponse> {
+  return PreferencesResponse.parse(await apiFetch<unknown>(origin, '/api/me/preferences', { token, method: 'PUT', body: { language: lang } }));
+}
+
+/** The language switch (login page and console header): each language named in itself. */
+export function languageSelect(onChange: (lang: UiLanguage) => void, id = 'language'): HTMLLabelElement {
+  const select = h(
+    'select',
+    { class: 'language-select', attrs: { id, name: 'language', 'aria-label': t('lang.label') } },
+    UI_LANGUAGES.map((l) => h('option', { attrs: { value: l, lang: l, selected: l === language() } }, LANGUAGE_NAME[l])),
+  );
+  select.addEventListener('change', () => onChange(select.value as UiLanguage));
+  return h('label', { class: 'language-switch', attrs: { title: t('lang.label') } }, select);
+}
