@@ -1,4 +1,4 @@
-import { Entry } from '@hotline/shared';
+import type { Entry } from '@hotline/shared';
 
 /**
  * The log entries this console has seen, kept in IndexedDB per user, so that a reload without network
@@ -34,8 +34,7 @@ export class HistoryStore {
       req.onsuccess = () => {
         const out: Entry[] = [];
         for (const raw of req.result as unknown[]) {
-          const parsed = Entry.safeParse(raw);
-          if (parsed.success) out.push(parsed.data);
+          if (isKeptEntry(raw)) out.push(raw);
         }
         resolve(out);
       };
@@ -68,4 +67,28 @@ export class HistoryStore {
     }
     this.#db.close();
   }
+}
+
+/**
+ * Whether what IndexedDB gave back has the shape of an entry this console kept. The console stays free
+ * of zod (@hotline/shared/core), so this checks the fields it relies on; what it then shows is compared
+ * with the server's heads and checkpoints when the console reconnects (record-guard), as every entry is.
+ */
+function isKeptEntry(raw: unknown): raw is Entry {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const e = raw as Record<string, unknown>;
+  return (
+    typeof e.linkId === 'string' &&
+    typeof e.seq === 'number' &&
+    Number.isInteger(e.seq) &&
+    e.seq >= 1 &&
+    typeof e.type === 'string' &&
+    typeof e.hash === 'string' &&
+    typeof e.prevHash === 'string' &&
+    typeof e.ts === 'number' &&
+    typeof e.actor === 'object' &&
+    e.actor !== null &&
+    typeof e.payload === 'object' &&
+    e.payload !== null
+  );
 }

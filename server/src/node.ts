@@ -258,7 +258,12 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     observe: (outcome) => metrics?.logins.inc({ outcome }),
   });
   // Notifications beyond the console: the topology's optional section, read through one accessor.
-  const notificationSettings = NotificationsSchema.parse(topology.notifications ?? {});
+  // Read from the live configuration: an administrator's change to the section applies to the next
+  // notification on every node.
+  let notificationSettings = NotificationsSchema.parse(topo.topology.notifications ?? {});
+  topo.onChange((next) => {
+    notificationSettings = NotificationsSchema.parse(next.notifications ?? {});
+  });
   const notifyLog = log.child({ room: 'notify' });
   const notifyQueue = new NotifyQueue(bullRedis, keys.bullPrefix, notifyLog);
   let notifications: NotificationService | undefined;

@@ -18,3 +18,4 @@ export * from './export-format.js';
 export * from './cosign.js';
 export * from './verify-revocation.js';
 export * from './admin-core.js';
+export * from './languages.js';

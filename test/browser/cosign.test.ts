@@ -59,8 +59,10 @@ describe('the console cosigns', () => {
     expect(fromBrowser).toMatchObject({ linkId: 'l1', seq: head.seq, hash: head.hash, side: 'a', userId: 'op-a1' });
     expect(fromBrowser.key.keyId).not.toBe(b.keyId);
     // The console keeps the head it cosigned, across reloads.
-    const kept = await page.page.evaluate<string | null>("localStorage.getItem('hotline:u:op-a1:cosigned:l1')");
-    expect(JSON.parse(kept ?? 'null')).toEqual({ seq: head.seq, hash: head.hash });
+    // (kept once the server has acknowledged the cosignature, just after it stored it: wait for it)
+    const console = page;
+    const kept = await waitFor(() => console.page.evaluate<string | null>("localStorage.getItem('hotline:u:op-a1:cosigned:l1')"), { message: 'the console kept the head it cosigned' });
+    expect(JSON.parse(kept)).toEqual({ seq: head.seq, hash: head.hash });
 
     const trusted: TrustedKeysFile[] = [];
     for (const side of ['a', 'b']) trusted.push((await (await fetch(`${url}/api/trusted-keys?side=${side}`, { headers: admin })).json()) as TrustedKeysFile);

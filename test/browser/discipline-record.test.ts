@@ -163,7 +163,7 @@ describe('hotline discipline in the console', () => {
     for (const p of [a, b]) {
       const line = p.page.locator(`.msg[data-seq="${late}"] .deadline-line.escalated`);
       await line.waitFor({ timeout: FLASH_DEADLINE + 10_000 });
-      expect(await line.textContent()).toMatch(/^⬆ Escalated at \d\d:\d\d:\d\d: level 1, notified Supervisor b1, Commander sb1$/);
+      expect(await line.textContent()).toMatch(/^⬆ Escalated at \d\d:\d\d:\d\d: level 1, notified Supervisor b1 and Commander sb1$/);
       expect(await p.page.locator(`.msg[data-seq="${late}"] .deadline-line.overdue`).textContent()).toMatch(/^NOT ACKNOWLEDGED by Post B1/);
       await p.page.locator('.thread-event.msg-escalated', { hasText: 'not acknowledged by Post B1 in time' }).waitFor();
     }

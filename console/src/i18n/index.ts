@@ -1,5 +1,5 @@
 import { IntlMessageFormat } from 'intl-messageformat';
-import { UI_LANGUAGES, type UiLanguage } from '@hotline/shared';
+import { UI_LANGUAGES, type UiLanguage } from '@hotline/shared/core';
 import { en, type MessageKey } from './catalogs/en.js';
 import { faAF } from './catalogs/fa-AF.js';
 import { ps } from './catalogs/ps.js';

@@ -1,5 +1,6 @@
 import { apiFetch } from '@hotline/client-sdk';
-import { PreferencesResponse, type UiLanguage } from '@hotline/shared';
+import type { PreferencesResponse } from '@hotline/shared';
+import { isUiLanguage, type UiLanguage } from '@hotline/shared/core';
 import { h } from '../dom.js';
 import { LANGUAGE_NAME, UI_LANGUAGES, language, t } from './index.js';
 
@@ -8,11 +9,21 @@ import { LANGUAGE_NAME, UI_LANGUAGES, language, t } from './index.js';
  * the user to any device; their side's working language until they choose.
  */
 export async function fetchPreferences(origin: string, token: string): Promise<PreferencesResponse> {
-  return PreferencesResponse.parse(await apiFetch<unknown>(origin, '/api/me/preferences', { token }));
+  return readPreferences(await apiFetch<unknown>(origin, '/api/me/preferences', { token }));
+}
+
+/**
+ * The server's answer, checked for what the console relies on (the server validates it against the
+ * shared `PreferencesResponse` schema; the console stays free of zod, see @hotline/shared/core).
+ */
+function readPreferences(body: unknown): PreferencesResponse {
+  const r = body as { preferences?: { language?: unknown }; chosen?: unknown } | null;
+  if (!r || typeof r.chosen !== 'boolean' || !isUiLanguage(r.preferences?.language)) throw new Error('unexpected preferences reply');
+  return { preferences: { language: r.preferences.language }, chosen: r.chosen };
 }
 
 export async function storeLanguage(origin: string, token: string, lang: UiLanguage): Promise<PreferencesResponse> {
-  return PreferencesResponse.parse(await apiFetch<unknown>(origin, '/api/me/preferences', { token, method: 'PUT', body: { language: lang } }));
+  return readPreferences(await apiFetch<unknown>(origin, '/api/me/preferences', { token, method: 'PUT', body: { language: lang } }));
 }
 
 /** The language switch (login page and console header): each language named in itself. */

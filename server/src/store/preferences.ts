@@ -1,4 +1,4 @@
-import { UiLanguage, type Preferences, type PreferencesUpdate } from '@hotline/shared';
+import { UiLanguageSchema, type Preferences, type PreferencesUpdate } from '@hotline/shared';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
@@ -23,7 +23,7 @@ export class RedisPreferencesStore implements PreferencesStore {
 
   async get(userId: string): Promise<Partial<Preferences>> {
     const raw = await this.#redis.hget(this.#keys.preferences(userId), 'language');
-    const language = UiLanguage.safeParse(raw);
+    const language = UiLanguageSchema.safeParse(raw);
     return language.success ? { language: language.data } : {};
   }
 
