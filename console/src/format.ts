@@ -32,6 +32,9 @@ export const PRECEDENCE_LABEL: Readonly<Record<Precedence, string>> = labels<Pre
 
 export const PRECEDENCES: readonly Precedence[] = ['routine', 'priority', 'immediate', 'flash'];
 
+/** A whole number that names something (an entry's seq, a level, a version): the language's digits, no grouping. */
+export const formatSeq = (n: number): string => formatNumber(n, { useGrouping: false });
+
 const pad = (n: number) => formatNumber(n, { minimumIntegerDigits: 2, useGrouping: false });
 
 /** "14:05:09" today, "27 Nov 14:05" on another day (local time, 24-hour clock, the language's digits and month names). */

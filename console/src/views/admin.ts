@@ -2,7 +2,7 @@ import { HotlineError } from '@hotline/client-sdk';
 import { canonicalize, hex, redactConfigValue } from '@hotline/shared/core';
 import type { Post, PublicUser, Role } from '@hotline/shared';
 import { fill, h, setText } from '../dom.js';
-import { formatTime } from '../format.js';
+import { formatSeq, formatTime } from '../format.js';
 import { formatNumber, t, tk, type MessageKey } from '../i18n/index.js';
 import type { Ctx } from './common.js';
 
@@ -154,7 +154,7 @@ export class AdminView {
     this.#postRow.toggleAttribute('hidden', this.#inputs.role.value !== 'operator');
     fill(
       this.#users,
-      h('div', { class: 'report-head' }, h('h2', null, t('adm.users')), h('span', { class: 'muted' }, t('adm.version', { version: config.version }))),
+      h('div', { class: 'report-head' }, h('h2', null, t('adm.users')), h('span', { class: 'muted' }, t('adm.version', { version: formatSeq(config.version) }))),
       h(
         'table',
         { class: 'report-table admin-users' },

@@ -1,7 +1,7 @@
 import { ExportVerifier, type Checkpoint, type VerifyReport } from '@hotline/shared';
 import { fetchWithToken, fileStamp, localInputTime, saveFile } from '../download.js';
 import { fill, h, setText } from '../dom.js';
-import { formatTime } from '../format.js';
+import { formatSeq, formatTime } from '../format.js';
 import { formatNumber, t, type MessageKey } from '../i18n/index.js';
 import { webCryptoVerify } from '../webcrypto-verify.js';
 import { groupedKeyId } from './about.js';
@@ -230,7 +230,7 @@ export class RecordView {
     setText(
       this.#status,
       failed
-        ? t('rec.problemAt', { seq: done + 1, size: formatBytes(bytes) })
+        ? t('rec.problemAt', { seq: formatSeq(done + 1), size: formatBytes(bytes) })
         : expected
           ? t('rec.progressOf', { done: formatNumber(done), expected: formatNumber(expected), size: formatBytes(bytes) })
           : t('rec.progressAny', { done: formatNumber(done), size: formatBytes(bytes) }),
@@ -249,13 +249,13 @@ export class RecordView {
     const intact = report.ok && !ownDiffers;
     this.el.dataset.state = intact ? 'intact' : 'not-intact';
     const link = model.link(meta.linkId);
-    const range = report.range.fromSeq !== null ? t('rec.rangeEntries', { from: report.range.fromSeq, to: report.range.toSeq ?? report.range.fromSeq }) : t('rec.noEntries');
+    const range = report.range.fromSeq !== null ? t('rec.rangeEntries', { from: formatSeq(report.range.fromSeq), to: formatSeq(report.range.toSeq ?? report.range.fromSeq) }) : t('rec.noEntries');
     const firstBad = report.firstBad
       ? report.firstBad.seq !== null
-        ? t('rec.firstBadEntry', { seq: report.firstBad.seq, line: report.firstBad.line, reason: report.firstBad.reason })
-        : t('rec.firstBadExport', { line: report.firstBad.line, reason: report.firstBad.reason })
+        ? t('rec.firstBadEntry', { seq: formatSeq(report.firstBad.seq), line: formatSeq(report.firstBad.line), reason: report.firstBad.reason })
+        : t('rec.firstBadExport', { line: formatSeq(report.firstBad.line), reason: report.firstBad.reason })
       : ownDiffers && meta.own
-        ? t('rec.firstBadOwn', { seq: meta.own.cp.seq, time: new Date(meta.own.cp.ts).toISOString() })
+        ? t('rec.firstBadOwn', { seq: formatSeq(meta.own.cp.seq), time: new Date(meta.own.cp.ts).toISOString() })
         : null;
     const badSeq = report.firstBad ? report.firstBad.seq : ownDiffers ? (meta.own?.cp.seq ?? null) : null;
     fill(
@@ -306,7 +306,7 @@ export class RecordView {
         'dl',
         { class: 'facts record-facts' },
         h('dt', null, t('rec.head')),
-        h('dd', null, report.head ? t('rec.headValue', { seq: report.head.seq, hash: report.head.hash }) : '—'),
+        h('dd', null, report.head ? t('rec.headValue', { seq: formatSeq(report.head.seq), hash: report.head.hash }) : '—'),
         h('dt', null, t('rec.serverKey')),
         h(
           'dd',
@@ -320,7 +320,7 @@ export class RecordView {
           { class: `own-checkpoint own-${meta.own?.seen ?? 'none'}` },
           meta.own
             ? t('rec.ownValue', {
-                seq: meta.own.cp.seq,
+                seq: formatSeq(meta.own.cp.seq),
                 time: formatTime(meta.own.cp.ts),
                 verdict: meta.own.seen === 'agrees' ? t('rec.ownAgrees') : meta.own.seen === 'differs' ? t('rec.ownDiffers') : t('rec.ownOutside'),
               })

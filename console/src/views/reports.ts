@@ -1,7 +1,7 @@
 import type { Durations, IncidentReport, IncidentSection } from '@hotline/shared';
 import { fetchWithToken, fileStamp, localInputTime, saveFile, toLocalInput } from '../download.js';
 import { fill, h, setText } from '../dom.js';
-import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, formatMs } from '../format.js';
+import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, formatMs, formatSeq } from '../format.js';
 import { formatDate, formatNumber, t, type MessageKey } from '../i18n/index.js';
 import type { Ctx } from './common.js';
 
@@ -180,9 +180,9 @@ export class ReportsView {
           row('ack-p90', t('rep.row.ackP90'), cells((s) => formatMs(s.ackTimes.p90Ms))),
           row('ack-worst', t('rep.row.ackWorst'), cells((s) => formatMs(s.ackTimes.worstMs))),
           row('escalations', t('rep.row.escalations'), cells((s) => s.escalations), 'strong-row'),
-          Array.from({ length: levels }, (_, i) => row(`esc-level-${i + 1}`, t('rep.row.escLevel', { level: i + 1 }), cells((s) => s.escalationsByLevel[String(i + 1)] ?? 0))),
+          Array.from({ length: levels }, (_, i) => row(`esc-level-${i + 1}`, t('rep.row.escLevel', { level: formatSeq(i + 1) }), cells((s) => s.escalationsByLevel[String(i + 1)] ?? 0))),
           kinds.map((k) => row(`kind-${k}`, t('rep.row.kind', { kind: KIND_LABEL[k as keyof typeof KIND_LABEL] }), cells((s) => s.byKind[k] ?? 0))),
-          ([1, 2, 3, 4] as const).map((v) => row(`severity-${v}`, t('rep.row.severity', { severity: v, label: SEVERITY_LABEL[v] }), cells((s) => s.bySeverity[String(v)] ?? 0))),
+          ([1, 2, 3, 4] as const).map((v) => row(`severity-${v}`, t('rep.row.severity', { severity: formatSeq(v), label: SEVERITY_LABEL[v] }), cells((s) => s.bySeverity[String(v)] ?? 0))),
           states.map((st) => row(`state-${st}`, t(`rep.row.now.${st}`), cells((s) => s.byState[st] ?? 0))),
         ),
       ),
