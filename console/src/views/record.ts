@@ -156,7 +156,7 @@ export class RecordView {
     let lastPaint = 0;
     try {
       const res = await fetchWithToken(`/api/links/${encodeURIComponent(linkId)}/export?${params}`, this.#ctx.client.token, abort.signal);
-      if (!res.body) throw new Error('the browser gave no response stream');
+      if (!res.body) throw new Error(t('rec.noStream'));
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       const feed = async (line: string) => {

@@ -402,6 +402,7 @@ export const en = {
   'rec.intro': 'The export is fetched from the server and checked here, in this browser, with no trust in the server: every hash of the chain, every user signature against the key its user registered, every quoted hash, every server checkpoint.',
   'rec.fetching': 'Fetching the export…',
   'rec.stopped': 'Stopped. Nothing was verified to the end.',
+  'rec.noStream': 'the browser gave no response stream',
   'rec.fetchFailed': 'Could not fetch the export: {reason}',
   'rec.done': '{link}: an export of {count, plural, one {# entry} other {# entries}} ({size}), checked in this browser in {seconds} s.',
   'rec.doneStopped': '{link}: an export of {count, plural, one {# entry} other {# entries}} ({size}), checked in this browser in {seconds} s; the check stops at the first problem.',

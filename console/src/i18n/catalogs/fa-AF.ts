@@ -398,6 +398,7 @@ export const faAF: Readonly<Record<MessageKey, string>> = {
   'rec.intro': 'خروجی از سرور دریافت و همین‌جا، در همین مرورگر، بدون اعتماد به سرور بررسی می‌شود: هر هش زنجیره، امضای هر کاربر در برابر کلیدی که ثبت کرده است، هر هش نقل‌شده، هر نقطهٔ کنترل سرور.',
   'rec.fetching': 'در حال دریافت خروجی…',
   'rec.stopped': 'متوقف شد. هیچ چیز تا پایان بررسی نشد.',
+  'rec.noStream': 'مرورگر هیچ جریان پاسخی نداد',
   'rec.fetchFailed': 'خروجی دریافت نشد: {reason}',
   'rec.done': '{link}: خروجی {count, plural, one {# درج} other {# درج}} ({size})، در این مرورگر در {seconds} ثانیه بررسی شد.',
   'rec.doneStopped': '{link}: خروجی {count, plural, one {# درج} other {# درج}} ({size})، در این مرورگر در {seconds} ثانیه بررسی شد؛ بررسی در نخستین مشکل متوقف می‌شود.',
