@@ -1,5 +1,5 @@
 import { fill, h } from '../dom.js';
-import { formatSeq, formatTime } from '../format.js';
+import { formatSeq, formatTime, isolate } from '../format.js';
 import { formatDate, t, tk } from '../i18n/index.js';
 import type { Ctx } from './common.js';
 
@@ -88,7 +88,7 @@ export class AboutDialog {
             h(
               'ul',
               { class: 'about-checkpoints' },
-              checkpoints.map(({ link, cp }) => h('li', null, t('about.checkpoint', { link: link.name, seq: formatSeq(cp.seq), time: formatTime(cp.ts) }))),
+              checkpoints.map(({ link, cp }) => h('li', null, t('about.checkpoint', { link: isolate(link.name), seq: formatSeq(cp.seq), time: formatTime(cp.ts) }))),
             ),
           )
         : null,

@@ -2,7 +2,7 @@ import { HotlineError } from '@hotline/client-sdk';
 import { canonicalize, hex, redactConfigValue } from '@hotline/shared/core';
 import type { Post, PublicUser, Role } from '@hotline/shared';
 import { fill, h, setText } from '../dom.js';
-import { formatSeq, formatTime } from '../format.js';
+import { formatSeq, formatTime, isolate } from '../format.js';
 import { formatNumber, t, tk, type MessageKey } from '../i18n/index.js';
 import type { Ctx } from './common.js';
 
@@ -219,7 +219,7 @@ export class AdminView {
       const { sessions } = await this.#ctx.client.api<{ sessions: SessionRow[] }>(`/api/admin/users/${encodeURIComponent(userId)}/sessions`);
       fill(
         this.#sessions,
-        h('h2', null, t('adm.sessionsOf', { user: userId })),
+        h('h2', null, t('adm.sessionsOf', { user: isolate(userId) })),
         sessions.length === 0
           ? h('p', { class: 'muted' }, t('adm.noSessions'))
           : h(
@@ -260,7 +260,7 @@ export class AdminView {
 
   async #setDisabled(u: PublicUser, disabled: boolean): Promise<void> {
     const { id: _id, ...rest } = u;
-    await this.#change('users', u.id, { ...rest, disabled }, disabled ? t('adm.userDisabled', { user: u.id }) : t('adm.userEnabled', { user: u.id }));
+    await this.#change('users', u.id, { ...rest, disabled }, disabled ? t('adm.userDisabled', { user: isolate(u.id) }) : t('adm.userEnabled', { user: isolate(u.id) }));
   }
 
   async #saveUser(): Promise<void> {
@@ -279,7 +279,7 @@ export class AdminView {
       this.#showErrors([{ field: 'id', message: t('adm.badId', { chars: 'a-z, 0-9', dash: '"-"' }) }]);
       return;
     }
-    if (await this.#change('users', id, value, t('adm.userSaved', { user: id }))) {
+    if (await this.#change('users', id, value, t('adm.userSaved', { user: isolate(id) }))) {
       i.password.value = '';
     }
   }

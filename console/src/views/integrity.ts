@@ -1,5 +1,5 @@
 import { fill, h, setText } from '../dom.js';
-import { formatSeq, formatTime } from '../format.js';
+import { formatSeq, formatTime, isolate } from '../format.js';
 import { t } from '../i18n/index.js';
 import { confirmButton, type Ctx } from './common.js';
 
@@ -58,7 +58,7 @@ export class IntegrityBar {
       return;
     }
     const { model } = this.#ctx;
-    const where = (f: ForkRecord) => (f.linkId === '*' ? t('integ.everyLink') : t('integ.where', { link: model.link(f.linkId)?.name ?? f.linkId, id: f.linkId, seq: formatSeq(f.seq) }));
+    const where = (f: ForkRecord) => (f.linkId === '*' ? t('integ.everyLink') : t('integ.where', { link: isolate(model.link(f.linkId)?.name ?? f.linkId), id: isolate(f.linkId), seq: formatSeq(f.seq) }));
     const title = h('strong', { class: 'integrity-title' }, t('integ.title', { where: this.#forks.map(where).join('; ') }));
     this.el.classList.toggle('folded', this.#folded);
     if (this.#folded) {

@@ -1,7 +1,7 @@
 import { ExportVerifier, type Checkpoint, type VerifyReport } from '@hotline/shared';
 import { fetchWithToken, fileStamp, localInputTime, saveFile } from '../download.js';
 import { fill, h, setText } from '../dom.js';
-import { formatSeq, formatTime } from '../format.js';
+import { formatSeq, formatTime, isolate } from '../format.js';
 import { formatNumber, t, type MessageKey } from '../i18n/index.js';
 import { webCryptoVerify } from '../webcrypto-verify.js';
 import { groupedKeyId } from './about.js';
@@ -68,7 +68,7 @@ export class RecordView {
     this.#download = h(
       'button',
       { class: 'download-btn', attrs: { type: 'button', hidden: true }, on: { click: () => this.#file && saveFile(this.#file.name, this.#file.blob) } },
-      t('rec.download', { ext: '.ndjson' }),
+      t('rec.download', { ext: isolate('.ndjson') }),
     );
     this.#progress = h('progress', { attrs: { max: 1, value: 0, hidden: true, 'aria-label': t('rec.progress') } });
     this.#status = h('p', { class: 'record-status', attrs: { role: 'status', 'aria-live': 'polite' } });
@@ -213,7 +213,7 @@ export class RecordView {
     setText(
       this.#status,
       t(report.ok ? 'rec.done' : 'rec.doneStopped', {
-        link: link?.name ?? linkId,
+        link: isolate(link?.name ?? linkId),
         count: expected,
         size: formatBytes(blob.size),
         seconds: formatNumber(seconds, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
@@ -271,8 +271,8 @@ export class RecordView {
           'p',
           { class: 'verdict-line' },
           intact
-            ? t('rec.intactLine', { link: link?.name ?? meta.linkId, id: meta.linkId, range })
-            : t('rec.notIntactLine', { link: link?.name ?? meta.linkId, id: meta.linkId }),
+            ? t('rec.intactLine', { link: isolate(link?.name ?? meta.linkId), id: isolate(meta.linkId), range })
+            : t('rec.notIntactLine', { link: isolate(link?.name ?? meta.linkId), id: isolate(meta.linkId) }),
         ),
         firstBad ? h('p', { class: 'first-bad' }, firstBad) : null,
         !intact && report.counts.entries > 0 ? h('p', { class: 'verified-before' }, t('rec.verifiedBefore', { count: report.counts.entries })) : null,
@@ -306,7 +306,7 @@ export class RecordView {
         'dl',
         { class: 'facts record-facts' },
         h('dt', null, t('rec.head')),
-        h('dd', null, report.head ? t('rec.headValue', { seq: formatSeq(report.head.seq), hash: report.head.hash }) : '—'),
+        h('dd', null, report.head ? t('rec.headValue', { seq: formatSeq(report.head.seq), hash: isolate(report.head.hash) }) : '—'),
         h('dt', null, t('rec.serverKey')),
         h(
           'dd',

@@ -1,7 +1,7 @@
 import type { Durations, IncidentReport, IncidentSection } from '@hotline/shared';
 import { fetchWithToken, fileStamp, localInputTime, saveFile, toLocalInput } from '../download.js';
 import { fill, h, setText } from '../dom.js';
-import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, formatMs, formatSeq } from '../format.js';
+import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, formatMs, formatSeq, isolate } from '../format.js';
 import { formatDate, formatNumber, t, type MessageKey } from '../i18n/index.js';
 import type { Ctx } from './common.js';
 
@@ -135,7 +135,7 @@ export class ReportsView {
       ]);
       this.#last = { query, incidents, discipline };
       const link = this.#link.value ? (this.#ctx.model.link(this.#link.value)?.name ?? this.#link.value) : t('rep.allLinksLower');
-      setText(this.#status, t('rep.period', { link, from: periodTime(incidents.from), to: periodTime(incidents.to) }));
+      setText(this.#status, t('rep.period', { link: isolate(link), from: periodTime(incidents.from), to: periodTime(incidents.to) }));
       this.#drawIncidents(incidents);
       this.#drawDiscipline(discipline);
       this.el.dataset.state = 'shown';
