@@ -135,7 +135,7 @@ export class ReportsView {
       ]);
       this.#last = { query, incidents, discipline };
       const link = this.#link.value ? (this.#ctx.model.link(this.#link.value)?.name ?? this.#link.value) : t('rep.allLinksLower');
-      setText(this.#status, t('rep.period', { link: isolate(link), from: periodTime(incidents.from), to: periodTime(incidents.to) }));
+      setText(this.#status, t('rep.period', { link: isolate(link), from: isolate(periodTime(incidents.from)), to: isolate(periodTime(incidents.to)) }));
       this.#drawIncidents(incidents);
       this.#drawDiscipline(discipline);
       this.el.dataset.state = 'shown';
