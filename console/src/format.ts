@@ -1,5 +1,5 @@
 import type { AlertKind, AlertState, Precedence, Severity } from '@hotline/shared';
-import { formatDate, formatNumber, t, tk } from './i18n/index.js';
+import { formatDate, formatNumber, isRtl, t, tk } from './i18n/index.js';
 
 /** Labels and formats shared by every view, in the interface language (./i18n). Pure: no DOM. */
 
@@ -31,6 +31,15 @@ export const STATE_LABEL: Readonly<Record<AlertState, string>> = labels<AlertSta
 export const PRECEDENCE_LABEL: Readonly<Record<Precedence, string>> = labels<Precedence>(['routine', 'priority', 'immediate', 'flash'], 'precedence.');
 
 export const PRECEDENCES: readonly Precedence[] = ['routine', 'priority', 'immediate', 'flash'];
+
+/** A whole number that names something (an entry's seq, a level, a version): the language's digits, no grouping. */
+export const formatSeq = (n: number): string => formatNumber(n, { useGrouping: false });
+
+/**
+ * A name, id or file extension set inside a message: isolated (FSI…PDI) on right-to-left pages, so
+ * "Link 3 (l3)" or ".ndjson" keeps its own order and does not pull the punctuation around it along.
+ */
+export const isolate = (text: string): string => (isRtl() ? `\u2068${text}\u2069` : text);
 
 const pad = (n: number) => formatNumber(n, { minimumIntegerDigits: 2, useGrouping: false });
 

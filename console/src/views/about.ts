@@ -1,5 +1,6 @@
 import { fill, h } from '../dom.js';
-import { formatTime } from '../format.js';
+import { formatSeq, formatTime, isolate } from '../format.js';
+import { formatDate, t, tk } from '../i18n/index.js';
 import type { Ctx } from './common.js';
 
 /** "3f2a 9c1d 0b7e …": a key id in groups of four, easy to read out over a phone line. */
@@ -25,11 +26,11 @@ export class AboutDialog {
     this.#serverKey = options.serverKey;
     this.#expiresAt = options.expiresAt;
     this.#body = h('div', { class: 'about-body' });
-    const close = h('button', { class: 'primary', attrs: { type: 'button' }, on: { click: () => this.el.close() } }, 'Close');
+    const close = h('button', { class: 'primary', attrs: { type: 'button' }, on: { click: () => this.el.close() } }, t('about.close'));
     this.el = h(
       'dialog',
       { class: 'about-dialog', attrs: { 'aria-labelledby': 'about-title' } },
-      h('div', { class: 'about-box' }, h('h2', { id: 'about-title' }, 'You and this console'), this.#body, h('div', { class: 'form-actions' }, close)),
+      h('div', { class: 'about-box' }, h('h2', { id: 'about-title' }, t('about.title')), this.#body, h('div', { class: 'form-actions' }, close)),
     ) as HTMLDialogElement;
   }
 
@@ -49,44 +50,45 @@ export class AboutDialog {
       const cp = client.checkpoint(l.id);
       return cp ? [{ link: l, cp }] : [];
     });
-    const scope = u.post ? model.postName(u.post) : u.joint ? 'every link (joint command)' : u.sectors.length ? u.sectors.join(', ') : u.role === 'monitor' || u.role === 'admin' ? 'every link' : '';
+    const scope = u.post ? model.postName(u.post) : u.joint ? t('about.scopeJoint') : u.sectors.length ? u.sectors.join(', ') : u.role === 'monitor' || u.role === 'admin' ? t('about.scopeAll') : '';
+    const until = formatDate(this.#expiresAt(), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
     fill(
       this.#body,
       h(
         'dl',
         { class: 'facts' },
-        h('dt', null, 'User'),
+        h('dt', null, t('about.user')),
         h('dd', null, `${u.name} (${u.id})`),
-        h('dt', null, 'Role'),
-        h('dd', null, `${u.role}${u.supervisor ? ', post supervisor' : ''}${scope ? ` · ${scope}` : ''}${u.side ? ` · ${model.side(u.side)?.name ?? u.side}` : ''}`),
-        h('dt', null, 'Session'),
-        h('dd', null, `until ${new Date(this.#expiresAt()).toLocaleString('en-GB')}${model.drillOnly ? ' · EXERCISE traffic only' : ''}`),
-        h('dt', null, 'Your signing key'),
+        h('dt', null, t('about.role')),
+        h('dd', null, `${tk('adm.role.', u.role)}${u.supervisor ? t('about.supervisor') : ''}${scope ? ` · ${scope}` : ''}${u.side ? ` · ${model.side(u.side)?.name ?? u.side}` : ''}`),
+        h('dt', null, t('about.session')),
+        h('dd', null, `${t('about.until', { time: until })}${model.drillOnly ? ` · ${t('about.drillOnly')}` : ''}`),
+        h('dt', null, t('about.key')),
         h(
           'dd',
           null,
           keyId
             ? [h('code', { class: 'key-id', attrs: { 'data-key-id': keyId } }, groupedKeyId(keyId))]
-            : h('span', { class: 'key-missing' }, 'not registered yet: it is made and registered when the console connects'),
+            : h('span', { class: 'key-missing' }, t('about.keyMissing')),
         ),
-        h('dt', null, 'Server key'),
-        h('dd', null, serverKey ? h('code', { class: 'server-key-id' }, groupedKeyId(serverKey.keyId)) : 'not pinned yet'),
+        h('dt', null, t('rec.serverKey')),
+        h('dd', null, serverKey ? h('code', { class: 'server-key-id' }, groupedKeyId(serverKey.keyId)) : t('about.notPinned')),
       ),
       h(
         'p',
         { class: 'about-note' },
-        'This browser made its own ECDSA P-256 key; it never leaves the browser and signs every message, acknowledgement, answer and alert you send. ',
-        'Write the key id down with the date: in an exported record, the key.registered entries under your name must carry this id and no other.',
+        `${t('about.note1', { alg: 'ECDSA P-256' })} `,
+        t('about.note2', { entry: 'key.registered' }),
       ),
       checkpoints.length
         ? h(
             'div',
             null,
-            h('h3', { class: 'pane-title' }, 'Server checkpoints this console holds'),
+            h('h3', { class: 'pane-title' }, t('about.checkpoints')),
             h(
               'ul',
               { class: 'about-checkpoints' },
-              checkpoints.map(({ link, cp }) => h('li', null, `${link.name}: entry ${cp.seq}, signed ${formatTime(cp.ts)}`)),
+              checkpoints.map(({ link, cp }) => h('li', null, t('about.checkpoint', { link: isolate(link.name), seq: formatSeq(cp.seq), time: formatTime(cp.ts) }))),
             ),
           )
         : null,

@@ -2,7 +2,8 @@ import { HotlineError } from '@hotline/client-sdk';
 import { canonicalize, hex, redactConfigValue } from '@hotline/shared/core';
 import type { Post, PublicUser, Role } from '@hotline/shared';
 import { fill, h, setText } from '../dom.js';
-import { formatTime } from '../format.js';
+import { formatSeq, formatTime, isolate } from '../format.js';
+import { formatNumber, t, tk, type MessageKey } from '../i18n/index.js';
 import type { Ctx } from './common.js';
 
 /** GET /api/admin/config, as the console uses it. */
@@ -29,6 +30,11 @@ interface FailureRow {
 }
 
 const ROLES: Role[] = ['operator', 'commander', 'monitor', 'admin'];
+
+/** Column heads of a table, from the catalog (null: an empty head over a column of buttons). */
+function heads(keys: readonly (MessageKey | null)[]): HTMLElement {
+  return h('tr', null, keys.map((k) => h('th', { attrs: { scope: 'col' } }, k ? t(k) : '')));
+}
 
 async function sha256Hex(text: string): Promise<string> {
   return hex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
@@ -62,28 +68,28 @@ export class AdminView {
   constructor(ctx: Ctx) {
     this.#ctx = ctx;
     this.#status = h('p', { class: 'record-status', attrs: { role: 'status', 'aria-live': 'polite' } });
-    this.#users = h('section', { class: 'report-section', attrs: { 'aria-label': 'Users' } });
-    this.#sessions = h('section', { class: 'report-section', attrs: { 'aria-label': 'Sessions' } });
-    this.#failures = h('section', { class: 'report-section', attrs: { 'aria-label': 'Failed logins' } });
+    this.#users = h('section', { class: 'report-section', attrs: { 'aria-label': t('adm.users') } });
+    this.#sessions = h('section', { class: 'report-section', attrs: { 'aria-label': t('adm.sessions') } });
+    this.#failures = h('section', { class: 'report-section', attrs: { 'aria-label': t('adm.failures') } });
     this.#inputs = {
       id: h('input', { attrs: { name: 'id', id: 'admin-user-id', required: true, autocomplete: 'off', pattern: '[a-z0-9][a-z0-9-]{0,62}', spellcheck: 'false' } }),
       name: h('input', { attrs: { name: 'name', id: 'admin-user-name', required: true, autocomplete: 'off', dir: 'auto' } }),
-      role: h('select', { attrs: { name: 'role', id: 'admin-user-role' } }, ROLES.map((r) => h('option', { attrs: { value: r } }, r))),
+      role: h('select', { attrs: { name: 'role', id: 'admin-user-role' } }, ROLES.map((r) => h('option', { attrs: { value: r } }, tk('adm.role.', r)))),
       post: h('select', { attrs: { name: 'post', id: 'admin-user-post' } }),
       password: h('input', { attrs: { name: 'password', id: 'admin-user-password', type: 'password', autocomplete: 'new-password', minlength: 10 } }),
     };
-    const field = (label: string, input: HTMLElement, name: string) => h('label', { class: 'field', attrs: { 'data-field': name } }, h('span', null, label), input, h('span', { class: 'field-error', attrs: { 'aria-live': 'polite' } }));
-    this.#postRow = field('Post', this.#inputs.post, 'post');
+    const field = (label: MessageKey, input: HTMLElement, name: string) => h('label', { class: 'field', attrs: { 'data-field': name } }, h('span', null, t(label)), input, h('span', { class: 'field-error', attrs: { 'aria-live': 'polite' } }));
+    this.#postRow = field('adm.post', this.#inputs.post, 'post');
     this.#inputs.role.addEventListener('change', () => this.#postRow.toggleAttribute('hidden', this.#inputs.role.value !== 'operator'));
     this.#form = h(
       'form',
-      { class: 'report-form admin-form', attrs: { 'aria-label': 'Add or change a user', novalidate: true }, on: { submit: (ev) => { ev.preventDefault(); void this.#saveUser(); } } },
-      field('User id', this.#inputs.id, 'id'),
-      field('Name', this.#inputs.name, 'name'),
-      field('Role', this.#inputs.role, 'role'),
+      { class: 'report-form admin-form', attrs: { 'aria-label': t('adm.userForm'), novalidate: true }, on: { submit: (ev) => { ev.preventDefault(); void this.#saveUser(); } } },
+      field('adm.userId', this.#inputs.id, 'id'),
+      field('adm.name', this.#inputs.name, 'name'),
+      field('adm.role', this.#inputs.role, 'role'),
       this.#postRow,
-      field('Password (new users; blank keeps it)', this.#inputs.password, 'password'),
-      h('button', { class: 'primary', attrs: { type: 'submit' } }, 'Save user'),
+      field('adm.password', this.#inputs.password, 'password'),
+      h('button', { class: 'primary', attrs: { type: 'submit' } }, t('adm.saveUser')),
     );
     const current = h('input', { attrs: { name: 'current', type: 'password', autocomplete: 'current-password', required: true } });
     const next = h('input', { attrs: { name: 'next', type: 'password', autocomplete: 'new-password', minlength: 10, required: true } });
@@ -91,11 +97,11 @@ export class AdminView {
       'form',
       {
         class: 'report-form',
-        attrs: { 'aria-label': 'Change my password' },
+        attrs: { 'aria-label': t('adm.changePassword') },
         on: {
           submit: (ev) => {
             ev.preventDefault();
-            void this.#run('Password changed.', async () => {
+            void this.#run(t('adm.passwordChanged'), async () => {
               await this.#ctx.client.apiCall('POST', '/api/auth/password', { current: current.value, password: next.value });
               current.value = '';
               next.value = '';
@@ -103,21 +109,21 @@ export class AdminView {
           },
         },
       },
-      h('label', { class: 'field' }, h('span', null, 'Current password'), current),
-      h('label', { class: 'field' }, h('span', null, 'New password'), next),
-      h('button', { attrs: { type: 'submit' } }, 'Change my password'),
+      h('label', { class: 'field' }, h('span', null, t('adm.currentPassword')), current),
+      h('label', { class: 'field' }, h('span', null, t('adm.newPassword')), next),
+      h('button', { attrs: { type: 'submit' } }, t('adm.changePassword')),
     );
     this.el = h(
       'section',
-      { class: 'reports-view admin-view', attrs: { 'aria-label': 'Administration' } },
-      h('div', { class: 'record-intro' }, h('h2', null, 'Administration'), h('p', null, 'Changes apply on every server within a second and are kept in the signed administration log.')),
+      { class: 'reports-view admin-view', attrs: { 'aria-label': t('adm.title') } },
+      h('div', { class: 'record-intro' }, h('h2', null, t('adm.title')), h('p', null, t('adm.intro'))),
       this.#status,
-      h('h3', null, 'Add or change a user'),
+      h('h3', null, t('adm.userForm')),
       this.#form,
       this.#users,
       this.#sessions,
       this.#failures,
-      h('h3', null, 'My password'),
+      h('h3', null, t('adm.myPassword')),
       own,
     );
   }
@@ -136,7 +142,7 @@ export class AdminView {
       this.#renderUsers();
       this.#renderFailures(failures);
     } catch (err) {
-      setText(this.#status, `Cannot load the configuration: ${(err as Error).message}`);
+      setText(this.#status, t('adm.loadFailed', { reason: (err as Error).message }));
     }
   }
 
@@ -148,11 +154,11 @@ export class AdminView {
     this.#postRow.toggleAttribute('hidden', this.#inputs.role.value !== 'operator');
     fill(
       this.#users,
-      h('div', { class: 'report-head' }, h('h2', null, 'Users'), h('span', { class: 'muted' }, `configuration version ${config.version}`)),
+      h('div', { class: 'report-head' }, h('h2', null, t('adm.users')), h('span', { class: 'muted' }, t('adm.version', { version: formatSeq(config.version) }))),
       h(
         'table',
         { class: 'report-table admin-users' },
-        h('thead', null, h('tr', null, ['User', 'Name', 'Role', 'Post', 'Status', ''].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+        h('thead', null, heads(['adm.col.user', 'adm.name', 'adm.role', 'adm.post', 'adm.col.status', null])),
         h(
           'tbody',
           null,
@@ -162,18 +168,18 @@ export class AdminView {
               { attrs: { 'data-user': u.id } },
               h('th', { attrs: { scope: 'row' } }, u.id),
               h('td', { attrs: { dir: 'auto' } }, u.name),
-              h('td', null, u.role),
+              h('td', null, tk('adm.role.', u.role)),
               h('td', null, u.post ?? ''),
-              h('td', { class: u.disabled ? 'warn-cell' : '' }, u.disabled ? 'disabled' : 'active'),
+              h('td', { class: u.disabled ? 'warn-cell' : '' }, u.disabled ? t('adm.disabled') : t('adm.active')),
               h(
                 'td',
                 { class: 'row-actions' },
-                h('button', { attrs: { type: 'button' }, on: { click: () => void this.#showSessions(u.id) } }, 'Sessions'),
-                h('button', { attrs: { type: 'button' }, on: { click: () => this.#edit(u) } }, 'Edit'),
+                h('button', { attrs: { type: 'button' }, on: { click: () => void this.#showSessions(u.id) } }, t('adm.sessions')),
+                h('button', { attrs: { type: 'button' }, on: { click: () => this.#edit(u) } }, t('adm.edit')),
                 h(
                   'button',
                   { class: u.disabled ? '' : 'danger', attrs: { type: 'button' }, on: { click: () => void this.#setDisabled(u, !u.disabled) } },
-                  u.disabled ? 'Enable' : 'Disable',
+                  u.disabled ? t('adm.enable') : t('adm.disable'),
                 ),
               ),
             ),
@@ -186,14 +192,14 @@ export class AdminView {
   #renderFailures(failures: FailureRow[]): void {
     fill(
       this.#failures,
-      h('h2', null, 'Repeated failed logins'),
+      h('h2', null, t('adm.failuresTitle')),
       failures.length === 0
-        ? h('p', { class: 'muted' }, 'None.')
+        ? h('p', { class: 'muted' }, t('adm.none'))
         : h(
             'table',
             { class: 'report-table admin-failures' },
-            h('thead', null, h('tr', null, ['User name', 'Address', 'Failures', 'Last', 'Next attempt in'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
-            h('tbody', null, failures.map((f) => h('tr', null, h('th', { attrs: { scope: 'row' } }, f.username), h('td', null, f.address), h('td', null, f.count), h('td', null, formatTime(f.last)), h('td', null, f.waitMs > 0 ? `${Math.ceil(f.waitMs / 1000)} s` : 'now')))),
+            h('thead', null, heads(['adm.col.userName', 'adm.col.address', 'adm.col.failures', 'adm.col.last', 'adm.col.nextAttempt'])),
+            h('tbody', null, failures.map((f) => h('tr', null, h('th', { attrs: { scope: 'row' } }, f.username), h('td', null, f.address), h('td', null, formatNumber(f.count)), h('td', null, formatTime(f.last)), h('td', null, f.waitMs > 0 ? t('time.seconds', { s: formatNumber(Math.ceil(f.waitMs / 1000)) }) : t('adm.now'))))),
           ),
     );
   }
@@ -213,13 +219,13 @@ export class AdminView {
       const { sessions } = await this.#ctx.client.api<{ sessions: SessionRow[] }>(`/api/admin/users/${encodeURIComponent(userId)}/sessions`);
       fill(
         this.#sessions,
-        h('h2', null, `Sessions of ${userId}`),
+        h('h2', null, t('adm.sessionsOf', { user: isolate(userId) })),
         sessions.length === 0
-          ? h('p', { class: 'muted' }, 'No sessions.')
+          ? h('p', { class: 'muted' }, t('adm.noSessions'))
           : h(
               'table',
               { class: 'report-table admin-sessions' },
-              h('thead', null, h('tr', null, ['Device', 'Address', 'First seen', 'Last seen', 'Status', ''].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+              h('thead', null, heads(['adm.col.device', 'adm.col.address', 'adm.col.firstSeen', 'adm.col.lastSeen', 'adm.col.status', null])),
               h(
                 'tbody',
                 null,
@@ -227,20 +233,20 @@ export class AdminView {
                   h(
                     'tr',
                     { attrs: { 'data-sid': s.sid } },
-                    h('th', { attrs: { scope: 'row', title: s.device } }, s.device.slice(0, 60) || 'unknown device'),
+                    h('th', { attrs: { scope: 'row', title: s.device } }, s.device.slice(0, 60) || t('adm.unknownDevice')),
                     h('td', null, s.address),
                     h('td', null, formatTime(s.firstSeen)),
                     h('td', null, formatTime(s.lastSeen)),
-                    h('td', null, s.revokedAt ? `revoked ${formatTime(s.revokedAt)}` : 'active'),
+                    h('td', null, s.revokedAt ? t('adm.revokedAt', { time: formatTime(s.revokedAt) }) : t('adm.active')),
                     h(
                       'td',
                       null,
                       s.revokedAt
                         ? null
-                        : h('button', { class: 'danger', attrs: { type: 'button' }, on: { click: () => void this.#run('Session revoked.', async () => {
+                        : h('button', { class: 'danger', attrs: { type: 'button' }, on: { click: () => void this.#run(t('adm.sessionRevoked'), async () => {
                             await this.#ctx.client.apiCall('POST', `/api/admin/users/${encodeURIComponent(userId)}/sessions/${s.sid}/revoke`);
                             await this.#showSessions(userId);
-                          }) } }, 'Revoke'),
+                          }) } }, t('adm.revoke')),
                     ),
                   ),
                 ),
@@ -248,13 +254,13 @@ export class AdminView {
             ),
       );
     } catch (err) {
-      setText(this.#status, `Cannot list the sessions: ${(err as Error).message}`);
+      setText(this.#status, t('adm.sessionsFailed', { reason: (err as Error).message }));
     }
   }
 
   async #setDisabled(u: PublicUser, disabled: boolean): Promise<void> {
     const { id: _id, ...rest } = u;
-    await this.#change('users', u.id, { ...rest, disabled }, disabled ? `${u.id} disabled: sessions closed, keys revoked.` : `${u.id} enabled.`);
+    await this.#change('users', u.id, { ...rest, disabled }, disabled ? t('adm.userDisabled', { user: isolate(u.id) }) : t('adm.userEnabled', { user: isolate(u.id) }));
   }
 
   async #saveUser(): Promise<void> {
@@ -270,10 +276,10 @@ export class AdminView {
     if (i.password.value) value.password = i.password.value;
     const id = i.id.value.trim();
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) {
-      this.#showErrors([{ field: 'id', message: 'must be 1-63 characters of a-z, 0-9 and "-"' }]);
+      this.#showErrors([{ field: 'id', message: t('adm.badId', { chars: 'a-z, 0-9', dash: '"-"' }) }]);
       return;
     }
-    if (await this.#change('users', id, value, `${id} saved.`)) {
+    if (await this.#change('users', id, value, t('adm.userSaved', { user: isolate(id) }))) {
       i.password.value = '';
     }
   }
@@ -291,7 +297,7 @@ export class AdminView {
   }
 
   async #run(done: string, work: () => Promise<void>): Promise<boolean> {
-    setText(this.#status, 'Saving…');
+    setText(this.#status, t('adm.saving'));
     try {
       await work();
       setText(this.#status, done);
@@ -299,11 +305,11 @@ export class AdminView {
     } catch (err) {
       if (err instanceof HotlineError && err.code === 'VALIDATION_FAILED' && Array.isArray(err.details?.fields)) {
         this.#showErrors(err.details.fields as { field: string; message: string }[]);
-        setText(this.#status, `Not saved: ${(err.details.fields as { field: string; message: string }[]).map((f) => `${f.field}: ${f.message}`).join('; ')}`);
+        setText(this.#status, t('adm.notSaved', { reason: (err.details.fields as { field: string; message: string }[]).map((f) => `${f.field}: ${f.message}`).join('; ') }));
       } else if (err instanceof HotlineError && err.code === 'CONFLICT') {
-        setText(this.#status, 'Not saved: another admin changed the configuration meanwhile. It has been reloaded; check and save again.');
+        setText(this.#status, t('adm.conflict'));
         await this.refresh();
-      } else setText(this.#status, `Not saved: ${(err as Error).message}`);
+      } else setText(this.#status, t('adm.notSaved', { reason: (err as Error).message }));
       return false;
     }
   }

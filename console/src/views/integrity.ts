@@ -1,5 +1,6 @@
 import { fill, h, setText } from '../dom.js';
-import { formatTime } from '../format.js';
+import { formatSeq, formatTime, isolate } from '../format.js';
+import { t } from '../i18n/index.js';
 import { confirmButton, type Ctx } from './common.js';
 
 /** A disagreement between the server's log and what this console already held (the SDK's `fork`). */
@@ -30,7 +31,7 @@ export class IntegrityBar {
     this.#ctx = ctx;
     this.#key = storageKey;
     this.#forks = load(storageKey);
-    this.el = h('section', { class: 'integrity-bar', attrs: { role: 'alert', 'aria-label': 'Record integrity warning', hidden: true } });
+    this.el = h('section', { class: 'integrity-bar', attrs: { role: 'alert', 'aria-label': t('integ.label'), hidden: true } });
   }
 
   get forks(): readonly ForkRecord[] {
@@ -57,19 +58,19 @@ export class IntegrityBar {
       return;
     }
     const { model } = this.#ctx;
-    const where = (f: ForkRecord) => (f.linkId === '*' ? 'Every link (the server key)' : `${model.link(f.linkId)?.name ?? f.linkId} (${f.linkId}), entry ${f.seq}`);
-    const title = h('strong', { class: 'integrity-title' }, `⚠ RECORD INTEGRITY WARNING: ${this.#forks.map(where).join('; ')}`);
+    const where = (f: ForkRecord) => (f.linkId === '*' ? t('integ.everyLink') : t('integ.where', { link: isolate(model.link(f.linkId)?.name ?? f.linkId), id: isolate(f.linkId), seq: formatSeq(f.seq) }));
+    const title = h('strong', { class: 'integrity-title' }, t('integ.title', { where: this.#forks.map(where).join('; ') }));
     this.el.classList.toggle('folded', this.#folded);
     if (this.#folded) {
-      fill(this.el, title, h('button', { class: 'small', attrs: { type: 'button' }, on: { click: () => this.#fold(false) } }, 'Show details'));
+      fill(this.el, title, h('button', { class: 'small', attrs: { type: 'button' }, on: { click: () => this.#fold(false) } }, t('integ.show')));
       return;
     }
-    const summary = this.#forks.map((f) => `${where(f)}: ${f.detail} (seen ${new Date(f.at).toISOString()})`).join('\n');
-    const copy = h('button', { class: 'small', attrs: { type: 'button' } }, 'Copy details');
+    const summary = this.#forks.map((f) => t('integ.summary', { where: where(f), detail: f.detail, time: new Date(f.at).toISOString() })).join('\n');
+    const copy = h('button', { class: 'small', attrs: { type: 'button' } }, t('integ.copy'));
     copy.addEventListener('click', () => {
       void navigator.clipboard?.writeText(summary).then(
-        () => setText(copy, 'Copied'),
-        () => setText(copy, 'Select the text to copy it'),
+        () => setText(copy, t('integ.copied')),
+        () => setText(copy, t('integ.copyFailed')),
       );
     });
     fill(
@@ -78,21 +79,21 @@ export class IntegrityBar {
       h(
         'p',
         { class: 'integrity-text' },
-        "The server's record disagrees with what this console already held: the log may have been rewritten or rolled back. Do not rely on it; report this to the joint monitors with these details.",
+        t('integ.text'),
       ),
       h(
         'ul',
         { class: 'integrity-list' },
         this.#forks.map((f) =>
-          h('li', { attrs: { 'data-link': f.linkId, 'data-seq': f.seq } }, h('strong', null, where(f)), `: ${f.detail}. Seen ${formatTime(f.at)}.`),
+          h('li', { attrs: { 'data-link': f.linkId, 'data-seq': f.seq } }, h('strong', null, where(f)), t('integ.item', { detail: f.detail, time: formatTime(f.at) })),
         ),
       ),
       h(
         'div',
         { class: 'integrity-actions' },
         copy,
-        h('button', { class: 'small', attrs: { type: 'button' }, on: { click: () => this.#fold(true) } }, 'Fold to one line'),
-        confirmButton('Clear after reporting', 'Press again to clear this warning', () => this.#clear(), 'small'),
+        h('button', { class: 'small', attrs: { type: 'button' }, on: { click: () => this.#fold(true) } }, t('integ.fold')),
+        confirmButton(t('integ.clear'), t('integ.clearArmed'), () => this.#clear(), 'small'),
       ),
     );
   }

@@ -1,20 +1,21 @@
 import { ExportVerifier, type Checkpoint, type VerifyReport } from '@hotline/shared';
 import { fetchWithToken, fileStamp, localInputTime, saveFile } from '../download.js';
 import { fill, h, setText } from '../dom.js';
-import { formatTime } from '../format.js';
+import { formatSeq, formatTime, isolate } from '../format.js';
+import { formatNumber, t, type MessageKey } from '../i18n/index.js';
 import { webCryptoVerify } from '../webcrypto-verify.js';
 import { groupedKeyId } from './about.js';
 import type { Ctx } from './common.js';
 
 /** Counts of a verification, in the order and words the view shows them. */
-const COUNT_LABEL: [keyof VerifyReport['counts'], string][] = [
-  ['entries', 'Entries'],
-  ['signed', 'User actions signed, signature verified'],
-  ['unsigned', 'User actions without a signature'],
-  ['serverEntries', 'Entries the server wrote (covered by checkpoints)'],
-  ['keys', 'Signing keys registered'],
-  ['checkpoints', 'Server checkpoints matched'],
-  ['quotesChecked', 'Quoted hashes checked (receipts, acknowledgements)'],
+const COUNT_LABEL: [keyof VerifyReport['counts'], MessageKey][] = [
+  ['entries', 'rec.count.entries'],
+  ['signed', 'rec.count.signed'],
+  ['unsigned', 'rec.count.unsigned'],
+  ['serverEntries', 'rec.count.serverEntries'],
+  ['keys', 'rec.count.keys'],
+  ['checkpoints', 'rec.count.checkpoints'],
+  ['quotesChecked', 'rec.count.quotesChecked'],
 ];
 
 interface RunMeta {
@@ -56,27 +57,27 @@ export class RecordView {
     this.#pinned = options.pinnedServerKey;
     const { model } = ctx;
     this.#link = h('select', { attrs: { name: 'record-link', id: 'record-link' }, on: { change: () => ctx.requestRender() } }, model.links.map((l) => h('option', { attrs: { value: l.id } }, `${l.name} (${l.id})`)));
-    const num = (name: string, label: string) => h('input', { attrs: { name, type: 'number', min: 1, step: 1, inputmode: 'numeric', 'aria-label': label, placeholder: 'any' } });
+    const num = (name: string, label: string) => h('input', { attrs: { name, type: 'number', min: 1, step: 1, inputmode: 'numeric', 'aria-label': label, placeholder: t('rec.any') } });
     const time = (name: string, label: string) => h('input', { attrs: { name, type: 'datetime-local', 'aria-label': label } });
-    this.#fromSeq = num('fromSeq', 'From entry');
-    this.#toSeq = num('toSeq', 'To entry');
-    this.#from = time('from', 'From time');
-    this.#to = time('to', 'To time');
-    this.#verify = h('button', { class: 'primary verify-btn', attrs: { type: 'submit' } }, 'Fetch and verify');
-    this.#cancel = h('button', { attrs: { type: 'button', hidden: true }, on: { click: () => this.#abort?.abort() } }, 'Stop');
+    this.#fromSeq = num('fromSeq', t('rec.fromSeq'));
+    this.#toSeq = num('toSeq', t('rec.toSeq'));
+    this.#from = time('from', t('rec.fromTime'));
+    this.#to = time('to', t('rec.toTime'));
+    this.#verify = h('button', { class: 'primary verify-btn', attrs: { type: 'submit' } }, t('rec.verify'));
+    this.#cancel = h('button', { attrs: { type: 'button', hidden: true }, on: { click: () => this.#abort?.abort() } }, t('rec.stop'));
     this.#download = h(
       'button',
       { class: 'download-btn', attrs: { type: 'button', hidden: true }, on: { click: () => this.#file && saveFile(this.#file.name, this.#file.blob) } },
-      'Download the export (.ndjson)',
+      t('rec.download', { ext: isolate('.ndjson') }),
     );
-    this.#progress = h('progress', { attrs: { max: 1, value: 0, hidden: true, 'aria-label': 'Verification progress' } });
+    this.#progress = h('progress', { attrs: { max: 1, value: 0, hidden: true, 'aria-label': t('rec.progress') } });
     this.#status = h('p', { class: 'record-status', attrs: { role: 'status', 'aria-live': 'polite' } });
     this.#result = h('div', { class: 'record-result' });
     const form = h(
       'form',
       {
         class: 'record-form',
-        attrs: { 'aria-label': 'Export and verify a link' },
+        attrs: { 'aria-label': t('rec.form') },
         on: {
           submit: (ev) => {
             ev.preventDefault();
@@ -84,30 +85,26 @@ export class RecordView {
           },
         },
       },
-      h('div', { class: 'field' }, h('label', { attrs: { for: 'record-link' } }, 'Link to verify'), this.#link),
+      h('div', { class: 'field' }, h('label', { attrs: { for: 'record-link' } }, t('rec.link')), this.#link),
       h(
         'fieldset',
         { class: 'range' },
-        h('legend', null, 'Range (optional: the whole log when empty)'),
-        h('label', { class: 'field small' }, h('span', null, 'From entry'), this.#fromSeq),
-        h('label', { class: 'field small' }, h('span', null, 'To entry'), this.#toSeq),
-        h('label', { class: 'field' }, h('span', null, 'From time'), this.#from),
-        h('label', { class: 'field' }, h('span', null, 'To time'), this.#to),
+        h('legend', null, t('rec.range')),
+        h('label', { class: 'field small' }, h('span', null, t('rec.fromSeq')), this.#fromSeq),
+        h('label', { class: 'field small' }, h('span', null, t('rec.toSeq')), this.#toSeq),
+        h('label', { class: 'field' }, h('span', null, t('rec.fromTime')), this.#from),
+        h('label', { class: 'field' }, h('span', null, t('rec.toTime')), this.#to),
       ),
       h('div', { class: 'record-actions' }, this.#verify, this.#cancel, this.#download),
     );
     this.el = h(
       'section',
-      { class: 'record-view', attrs: { 'aria-label': 'Record' } },
+      { class: 'record-view', attrs: { 'aria-label': t('tab.record') } },
       h(
         'div',
         { class: 'record-intro' },
-        h('h2', null, 'Verify the record of a link'),
-        h(
-          'p',
-          null,
-          'The export is fetched from the server and checked here, in this browser, with no trust in the server: every hash of the chain, every user signature against the key its user registered, every quoted hash, every server checkpoint.',
-        ),
+        h('h2', null, t('rec.title')),
+        h('p', null, t('rec.intro')),
       ),
       form,
       this.#progress,
@@ -146,7 +143,7 @@ export class RecordView {
     this.#progress.removeAttribute('value'); // indeterminate until the header says how many
     this.#result.replaceChildren();
     this.el.dataset.state = 'running';
-    setText(this.#status, 'Fetching the export…');
+    setText(this.#status, t('rec.fetching'));
     const pinned = this.#pinned();
     const own = this.#ctx.client.checkpoint(linkId);
     const verifier = new ExportVerifier(webCryptoVerify(), pinned ? { serverKeyId: pinned } : {});
@@ -159,7 +156,7 @@ export class RecordView {
     let lastPaint = 0;
     try {
       const res = await fetchWithToken(`/api/links/${encodeURIComponent(linkId)}/export?${params}`, this.#ctx.client.token, abort.signal);
-      if (!res.body) throw new Error('the browser gave no response stream');
+      if (!res.body) throw new Error(t('rec.noStream'));
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       const feed = async (line: string) => {
@@ -200,7 +197,7 @@ export class RecordView {
     } catch (err) {
       this.#finish();
       const aborted = abort.signal.aborted;
-      setText(this.#status, aborted ? 'Stopped. Nothing was verified to the end.' : `Could not fetch the export: ${(err as Error).message}`);
+      setText(this.#status, aborted ? t('rec.stopped') : t('rec.fetchFailed', { reason: (err as Error).message }));
       this.el.dataset.state = aborted ? 'stopped' : 'error';
       return;
     }
@@ -215,7 +212,12 @@ export class RecordView {
     const seconds = (performance.now() - started) / 1000;
     setText(
       this.#status,
-      `${link?.name ?? linkId}: an export of ${plural(expected, 'entry', 'entries')} (${formatBytes(blob.size)}), checked in this browser in ${seconds.toFixed(1)} s${report.ok ? '' : '; the check stops at the first problem'}.`,
+      t(report.ok ? 'rec.done' : 'rec.doneStopped', {
+        link: isolate(link?.name ?? linkId),
+        count: expected,
+        size: formatBytes(blob.size),
+        seconds: formatNumber(seconds, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+      }),
     );
     this.#showResult(report, { linkId, bytes: blob.size, own: own ? { cp: own, seen: ownSeen } : null, pinned });
   }
@@ -228,8 +230,10 @@ export class RecordView {
     setText(
       this.#status,
       failed
-        ? `A problem was found at entry ${done + 1}; fetching the rest of the export for the download… (${formatBytes(bytes)})`
-        : `Fetching and verifying: ${done.toLocaleString('en-GB')}${expected ? ` of ${expected.toLocaleString('en-GB')}` : ''} entries (${formatBytes(bytes)})`,
+        ? t('rec.problemAt', { seq: formatSeq(done + 1), size: formatBytes(bytes) })
+        : expected
+          ? t('rec.progressOf', { done: formatNumber(done), expected: formatNumber(expected), size: formatBytes(bytes) })
+          : t('rec.progressAny', { done: formatNumber(done), size: formatBytes(bytes) }),
     );
   }
 
@@ -245,11 +249,13 @@ export class RecordView {
     const intact = report.ok && !ownDiffers;
     this.el.dataset.state = intact ? 'intact' : 'not-intact';
     const link = model.link(meta.linkId);
-    const range = report.range.fromSeq !== null ? `entries ${report.range.fromSeq}–${report.range.toSeq}` : 'no entries';
+    const range = report.range.fromSeq !== null ? t('rec.rangeEntries', { from: formatSeq(report.range.fromSeq), to: formatSeq(report.range.toSeq ?? report.range.fromSeq) }) : t('rec.noEntries');
     const firstBad = report.firstBad
-      ? `First bad: ${report.firstBad.seq !== null ? `entry ${report.firstBad.seq}` : 'the export itself'} (line ${report.firstBad.line}): ${report.firstBad.reason}`
+      ? report.firstBad.seq !== null
+        ? t('rec.firstBadEntry', { seq: formatSeq(report.firstBad.seq), line: formatSeq(report.firstBad.line), reason: report.firstBad.reason })
+        : t('rec.firstBadExport', { line: formatSeq(report.firstBad.line), reason: report.firstBad.reason })
       : ownDiffers && meta.own
-        ? `First bad: entry ${meta.own.cp.seq}: it differs from the checkpoint this console holds, signed by the server at ${new Date(meta.own.cp.ts).toISOString()} (the log was rewritten after it)`
+        ? t('rec.firstBadOwn', { seq: formatSeq(meta.own.cp.seq), time: new Date(meta.own.cp.ts).toISOString() })
         : null;
     const badSeq = report.firstBad ? report.firstBad.seq : ownDiffers ? (meta.own?.cp.seq ?? null) : null;
     fill(
@@ -258,75 +264,77 @@ export class RecordView {
         'div',
         {
           class: `verify-result ${intact ? 'intact' : 'not-intact'}`,
-          attrs: { 'data-result': intact ? 'intact' : 'not-intact', 'data-bad-seq': badSeq ?? undefined, role: 'region', 'aria-label': 'Verification result' },
+          attrs: { 'data-result': intact ? 'intact' : 'not-intact', 'data-bad-seq': badSeq ?? undefined, role: 'region', 'aria-label': t('rec.result') },
         },
-        h('p', { class: 'verdict' }, intact ? 'INTACT' : 'NOT INTACT'),
+        h('p', { class: 'verdict' }, intact ? t('rec.intact') : t('rec.notIntact')),
         h(
           'p',
           { class: 'verdict-line' },
           intact
-            ? `Record of ${link?.name ?? meta.linkId} (${meta.linkId}), ${range}: every hash, signature, quoted hash and server checkpoint checks out.`
-            : `Record of ${link?.name ?? meta.linkId} (${meta.linkId}) does not check out. Keep the downloaded export as evidence and tell the joint monitors of both sides.`,
+            ? t('rec.intactLine', { link: isolate(link?.name ?? meta.linkId), id: isolate(meta.linkId), range })
+            : t('rec.notIntactLine', { link: isolate(link?.name ?? meta.linkId), id: isolate(meta.linkId) }),
         ),
         firstBad ? h('p', { class: 'first-bad' }, firstBad) : null,
-        !intact && report.counts.entries > 0 ? h('p', { class: 'verified-before' }, `Verified before the problem: ${plural(report.counts.entries, 'entry', 'entries')}.`) : null,
+        !intact && report.counts.entries > 0 ? h('p', { class: 'verified-before' }, t('rec.verifiedBefore', { count: report.counts.entries })) : null,
         report.counts.unsigned > 0
-          ? h('p', { class: 'unsigned-note' }, `${report.counts.unsigned} user actions carry no signature (written while the server accepted unsigned actions).`)
+          ? h('p', { class: 'unsigned-note' }, t('rec.unsignedNote', { count: report.counts.unsigned }))
           : null,
       ),
       h(
         'table',
         { class: 'report-table counts-table' },
-        h('caption', null, 'What was checked'),
+        h('caption', null, t('rec.checked')),
         h(
           'tbody',
           null,
-          COUNT_LABEL.map(([key, label]) => h('tr', { attrs: { 'data-count': key } }, h('th', { attrs: { scope: 'row' } }, label), h('td', null, String(report.counts[key])))),
+          COUNT_LABEL.map(([key, label]) => h('tr', { attrs: { 'data-count': key } }, h('th', { attrs: { scope: 'row' } }, t(label)), h('td', null, formatNumber(report.counts[key] as number)))),
         ),
       ),
       h(
         'table',
         { class: 'report-table types-table' },
-        h('caption', null, 'Entries by type'),
+        h('caption', null, t('rec.byType')),
         h(
           'tbody',
           null,
           Object.entries(report.counts.byType)
             .sort((a, b) => b[1] - a[1])
-            .map(([type, n]) => h('tr', { attrs: { 'data-type': type } }, h('th', { attrs: { scope: 'row' } }, type), h('td', null, String(n)))),
+            .map(([type, n]) => h('tr', { attrs: { 'data-type': type } }, h('th', { attrs: { scope: 'row' } }, type), h('td', null, formatNumber(n)))),
         ),
       ),
       h(
         'dl',
         { class: 'facts record-facts' },
-        h('dt', null, 'Head'),
-        h('dd', null, report.head ? `entry ${report.head.seq}, hash ${report.head.hash}` : '—'),
-        h('dt', null, 'Server key'),
+        h('dt', null, t('rec.head')),
+        h('dd', null, report.head ? t('rec.headValue', { seq: formatSeq(report.head.seq), hash: isolate(report.head.hash) }) : '—'),
+        h('dt', null, t('rec.serverKey')),
         h(
           'dd',
           null,
-          report.serverKeyId ? h('code', { class: 'server-key-id' }, groupedKeyId(report.serverKeyId)) : 'none named',
-          meta.pinned ? (meta.pinned === report.serverKeyId ? ' ✓ the key this console pinned' : ' ✗ NOT the key this console pinned') : ' (this console has pinned none)',
+          report.serverKeyId ? h('code', { class: 'server-key-id' }, groupedKeyId(report.serverKeyId)) : t('rec.noneNamed'),
+          ` ${meta.pinned ? (meta.pinned === report.serverKeyId ? t('rec.pinnedSame') : t('rec.pinnedOther')) : t('rec.pinnedNone')}`,
         ),
-        h('dt', null, 'This console’s checkpoint'),
+        h('dt', null, t('rec.ownCheckpoint')),
         h(
           'dd',
           { class: `own-checkpoint own-${meta.own?.seen ?? 'none'}` },
           meta.own
-            ? `entry ${meta.own.cp.seq}, signed ${formatTime(meta.own.cp.ts)}: ${meta.own.seen === 'agrees' ? '✓ the export agrees' : meta.own.seen === 'differs' ? '✗ the export DIFFERS' : 'outside this range'}`
-            : 'none held for this link',
+            ? t('rec.ownValue', {
+                seq: formatSeq(meta.own.cp.seq),
+                time: formatTime(meta.own.cp.ts),
+                verdict: meta.own.seen === 'agrees' ? t('rec.ownAgrees') : meta.own.seen === 'differs' ? t('rec.ownDiffers') : t('rec.ownOutside'),
+              })
+            : t('rec.ownNone'),
         ),
-        h('dt', null, 'Export'),
-        h('dd', null, `${formatBytes(meta.bytes)}; the download is exactly what was verified`),
+        h('dt', null, t('rec.export')),
+        h('dd', null, t('rec.exportValue', { size: formatBytes(meta.bytes) })),
       ),
     );
   }
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
-}
-
+/** "512 B", "3.4 kB", "1.2 MB", in the language's digits and unit words. */
 function formatBytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const one = (v: number) => formatNumber(v, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return n < 1024 ? t('rec.bytes', { n: formatNumber(n) }) : n < 1024 * 1024 ? t('rec.kB', { n: one(n / 1024) }) : t('rec.MB', { n: one(n / 1024 / 1024) });
 }

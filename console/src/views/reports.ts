@@ -1,7 +1,8 @@
 import type { Durations, IncidentReport, IncidentSection } from '@hotline/shared';
 import { fetchWithToken, fileStamp, localInputTime, saveFile, toLocalInput } from '../download.js';
 import { fill, h, setText } from '../dom.js';
-import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, formatMs } from '../format.js';
+import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, formatMs, formatSeq, isolate } from '../format.js';
+import { formatDate, formatNumber, t, type MessageKey } from '../i18n/index.js';
 import type { Ctx } from './common.js';
 
 /** GET /api/reports/discipline (server/src/http/discipline.ts). */
@@ -27,13 +28,23 @@ export interface DisciplineReport {
 
 const STATES = ['open', 'acknowledged', 'resolved', 'cancelled'] as const;
 
+/** Column heads of a table, from the catalog. */
+function heads(keys: readonly MessageKey[]): HTMLElement {
+  return h('tr', null, keys.map((k) => h('th', { attrs: { scope: 'col' } }, t(k))));
+}
+
+/** A period's ends as the language writes a date and time ("05/12/2026, 08:43:21" in English). */
+function periodTime(ts: number): string {
+  return formatDate(ts, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+}
+
 /** One value per column, tagged so each figure can be found (and checked) by row and column. */
 function row(key: string, label: string, cells: [string, string | number][], cls = ''): HTMLElement {
   return h(
     'tr',
     { class: cls, attrs: { 'data-row': key } },
     h('th', { attrs: { scope: 'row' } }, label),
-    cells.map(([col, value]) => h('td', { attrs: { 'data-col': col } }, String(value))),
+    cells.map(([col, value]) => h('td', { attrs: { 'data-col': col } }, typeof value === 'number' ? formatNumber(value) : value)),
   );
 }
 
@@ -67,21 +78,21 @@ export class ReportsView {
     this.#link = h(
       'select',
       { attrs: { name: 'report-link', id: 'report-link' } },
-      h('option', { attrs: { value: '' } }, 'All links in scope'),
+      h('option', { attrs: { value: '' } }, t('rep.allLinks')),
       model.links.map((l) => h('option', { attrs: { value: l.id } }, `${l.name} (${l.id})`)),
     );
     this.#from = h('input', { attrs: { name: 'report-from', id: 'report-from', type: 'datetime-local' } });
     this.#to = h('input', { attrs: { name: 'report-to', id: 'report-to', type: 'datetime-local' } });
     this.#from.value = toLocalInput(Date.now() - 24 * 3_600_000);
-    this.#show = h('button', { class: 'primary', attrs: { type: 'submit' } }, 'Show report');
+    this.#show = h('button', { class: 'primary', attrs: { type: 'submit' } }, t('rep.show'));
     this.#status = h('p', { class: 'record-status', attrs: { role: 'status', 'aria-live': 'polite' } });
-    this.#incidents = h('section', { class: 'report-section', attrs: { 'aria-label': 'Incident report', 'data-report': 'incidents' } });
-    this.#discipline = h('section', { class: 'report-section', attrs: { 'aria-label': 'Discipline report', 'data-report': 'discipline' } });
+    this.#incidents = h('section', { class: 'report-section', attrs: { 'aria-label': t('rep.incidentReport'), 'data-report': 'incidents' } });
+    this.#discipline = h('section', { class: 'report-section', attrs: { 'aria-label': t('rep.disciplineReport'), 'data-report': 'discipline' } });
     const form = h(
       'form',
       {
         class: 'report-form',
-        attrs: { 'aria-label': 'Report period and link' },
+        attrs: { 'aria-label': t('rep.form') },
         on: {
           submit: (ev) => {
             ev.preventDefault();
@@ -89,12 +100,12 @@ export class ReportsView {
           },
         },
       },
-      h('div', { class: 'field' }, h('label', { attrs: { for: 'report-link' } }, 'Report on link'), this.#link),
-      h('div', { class: 'field' }, h('label', { attrs: { for: 'report-from' } }, 'From'), this.#from),
-      h('div', { class: 'field' }, h('label', { attrs: { for: 'report-to' } }, 'To (empty: now)'), this.#to),
+      h('div', { class: 'field' }, h('label', { attrs: { for: 'report-link' } }, t('rep.link')), this.#link),
+      h('div', { class: 'field' }, h('label', { attrs: { for: 'report-from' } }, t('rep.from')), this.#from),
+      h('div', { class: 'field' }, h('label', { attrs: { for: 'report-to' } }, t('rep.to')), this.#to),
       this.#show,
     );
-    this.el = h('section', { class: 'reports-view', attrs: { 'aria-label': 'Reports' } }, h('h2', { class: 'sr-only' }, 'Reports'), form, this.#status, this.#incidents, this.#discipline);
+    this.el = h('section', { class: 'reports-view', attrs: { 'aria-label': t('tab.reports') } }, h('h2', { class: 'sr-only' }, t('tab.reports')), form, this.#status, this.#incidents, this.#discipline);
   }
 
   #query(): string {
@@ -114,7 +125,7 @@ export class ReportsView {
     this.#loading = true;
     this.#show.disabled = true;
     this.el.dataset.state = 'loading';
-    setText(this.#status, 'Fetching the reports…');
+    setText(this.#status, t('rep.fetching'));
     const query = this.#query();
     const token = this.#ctx.client.token;
     try {
@@ -123,13 +134,13 @@ export class ReportsView {
         fetchWithToken(`/api/reports/discipline?${query}`, token).then((r) => r.json() as Promise<DisciplineReport>),
       ]);
       this.#last = { query, incidents, discipline };
-      const link = this.#link.value ? this.#ctx.model.link(this.#link.value)?.name : 'all links in scope';
-      setText(this.#status, `${link}, ${new Date(incidents.from).toLocaleString('en-GB')} to ${new Date(incidents.to).toLocaleString('en-GB')}.`);
+      const link = this.#link.value ? (this.#ctx.model.link(this.#link.value)?.name ?? this.#link.value) : t('rep.allLinksLower');
+      setText(this.#status, t('rep.period', { link: isolate(link), from: isolate(periodTime(incidents.from)), to: isolate(periodTime(incidents.to)) }));
       this.#drawIncidents(incidents);
       this.#drawDiscipline(discipline);
       this.el.dataset.state = 'shown';
     } catch (err) {
-      setText(this.#status, `Could not fetch the reports: ${(err as Error).message}`);
+      setText(this.#status, t('rep.fetchFailed', { reason: (err as Error).message }));
       this.el.dataset.state = 'error';
     } finally {
       this.#loading = false;
@@ -152,43 +163,35 @@ export class ReportsView {
       h(
         'header',
         { class: 'report-head' },
-        h('h2', null, 'Incidents'),
-        h('button', { class: 'csv-btn', attrs: { type: 'button', 'data-csv': 'incidents' }, on: { click: () => void this.#incidentsCsv() } }, 'Download CSV'),
+        h('h2', null, t('rep.incidents')),
+        h('button', { class: 'csv-btn', attrs: { type: 'button', 'data-csv': 'incidents' }, on: { click: () => void this.#incidentsCsv() } }, t('rep.csv', { format: 'CSV' })),
       ),
       h(
         'table',
         { class: 'report-table', attrs: { 'data-table': 'incidents' } },
-        h('caption', null, 'Real incidents and exercises apart. Times from the raise to the acknowledgement (nearest rank).'),
-        h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, ''), h('th', { attrs: { scope: 'col' } }, 'Real incidents'), h('th', { class: 'drill-col', attrs: { scope: 'col' } }, 'Exercises'))),
+        h('caption', null, t('rep.incidentsCaption')),
+        h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, ''), h('th', { attrs: { scope: 'col' } }, t('rep.col.real')), h('th', { class: 'drill-col', attrs: { scope: 'col' } }, t('rep.col.exercises')))),
         h(
           'tbody',
           null,
-          row('incidents', 'Incidents', cells((s) => s.incidents), 'strong-row'),
-          row('acknowledged', 'Acknowledged', cells((s) => s.acknowledged)),
-          row('ack-median', 'Time to acknowledge: median', cells((s) => formatMs(s.ackTimes.medianMs))),
-          row('ack-p90', 'Time to acknowledge: 90th percentile', cells((s) => formatMs(s.ackTimes.p90Ms))),
-          row('ack-worst', 'Time to acknowledge: worst', cells((s) => formatMs(s.ackTimes.worstMs))),
-          row('escalations', 'Escalations', cells((s) => s.escalations), 'strong-row'),
-          Array.from({ length: levels }, (_, i) => row(`esc-level-${i + 1}`, `Escalations at level ${i + 1}`, cells((s) => s.escalationsByLevel[String(i + 1)] ?? 0))),
-          kinds.map((k) => row(`kind-${k}`, `Kind: ${KIND_LABEL[k as keyof typeof KIND_LABEL]}`, cells((s) => s.byKind[k] ?? 0))),
-          ([1, 2, 3, 4] as const).map((v) => row(`severity-${v}`, `Severity ${v} (${SEVERITY_LABEL[v]})`, cells((s) => s.bySeverity[String(v)] ?? 0))),
-          states.map((st) => row(`state-${st}`, `Now ${st}`, cells((s) => s.byState[st] ?? 0))),
+          row('incidents', t('rep.row.incidents'), cells((s) => s.incidents), 'strong-row'),
+          row('acknowledged', t('rep.row.acknowledged'), cells((s) => s.acknowledged)),
+          row('ack-median', t('rep.row.ackMedian'), cells((s) => formatMs(s.ackTimes.medianMs))),
+          row('ack-p90', t('rep.row.ackP90'), cells((s) => formatMs(s.ackTimes.p90Ms))),
+          row('ack-worst', t('rep.row.ackWorst'), cells((s) => formatMs(s.ackTimes.worstMs))),
+          row('escalations', t('rep.row.escalations'), cells((s) => s.escalations), 'strong-row'),
+          Array.from({ length: levels }, (_, i) => row(`esc-level-${i + 1}`, t('rep.row.escLevel', { level: formatSeq(i + 1) }), cells((s) => s.escalationsByLevel[String(i + 1)] ?? 0))),
+          kinds.map((k) => row(`kind-${k}`, t('rep.row.kind', { kind: KIND_LABEL[k as keyof typeof KIND_LABEL] }), cells((s) => s.byKind[k] ?? 0))),
+          ([1, 2, 3, 4] as const).map((v) => row(`severity-${v}`, t('rep.row.severity', { severity: formatSeq(v), label: SEVERITY_LABEL[v] }), cells((s) => s.bySeverity[String(v)] ?? 0))),
+          states.map((st) => row(`state-${st}`, t(`rep.row.now.${st}`), cells((s) => s.byState[st] ?? 0))),
         ),
       ),
       perLink
         ? h(
             'table',
             { class: 'report-table', attrs: { 'data-table': 'incidents-per-link' } },
-            h('caption', null, 'Per link'),
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                ['Link', 'Real', 'Acknowledged', 'Median to acknowledge', 'Escalations', 'Exercises', 'Exercise escalations'].map((t) => h('th', { attrs: { scope: 'col' } }, t)),
-              ),
-            ),
+            h('caption', null, t('rep.perLink')),
+            h('thead', null, heads(['rep.col.link', 'rep.col.realShort', 'rep.row.acknowledged', 'rep.col.medianToAck', 'rep.row.escalations', 'rep.col.exercises', 'rep.col.exerciseEscalations'])),
             h(
               'tbody',
               null,
@@ -220,16 +223,16 @@ export class ReportsView {
       h(
         'header',
         { class: 'report-head' },
-        h('h2', null, 'Hotline discipline'),
-        h('button', { class: 'csv-btn', attrs: { type: 'button', 'data-csv': 'discipline' }, on: { click: () => this.#disciplineCsv() } }, 'Download CSV'),
+        h('h2', null, t('rep.discipline')),
+        h('button', { class: 'csv-btn', attrs: { type: 'button', 'data-csv': 'discipline' }, on: { click: () => this.#disciplineCsv() } }, t('rep.csv', { format: 'CSV' })),
       ),
       withChecks.length
         ? [
             h(
               'table',
               { class: 'report-table', attrs: { 'data-table': 'linechecks' } },
-              h('caption', null, 'Line checks'),
-              h('thead', null, h('tr', null, ['Link', 'Held', 'Late', 'Answered by both', 'Still open', 'Faults raised'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+              h('caption', null, t('rep.lineChecks')),
+              h('thead', null, heads(['rep.col.link', 'rep.col.held', 'rep.col.late', 'rep.col.answeredByBoth', 'rep.col.stillOpen', 'rep.col.faults'])),
               h(
                 'tbody',
                 null,
@@ -248,8 +251,8 @@ export class ReportsView {
             h(
               'table',
               { class: 'report-table', attrs: { 'data-table': 'linecheck-posts' } },
-              h('caption', null, 'Line checks per post'),
-              h('thead', null, h('tr', null, ['Link · post', 'Answered', 'Missed'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+              h('caption', null, t('rep.lineChecksPerPost')),
+              h('thead', null, heads(['rep.col.linkPost', 'rep.col.answered', 'rep.col.missed'])),
               h(
                 'tbody',
                 null,
@@ -266,16 +269,16 @@ export class ReportsView {
               ),
             ),
           ]
-        : h('p', { class: 'empty' }, 'No line checks in this period.'),
+        : h('p', { class: 'empty' }, t('rep.noLineChecks')),
       prec.length
         ? h(
             'table',
             { class: 'report-table', attrs: { 'data-table': 'precedence' } },
-            h('caption', null, 'Flash and immediate traffic (real, not exercises): acknowledgement by the counterpart'),
+            h('caption', null, t('rep.precedenceCaption')),
             h(
               'thead',
               null,
-              h('tr', null, ['Link · precedence', 'Sent', 'Acknowledged', 'Awaiting', 'Escalated', 'Median', '90th percentile', 'Worst'].map((t) => h('th', { attrs: { scope: 'col' } }, t))),
+              heads(['rep.col.linkPrecedence', 'rep.col.sent', 'rep.row.acknowledged', 'rep.col.awaiting', 'rep.col.escalated', 'rep.col.median', 'rep.col.p90', 'rep.col.worst']),
             ),
             h(
               'tbody',
@@ -293,7 +296,7 @@ export class ReportsView {
               ),
             ),
           )
-        : h('p', { class: 'empty' }, 'No flash or immediate messages in this period.'),
+        : h('p', { class: 'empty' }, t('rep.noPrecedence')),
     );
   }
 
@@ -302,9 +305,9 @@ export class ReportsView {
     if (!this.#last) return;
     try {
       const res = await fetchWithToken(`/api/reports/incidents?${this.#last.query}&format=csv`, this.#ctx.client.token);
-      saveFile(`incidents-${this.#link.value || 'all'}-${fileStamp()}.csv`, await res.blob());
+      saveFile(`${t('rep.file.incidents')}-${this.#link.value || t('rep.file.all')}-${fileStamp()}.csv`, await res.blob());
     } catch (err) {
-      setText(this.#status, `Could not fetch the CSV: ${(err as Error).message}`);
+      setText(this.#status, t('rep.csvFailed', { reason: (err as Error).message, format: 'CSV' }));
     }
   }
 
@@ -330,6 +333,6 @@ export class ReportsView {
         add(id, 'precedence', p, 'ack_worst_s', sec(v.ackTimes.worstMs));
       }
     }
-    saveFile(`discipline-${this.#link.value || 'all'}-${fileStamp()}.csv`, new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' }));
+    saveFile(`${t('rep.file.discipline')}-${this.#link.value || t('rep.file.all')}-${fileStamp()}.csv`, new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' }));
   }
 }
