@@ -56,9 +56,8 @@ export class TokenSigner {
   ): { token: string; claims: TokenClaims } {
     const now = options.now ?? Date.now();
     const iat = Math.floor(now / 1000);
-    // JWT times are whole seconds: round the expiry down so a token never outlives its time to live
-    // (but give it at least the next second, for the sub-second lifetimes tests use).
-    const exp = Math.max(Math.floor((now + (options.ttlMs ?? this.#ttlMs)) / 1000), iat + 1);
+    // JWT times are whole seconds: round the expiry down so a token never outlives its time to live.
+    const exp = Math.floor((now + (options.ttlMs ?? this.#ttlMs)) / 1000);
     const sid = options.sid ?? randomUUID().replaceAll('-', '');
     const wire: z.infer<typeof WireClaims> = { sub: user.id, role: user.role, sid, iat, exp };
     if (options.drill) wire.drill = true;
