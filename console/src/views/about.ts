@@ -20,9 +20,11 @@ export class AboutDialog {
   readonly #body: HTMLElement;
   readonly #serverKey: () => { keyId: string } | null;
   readonly #expiresAt: () => number;
+  readonly #notifications: () => HTMLElement;
 
-  constructor(ctx: Ctx, options: { serverKey: () => { keyId: string } | null; expiresAt: () => number }) {
+  constructor(ctx: Ctx, options: { serverKey: () => { keyId: string } | null; expiresAt: () => number; notifications: () => HTMLElement }) {
     this.#ctx = ctx;
+    this.#notifications = options.notifications;
     this.#serverKey = options.serverKey;
     this.#expiresAt = options.expiresAt;
     this.#body = h('div', { class: 'about-body' });
@@ -74,6 +76,7 @@ export class AboutDialog {
         h('dt', null, t('rec.serverKey')),
         h('dd', null, serverKey ? h('code', { class: 'server-key-id' }, groupedKeyId(serverKey.keyId)) : t('about.notPinned')),
       ),
+      this.#notifications(),
       h(
         'p',
         { class: 'about-note' },
