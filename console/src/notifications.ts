@@ -43,6 +43,25 @@ const TEXT_KEYS = {
   open: 'notify.open',
 } as const;
 
+/** How long the browser's push service may take to subscribe before the console says push is unavailable. */
+const SUBSCRIBE_TIMEOUT_MS = 20_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
 /** The subscription's `applicationServerKey`: the VAPID public key (base64url) as bytes. */
 function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
   const b64 = base64url.replace(/-/g, '+').replace(/_/g, '/');
@@ -184,7 +203,8 @@ export class ConsoleNotifications {
       }
       const reg = await this.#registration();
       let sub = await reg.pushManager.getSubscription();
-      sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(this.#publicKey) });
+      // A browser whose push service cannot be reached (no route to it) never answers: give up after a while.
+      sub ??= await withTimeout(reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(this.#publicKey) }), SUBSCRIBE_TIMEOUT_MS, 'no answer from the browser\'s push service');
       const json = sub.toJSON() as { endpoint: string; expirationTime?: number | null; keys?: Record<string, string> };
       const { id } = await this.#api.call<PushDevice>('POST', '/api/notifications/push', {
         endpoint: json.endpoint,
@@ -196,8 +216,9 @@ export class ConsoleNotifications {
       this.#subscriptionId = id;
       this.#push = 'subscribed';
     } catch (err) {
-      // Headless or de-Googled browsers have no push service to subscribe with: notifications while the
-      // console is open still work; the detail says what the browser answered.
+      // Private windows (Chromium refuses push there), browsers without a reachable push service, and
+      // de-Googled builds cannot subscribe: notifications while the console is open still work; the
+      // detail says what the browser answered.
       this.#push = 'failed';
       this.#pushDetail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     } finally {

@@ -42,6 +42,8 @@ export interface NotificationData {
   drill?: boolean;
   /** The acknowledgement went through. */
   acknowledged?: boolean;
+  /** The body as first shown (a redrawn notification puts its status before it). */
+  body?: string;
 }
 
 interface NotificationLike {
@@ -87,6 +89,8 @@ export interface AckOutcome {
   ok: boolean;
   /** The server's error code, or what stopped it here ("NO_KEY", "EXPIRED", "NETWORK", "NO_GRANT"). */
   code?: string;
+  /** The refusal's `details.reason` from the server (e.g. "grant-expired"). */
+  reason?: string;
   acknowledged?: { alertId: string; state: string; entrySeq: number | null }[];
 }
 
@@ -185,8 +189,10 @@ export async function acknowledgeFromNotification(scope: PushWorkerScope, data: 
     });
     const body = (await res.json().catch(() => null)) as unknown;
     if (res.ok && isObject(body) && Array.isArray(body.acknowledged)) return { ok: true, acknowledged: body.acknowledged as AckOutcome['acknowledged'] };
-    const code = isObject(body) && isObject(body.error) && typeof body.error.code === 'string' ? body.error.code : `HTTP_${res.status}`;
-    return { ok: false, code };
+    const error = isObject(body) && isObject(body.error) ? body.error : {};
+    const code = typeof error.code === 'string' ? error.code : `HTTP_${res.status}`;
+    const reason = isObject(error.details) && typeof error.details.reason === 'string' ? error.details.reason : undefined;
+    return { ok: false, code, ...(reason ? { reason } : {}) };
   } catch {
     return { ok: false, code: 'NETWORK' };
   }
@@ -216,24 +222,20 @@ export async function onNotificationAction(scope: PushWorkerScope, notification:
     return null;
   }
   const texts = (await loadNotificationTexts()) ?? ENGLISH;
+  const original = typeof data.body === 'string' ? data.body : notification.body;
+  const redraw = (status: string, extra: Record<string, unknown>) =>
+    scope.registration.showNotification(notification.title, { body: `${status} — ${original}`, tag: notification.tag, renotify: false, lang: texts.lang, dir: texts.dir, ...extra });
+  await redraw(texts.acknowledging, { data: { ...data, body: original }, actions: [] });
   const outcome = await acknowledgeFromNotification(scope, data);
   const message = outcome.ok
     ? texts.acknowledged
-    : outcome.code === 'EXPIRED' || outcome.code === 'UNAUTHENTICATED'
+    : outcome.code === 'EXPIRED' || outcome.reason === 'grant-expired'
       ? texts.ackExpired
-      : outcome.code === 'NO_KEY'
+      : outcome.code === 'NO_KEY' || outcome.reason === 'wrong-key' || outcome.reason === 'session-revoked'
         ? texts.ackNoKey
-        : `${texts.ackFailed} (${outcome.code ?? '?'})`;
+        : `${texts.ackFailed} (${outcome.reason ?? outcome.code ?? '?'})`;
   const retry = !outcome.ok && outcome.code === 'NETWORK';
-  await scope.registration.showNotification(notification.title, {
-    body: `${message} — ${notification.body}`,
-    tag: notification.tag,
-    renotify: false,
-    lang: texts.lang,
-    dir: texts.dir,
-    data: { ...data, acknowledged: outcome.ok },
-    actions: retry ? [{ action: 'ack', title: texts.acknowledge }] : [],
-  });
+  await redraw(message, { data: { ...data, body: original, acknowledged: outcome.ok }, actions: retry ? [{ action: 'ack', title: texts.acknowledge }] : [] });
   return outcome;
 }
 
