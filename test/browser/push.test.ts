@@ -268,7 +268,7 @@ describe('console notifications and Web Push (Chromium)', () => {
     expect(errors.filter((e) => !INCOGNITO_PUSH.test(e))).toEqual([]);
   });
 
-  it('screenshots: the prompt and the notification control, at phone and desktop sizes in every language', async () => {
+  it('screenshots: the prompt and the notification control (on, blocked), at phone and desktop sizes in every language', async () => {
     for (const language of ['en', 'ur', 'ps', 'fa-AF']) {
       for (const [size, viewport] of [
         ['phone', { width: 390, height: 844 }],
@@ -282,6 +282,15 @@ describe('console notifications and Web Push (Chromium)', () => {
         await expect.poll(() => page.locator('.notify-section').getAttribute('data-push'), { timeout: 15_000 }).not.toBe('working');
         await page.locator('.notify-section').scrollIntoViewIfNeeded();
         await screenshot(page, `push-control-on-${language}-${size}`);
+        // The user (or policy) blocks notifications for the site in the browser: the console says so.
+        const cdp = await context.newCDPSession(page);
+        const { targetInfo } = await cdp.send('Target.getTargetInfo');
+        await cdp.send('Browser.setPermission', { permission: { name: 'notifications' }, setting: 'denied', origin: url, browserContextId: targetInfo.browserContextId! });
+        await page.locator('.about-dialog button.primary').click();
+        await page.locator('.identity').click();
+        await expect.poll(() => page.locator('.notify-section').getAttribute('data-state')).toBe('blocked');
+        await page.locator('.notify-section').scrollIntoViewIfNeeded();
+        await screenshot(page, `push-control-blocked-${language}-${size}`);
         await context.close();
       }
     }

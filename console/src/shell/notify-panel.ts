@@ -1,4 +1,5 @@
 import { fill, h } from '../dom.js';
+import { isolate } from '../format.js';
 import { t } from '../i18n/index.js';
 import type { ConsoleNotifications } from '../notifications.js';
 
@@ -55,7 +56,7 @@ export class NotifyPanel {
       h('h3', { class: 'pane-title', id: 'notify-title' }, t('notify.title')),
       h('p', { class: 'notify-state', attrs: { role: 'status' } }, t(`notify.state.${state}`)),
       pushLine ? h('p', { class: 'notify-push' }, pushLine) : null,
-      push.state === 'failed' && push.detail && state === 'on' ? h('p', { class: 'notify-detail' }, h('bdi', null, t('notify.push.detail', { detail: push.detail }))) : null,
+      push.state === 'failed' && push.detail && state === 'on' ? h('p', { class: 'notify-detail' }, t('notify.push.detail', { detail: isolate(push.detail) })) : null,
       state === 'on'
         ? h('button', { class: 'notify-off', attrs: { type: 'button' }, on: { click: () => void n.disable() } }, t('notify.turnOff'))
         : state === 'off'

@@ -76,13 +76,13 @@ export class AboutDialog {
         h('dt', null, t('rec.serverKey')),
         h('dd', null, serverKey ? h('code', { class: 'server-key-id' }, groupedKeyId(serverKey.keyId)) : t('about.notPinned')),
       ),
-      this.#notifications(),
       h(
         'p',
         { class: 'about-note' },
         `${t('about.note1', { alg: 'ECDSA P-256' })} `,
         t('about.note2', { entry: 'key.registered' }),
       ),
+      this.#notifications(),
       checkpoints.length
         ? h(
             'div',
