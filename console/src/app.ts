@@ -27,7 +27,6 @@ import { ReportsView } from './views/reports.js';
 import { Takeover } from './views/takeover.js';
 import { t } from './i18n/index.js';
 import { HistoryStore } from './history-store.js';
-import { saveDeviceKey } from './device-store.js';
 import { ConsoleNotifications } from './notifications.js';
 import { NotifyPanel } from './shell/notify-panel.js';
 
@@ -280,7 +279,7 @@ export class ConsoleApp implements Ctx {
 
   logout(message?: string): void {
     // Nothing more is pushed to this browser for this user, and its key is no longer left for the worker.
-    if (message === undefined) void this.#notifications.disable().then(() => saveDeviceKey(undefined));
+    if (message === undefined) void this.#notifications.signedOut();
     this.dispose();
     this.#callbacks.onSignedOut(message);
   }

@@ -185,6 +185,15 @@ export class ConsoleNotifications {
     this.#changed();
   }
 
+  /**
+   * Logging out: nothing more is pushed to this browser for this user (unsubscribed, DELETEd) and the key
+   * kept for the worker is forgotten; the choice stays, so their next login here subscribes again.
+   */
+  async signedOut(): Promise<void> {
+    if (this.state === 'on') await this.#unsubscribe();
+    await saveDeviceKey(undefined);
+  }
+
   async #registration(): Promise<ServiceWorkerRegistration> {
     const ready = navigator.serviceWorker.ready;
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('service worker not ready')), 10_000));
