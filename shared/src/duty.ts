@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LinkId, Seq, Sig, Timestamp } from './scalars.js';
+import { LIMITS } from './text.js';
 import { Id } from './topology.js';
 
 /**
@@ -7,15 +8,12 @@ import { Id } from './topology.js';
  * the duty read back, and the projection the server keeps per link.
  */
 
-/** The longest handover note, in characters. */
-export const HANDOVER_NOTE_MAX = 500;
-
 /** POST /api/duty/handover: the operator taking over, a short note, and a signature per link of the post. */
 export const HandoverRequest = z.strictObject({
   postId: Id,
   /** The operator taking over (an operator of the post; may be the caller). */
   to: Id,
-  note: z.string().max(HANDOVER_NOTE_MAX).default(''),
+  note: z.string().max(LIMITS.HANDOVER_NOTE_MAX).default(''),
   /** act duty:handover, one per link of the post (fields linkId, postId, to, note). */
   sigs: z.record(LinkId, Sig).default({}),
 });
@@ -36,7 +34,7 @@ export const OnDuty = z.object({
   since: Timestamp,
   /** The handover entry on this link. */
   seq: Seq,
-  note: z.string().max(HANDOVER_NOTE_MAX),
+  note: z.string().max(LIMITS.HANDOVER_NOTE_MAX),
 });
 export type OnDuty = z.infer<typeof OnDuty>;
 
