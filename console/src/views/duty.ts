@@ -164,7 +164,8 @@ export function dutyItem(ctx: Ctx, entry: EntryOf<'duty.handover'>): HTMLElement
       'span',
       { class: 'thread-alert-text', attrs: { dir: 'auto' } },
       t('duty.event', { post: isolate(model.postName(p.postId)), from: isolate(from), to: isolate(model.userName(p.to)) }),
-      p.note ? h('span', { class: 'duty-event-note', attrs: { dir: 'auto' } }, ` · ${p.note}`) : null,
+      p.note ? ' · ' : null,
+      p.note ? h('span', { class: 'duty-event-note', attrs: { dir: 'auto' } }, p.note) : null,
     ),
     h('time', { class: 'msg-time' }, formatTime(entry.ts)),
   );
