@@ -423,11 +423,12 @@ export class ConsoleModel {
     return this.topology.users.filter((u) => u.role === 'operator' && u.post === postId && !u.disabled).map((u) => ({ id: u.id, name: u.name }));
   }
 
-  /** Who is on duty at a post now: the last handover, else who is logged in as its operator. */
+  /** Who is on duty at a post now: the last handover (real ones only, but in a drill session), else who is logged in as its operator. */
   onDuty(postId: string): DutyState {
     const presence = this.presence.get(postId);
     const connected = presence?.operators;
-    const last = this.#handovers.get(postId)?.at(-1);
+    // An exercise handover (a drill session's) does not change who is really on duty, except to a drill session.
+    const last = [...(this.#handovers.get(postId) ?? [])].reverse().find((r) => !r.drill || this.drillOnly);
     if (last) {
       const online = connected ? connected.includes(last.to) : presence && !presence.online ? false : null;
       return { kind: 'handover', userId: last.to, since: last.at, note: last.note, online, record: last };

@@ -77,6 +77,13 @@ describe('who is on duty in the console model', () => {
       ['op-a1', 'sup-a1'],
     ]);
     expect(model.onDuty('a1')).toMatchObject({ kind: 'handover', userId: 'op-a1', since: 60_000 });
+    // An exercise handover is in the roster, but does not change who is really on duty (but for a drill session).
+    model.apply({ ...handover('l1', 3, 70_000, opA, 'sup-a1', 'exercise'), drill: true });
+    expect(model.handovers('a1')[0]).toMatchObject({ to: 'sup-a1', drill: true });
+    expect(model.onDuty('a1')).toMatchObject({ kind: 'handover', userId: 'op-a1', since: 60_000 });
+    const drillSession = new ConsoleModel(topology, me, { drillOnly: true });
+    drillSession.apply({ ...handover('l1', 1, 70_000, opA, 'sup-a1', 'exercise'), drill: true });
+    expect(drillSession.onDuty('a1')).toMatchObject({ kind: 'handover', userId: 'sup-a1' });
     // The other end's post has no handover: who is logged in there, or nobody known.
     expect(model.onDuty('b1')).toEqual({ kind: 'nobody', online: null });
     model.presence.set('b1', { postId: 'b1', online: false, since: 1, operators: [] });

@@ -121,6 +121,8 @@ function roster(ctx: Ctx, posts: string[], id: string): HTMLElement {
     { class: 'duty-roster', attrs: { id } },
     posts.map((p) => {
       const list = model.handovers(p);
+      const state = model.onDuty(p);
+      const current = state.kind === 'handover' ? state.record : null;
       return h(
         'section',
         { class: 'duty-roster-post', attrs: { 'data-post': p } },
@@ -130,7 +132,7 @@ function roster(ctx: Ctx, posts: string[], id: string): HTMLElement {
           : h(
               'ol',
               { class: 'duty-roster-list' },
-              list.map((r, i) => rosterItem(ctx, r, i === 0)),
+              list.map((r) => rosterItem(ctx, r, r === current)),
             ),
       );
     }),

@@ -616,7 +616,7 @@ export const faAF: Readonly<Record<MessageKey, string>> = {
   'duty.back': 'برگشت',
   'duty.cancel': 'لغو',
   'duty.confirmText': 'نوبت {post} از {from} به {to} تحویل داده شود؟ این تحویل با امضای این کنسول در {count, plural, one {# خط مستقیم} other {# خط مستقیم}} پاسگاه ثبت می‌شود و هر دو طرف آن را می‌بینند.',
-  'duty.confirm': 'تأیید تحویل',
+  'duty.confirm': 'بلی، نوبت را تحویل دهید',
   'duty.sending': 'در حال امضا و ارسال…',
   'duty.done': 'نوبت {post} به {name} تحویل داده شد.',
   'duty.errChoose': 'اپراتور نوبت بعدی را انتخاب کنید.',

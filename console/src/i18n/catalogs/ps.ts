@@ -616,7 +616,7 @@ export const ps: Readonly<Record<MessageKey, string>> = {
   'duty.back': 'شاته',
   'duty.cancel': 'لغوه کړئ',
   'duty.confirmText': '{post} له {from} څخه {to} ته وسپارئ؟ دا سپارنه د دې کنسول په لاسلیک د پوستې په {count, plural, one {# هاټ لاین} other {# هاټ لاینونو}} کې لیکل کېږي او دواړه خواوې یې ویني.',
-  'duty.confirm': 'سپارنه تایید کړئ',
+  'duty.confirm': 'هو، شفټ وسپارئ',
   'duty.sending': 'لاسلیک او لېږل کېږي…',
   'duty.done': 'د {post} شفټ {name} ته وسپارل شو.',
   'duty.errChoose': 'راتلونکی اپراتور وټاکئ.',

@@ -616,7 +616,7 @@ export const ur: Readonly<Record<MessageKey, string>> = {
   'duty.back': 'واپس',
   'duty.cancel': 'منسوخ کریں',
   'duty.confirmText': '{post} کو {from} سے {to} کے حوالے کریں؟ یہ حوالگی اس کنسول کے دستخط کے ساتھ چوکی کی {count, plural, one {# ہاٹ لائن} other {# ہاٹ لائنوں}} پر لکھی جائے گی اور دونوں سروں پر نظر آئے گی۔',
-  'duty.confirm': 'حوالگی کی تصدیق کریں',
+  'duty.confirm': 'ہاں، شفٹ حوالے کریں',
   'duty.sending': 'دستخط کر کے بھیجا جا رہا ہے…',
   'duty.done': '{post} کی شفٹ {name} کے حوالے کر دی گئی۔',
   'duty.errChoose': 'آنے والا آپریٹر منتخب کریں۔',
