@@ -1,6 +1,7 @@
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import {
   ErrorCode,
+  withSignedDefaults,
   type AlertRaiseRequest,
   type AlertResult,
   type Checkpoint,
@@ -322,7 +323,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     const sigs: Record<string, Sig> = {};
     for (const link of topology.links) {
       if (!link.posts.includes(req.postId)) continue;
-      const sig = await this.#signing.signAct('duty:handover', { linkId: link.id, postId: req.postId, to: req.to, note });
+      const sig = await this.#signing.signAct('duty:handover', withSignedDefaults('duty:handover', { linkId: link.id, postId: req.postId, to: req.to, note }));
       if (sig) sigs[link.id] = sig;
     }
     const body: HandoverRequest = { postId: req.postId, to: req.to, note, sigs };

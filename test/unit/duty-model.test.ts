@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor, Entry, SessionUser, VisibleTopology } from '@hotline/shared';
+import { HandoverRequest, SIGNED_DEFAULTS, type Actor, type Entry, type SessionUser, type VisibleTopology } from '@hotline/shared';
 import { ConsoleModel } from '../../console/src/model.js';
 
 /**
@@ -88,5 +88,15 @@ describe('who is on duty in the console model', () => {
     expect(model.onDuty('b1')).toEqual({ kind: 'nobody', online: null });
     model.presence.set('b1', { postId: 'b1', online: false, since: 1, operators: [] });
     expect(model.onDuty('b1')).toEqual({ kind: 'nobody', online: false });
+  });
+});
+
+describe('the handover request', () => {
+  it('fills in the defaults a client signs with (SIGNED_DEFAULTS), and refuses a note too long', () => {
+    const parsed = HandoverRequest.parse({ postId: 'a1', to: 'sup-a1' });
+    expect({ note: parsed.note }).toEqual(SIGNED_DEFAULTS['duty:handover']);
+    expect(parsed.sigs).toEqual({});
+    expect(HandoverRequest.safeParse({ postId: 'a1', to: 'sup-a1', note: 'x'.repeat(501) }).success).toBe(false);
+    expect(HandoverRequest.safeParse({ postId: 'a1', to: 'sup-a1', extra: 1 }).success).toBe(false);
   });
 });
