@@ -4,6 +4,7 @@ import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, STATE_LABEL, formatTime } from '../format.js';
 import { DEFAULT_FILTER, type AlertFilter, type AlertRecord } from '../model.js';
 import { actorLabel, alertBetween, alertDescription, confirmButton, escalationLine, exerciseBadge, listOf, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
+import { ackVia, attemptItem, attemptsSummary, channelLabel, throughText } from './attempts.js';
 import { deadlineStamp, messageAckButton } from './discipline.js';
 import { t, tk, upper } from '../i18n/index.js';
 
@@ -166,7 +167,9 @@ class AlertDetail {
     }
     const record = alertId ? model.alert(alertId) : undefined;
     const pending = this.#ctx.outbox().filter((i) => 'alertId' in i.payload && i.payload.alertId === alertId);
-    const stamp = record ? `${record.alert.updatedSeq}:${record.timeline.length}:${pending.length}:${this.#ctx.client.status}` : 'none';
+    // Its notification attempts: fetched when shown, and again with each new entry on it.
+    if (record) this.#ctx.attempts.want(record.alert.alertId, `${record.alert.updatedSeq}:${record.timeline.length}`, record.alert.state === 'open');
+    const stamp = record ? `${record.alert.updatedSeq}:${record.timeline.length}:${pending.length}:${this.#ctx.client.status}:${this.#ctx.attempts.version}` : 'none';
     if (stamp === this.#stamp) return;
     this.#stamp = stamp;
     if (!record) {
@@ -203,7 +206,7 @@ class AlertDetail {
               ? t('alerts.lineBetween', { a: model.postName(a.raiserPostId), b: model.postName(a.counterpartPostId) })
               : t('takeover.at', { place: model.postName(a.raiserPostId) }),
         ),
-        a.acknowledgedBy ? fact(t('alerts.acked'), t('alerts.whoAt', { who: actorLabel(model, a.acknowledgedBy), time: formatTime(a.acknowledgedAt ?? 0) })) : null,
+        a.acknowledgedBy ? fact(t('alerts.acked'), t('alerts.whoAt', { who: actorLabel(model, a.acknowledgedBy), time: formatTime(a.acknowledgedAt ?? 0) }) + this.#through(record)) : null,
         a.resolvedBy ? fact(t('alerts.resolved'), t('alerts.whoAt', { who: actorLabel(model, a.resolvedBy), time: formatTime(a.resolvedAt ?? 0) })) : null,
         a.cancelledBy ? fact(t('alerts.cancelled'), t('alerts.whoAt', { who: actorLabel(model, a.cancelledBy), time: formatTime(a.cancelledAt ?? 0) })) : null,
         fact(t('alerts.escalation'), t('alerts.stepsSoFar', { policy: policy?.name ?? a.policyId, count: a.step })),
@@ -211,7 +214,19 @@ class AlertDetail {
       ),
     );
     this.#renderActions(a, pending.map((i) => i.event));
-    fill(this.#timeline, record.timeline.map((e) => this.#timelineItem(e)));
+    // The alert's entries and its notification attempts, in time order (an entry before an attempt at the same moment).
+    const items: { at: number; order: number; el: () => HTMLElement }[] = [
+      ...record.timeline.map((e, i) => ({ at: e.ts, order: i, el: () => this.#timelineItem(e) })),
+      ...(this.#ctx.attempts.of(a.alertId) ?? []).map((x, i) => ({ at: x.at, order: record.timeline.length + i, el: () => attemptItem(this.#ctx, x) })),
+    ];
+    items.sort((x, y) => x.at - y.at || x.order - y.order);
+    fill(this.#timeline, items.map((x) => x.el()));
+  }
+
+  /** " · through SMS" for an acknowledgement made by a gateway reply. */
+  #through(record: AlertRecord): string {
+    const via = ackVia(record);
+    return via ? ` · ${throughText(this.#ctx.attempts, via)}` : '';
   }
 
   #renderActions(a: Alert, pending: string[]): void {
@@ -283,7 +298,7 @@ class AlertDetail {
         text = e.payload.description;
         break;
       case 'alert.acknowledged':
-        what = t('alerts.acked');
+        what = e.payload.via ? t('ntf.ackedThrough', { channel: channelLabel(this.#ctx.attempts, `gateway:${e.payload.via.gateway}`) }) : t('alerts.acked');
         text = e.payload.text;
         break;
       case 'alert.escalated':
@@ -383,7 +398,11 @@ class InboxPane {
     const a = model.escalationAlert(e);
     if (!a) return;
     const unread = e.position > model.inboxReadUpto;
-    const stamp = `${unread}:${a.state}:${a.step}:${this.#ctx.outbox().length}`;
+    const record = model.alert(a.alertId);
+    if (record) this.#ctx.attempts.want(a.alertId, `${a.updatedSeq}:${record.timeline.length}`, a.state === 'open');
+    const attempts = this.#ctx.attempts.of(a.alertId);
+    const reached = attempts ? attemptsSummary(this.#ctx.attempts, attempts, model.user.id) : '';
+    const stamp = `${unread}:${a.state}:${a.step}:${this.#ctx.outbox().length}:${reached}`;
     if (el.dataset.stamp === stamp) return;
     el.dataset.stamp = stamp;
     el.className = `esc sev-${a.severity}${unread ? ' unread' : ''}${e.drill ? ' drill' : ''}`;
@@ -408,6 +427,7 @@ class InboxPane {
           `${model.link(e.linkId)?.name ?? e.linkId}: ${t('inbox.alertWhere', { who: a.raisedBy.role === 'system' ? raisedByText(model, a) : model.postName(a.raiserPostId), time: formatTime(a.raisedAt), post: model.postName(a.counterpartPostId) })}`,
         ),
         h('span', { class: `state-chip state-${a.state}` }, t('inbox.now', { state: STATE_LABEL[a.state] })),
+        reached ? h('span', { class: 'esc-attempts', attrs: { title: t('ntf.inboxTitle') } }, reached) : null,
       ),
       this.#ackButton(a),
     );
