@@ -13,6 +13,7 @@ interface Slot {
   stamp: string;
   loading: boolean;
   followUps: number;
+  state: AlertNow;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -64,7 +65,7 @@ export class NotificationAttempts {
    * A view shows the alert as `stamp` (its latest entry): fetches the attempts if this alert was never
    * fetched or changed since. Cheap to call on every render.
    */
-  want(alertId: string, stamp: string, open: boolean): void {
+  want(alertId: string, stamp: string, state: AlertNow): void {
     if (this.#disposed) return;
     if (!this.#gatewaysAsked) {
       this.#gatewaysAsked = true;
@@ -78,17 +79,18 @@ export class NotificationAttempts {
     let slot = this.#slots.get(alertId);
     if (slot && slot.stamp === stamp) return;
     if (!slot) {
-      slot = { attempts: null, stamp, loading: false, followUps: 0, timer: undefined };
+      slot = { attempts: null, stamp, state, loading: false, followUps: 0, timer: undefined };
       this.#slots.set(alertId, slot);
     }
     slot.stamp = stamp;
     slot.followUps = 0;
     clearTimeout(slot.timer);
     slot.timer = undefined;
-    void this.#fetch(alertId, slot, open);
+    slot.state = state;
+    void this.#fetch(alertId, slot);
   }
 
-  async #fetch(alertId: string, slot: Slot, open: boolean): Promise<void> {
+  async #fetch(alertId: string, slot: Slot): Promise<void> {
     if (slot.loading || this.#disposed) return;
     slot.loading = true;
     const stamp = slot.stamp;
@@ -109,15 +111,15 @@ export class NotificationAttempts {
     if (this.#disposed) return;
     // A new entry came while this was on the way: ask again for it now.
     if (slot.stamp !== stamp) {
-      void this.#fetch(alertId, slot, open);
+      void this.#fetch(alertId, slot);
       return;
     }
-    if (slot.attempts && inFlight(slot.attempts, open) && slot.followUps < FOLLOW_UPS) {
+    if (slot.attempts && inFlight(slot.attempts, slot.state) && slot.followUps < FOLLOW_UPS) {
       const delay = Math.min(FOLLOW_UP_MAX_MS, FOLLOW_UP_MS * 2 ** slot.followUps);
       slot.followUps++;
       slot.timer = setTimeout(() => {
         slot.timer = undefined;
-        void this.#fetch(alertId, slot, open);
+        void this.#fetch(alertId, slot);
       }, delay);
     }
   }
@@ -128,8 +130,22 @@ export class NotificationAttempts {
   }
 }
 
-/** Whether something more is to come: a channel's latest step is queued, bundled, sent, or a failure to be retried. */
-export function inFlight(attempts: readonly NotificationAttempt[], open: boolean): boolean {
+/** What a view knows of the alert: whether it is open, and the entry whose notification steps are to follow. */
+export interface AlertNow {
+  open: boolean;
+  /**
+   * When the latest entry that makes attempts was written (an escalation of the open alert, or an
+   * acknowledgement through a gateway): the server records those attempts just after the entry.
+   */
+  expectSince: number | null;
+}
+
+/**
+ * Whether something more is to come: nothing is recorded yet since the entry that makes attempts, or a
+ * channel's latest step is queued, bundled, sent, or a failure to be retried.
+ */
+export function inFlight(attempts: readonly NotificationAttempt[], { open, expectSince }: AlertNow): boolean {
+  if (expectSince !== null && !attempts.some((a) => a.at >= expectSince)) return true;
   const last = new Map<string, NotificationAttempt>();
   for (const a of attempts) last.set(`${a.userId}|${a.channel}`, a);
   for (const a of last.values()) {

@@ -3,6 +3,7 @@ import { LIMITS } from '@hotline/shared/core';
 import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, STATE_LABEL, formatTime } from '../format.js';
 import { DEFAULT_FILTER, type AlertFilter, type AlertRecord } from '../model.js';
+import type { AlertNow } from '../notify-attempts.js';
 import { actorLabel, alertBetween, alertDescription, confirmButton, escalationLine, exerciseBadge, listOf, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
 import { ackVia, attemptItem, attemptsSummary, channelLabel, throughText } from './attempts.js';
 import { deadlineStamp, messageAckButton } from './discipline.js';
@@ -168,7 +169,7 @@ class AlertDetail {
     const record = alertId ? model.alert(alertId) : undefined;
     const pending = this.#ctx.outbox().filter((i) => 'alertId' in i.payload && i.payload.alertId === alertId);
     // Its notification attempts: fetched when shown, and again with each new entry on it.
-    if (record) this.#ctx.attempts.want(record.alert.alertId, `${record.alert.updatedSeq}:${record.timeline.length}`, record.alert.state === 'open');
+    if (record) this.#ctx.attempts.want(record.alert.alertId, `${record.alert.updatedSeq}:${record.timeline.length}`, alertNow(record));
     const stamp = record ? `${record.alert.updatedSeq}:${record.timeline.length}:${pending.length}:${this.#ctx.client.status}:${this.#ctx.attempts.version}` : 'none';
     if (stamp === this.#stamp) return;
     this.#stamp = stamp;
@@ -331,6 +332,13 @@ class AlertDetail {
   }
 }
 
+/** What the attempts store needs to know of an alert to tell whether more attempts are to come. */
+function alertNow(record: AlertRecord): AlertNow {
+  const open = record.alert.state === 'open';
+  const last = [...record.timeline].reverse().find((e) => (open && e.type === 'alert.escalated') || (e.type === 'alert.acknowledged' && e.payload.via));
+  return { open, expectSince: last ? last.ts : null };
+}
+
 function fact(label: string, value: string): HTMLElement[] {
   return [h('dt', null, label), h('dd', { attrs: { dir: 'auto' } }, value)];
 }
@@ -399,7 +407,7 @@ class InboxPane {
     if (!a) return;
     const unread = e.position > model.inboxReadUpto;
     const record = model.alert(a.alertId);
-    if (record) this.#ctx.attempts.want(a.alertId, `${a.updatedSeq}:${record.timeline.length}`, a.state === 'open');
+    if (record) this.#ctx.attempts.want(a.alertId, `${a.updatedSeq}:${record.timeline.length}`, alertNow(record));
     const attempts = this.#ctx.attempts.of(a.alertId);
     const reached = attempts ? attemptsSummary(this.#ctx.attempts, attempts, model.user.id) : '';
     const stamp = `${unread}:${a.state}:${a.step}:${this.#ctx.outbox().length}:${reached}`;

@@ -86,8 +86,8 @@ export function attemptItem(ctx: Ctx, a: NotificationAttempt): HTMLElement {
   );
 }
 
-/** Which step of a channel a person sees first in a summary: the furthest it got. */
-const RANK: Record<AttemptKind, number> = { skipped: 0, queued: 1, bundled: 2, sent: 3, failed: 4, delivered: 5, 'acknowledged-through': 6 };
+/** Which step of a channel a summary names: the furthest it got (a skip ends a queued step). */
+const RANK: Record<AttemptKind, number> = { queued: 0, bundled: 1, skipped: 2, sent: 3, failed: 4, delivered: 5, 'acknowledged-through': 6 };
 
 /**
  * One line of how a user was reached for an alert: per channel in the order first tried, the furthest
