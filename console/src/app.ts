@@ -155,8 +155,8 @@ export class ConsoleApp implements Ctx {
     const record = records ? new RecordView(this, { pinnedServerKey: () => pinnedServerKey()?.keyId ?? null }) : null;
     const reports = records ? new ReportsView(this) : null;
     this.#integrity = new IntegrityBar(this, `${userPrefix(user.id)}forks`);
-    this.#about = new AboutDialog(this, { serverKey: pinnedServerKey, expiresAt: () => this.client.expiresAt ?? this.#session.expiresAt });
     this.#contacts = new ContactsDialog(this);
+    this.#about = new AboutDialog(this, { serverKey: pinnedServerKey, expiresAt: () => this.client.expiresAt ?? this.#session.expiresAt, contacts: () => this.#contacts.open() });
 
     this.#line = new LineStatus(this.client);
     this.#notices = new Notices(() => this.requestRender());

@@ -380,7 +380,7 @@ class InboxPane {
   update(): void {
     const { model } = this.#ctx;
     const unread = model.unreadEscalations.length;
-    setText(this.#head, unread ? `(${unread} new)` : '');
+    setText(this.#head, unread ? t('inbox.newCount', { count: unread }) : '');
     this.#markRead.hidden = unread === 0;
     this.el.classList.toggle('has-unread', unread > 0);
     reconcile(

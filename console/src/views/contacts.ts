@@ -105,7 +105,9 @@ export class ContactsDialog {
   }
 
   #gatewayLabel(g: ContactGateway): string {
-    return g.name ? `${isolate(g.name)} (${tk('ntf.kind.', g.kind)})` : `${tk('ntf.kind.', g.kind)} (${isolate(g.id)})`;
+    const kind = tk('ntf.kind.', g.kind);
+    if (g.name) return `${isolate(g.name)} (${kind})`;
+    return g.id === g.kind ? kind : `${kind} (${isolate(g.id)})`;
   }
 
   #draw(): void {
@@ -150,7 +152,20 @@ export class ContactsDialog {
     const a = this.#answer!;
     const id = (f: string) => `ct-${i}-${f}`;
     const err = (f: Field) => this.#errors.get(`${i}.${f}`);
-    const errorEl = (f: Field) => h('span', { class: 'field-error', id: id(`${f}-error`) }, err(f) ?? '');
+    const errorEls = new Map<Field, HTMLElement>();
+    const errorEl = (f: Field) => {
+      const el = h('span', { class: 'field-error', id: id(`${f}-error`) }, err(f) ?? '');
+      errorEls.set(f, el);
+      return el;
+    };
+    /** Typing in a refused field takes its error away (the server says again on the next save). */
+    const clear = (input: HTMLElement, f: Field) => {
+      this.#errors.delete(`${i}.${f}`);
+      input.removeAttribute('aria-invalid');
+      input.removeAttribute('aria-describedby');
+      const el = errorEls.get(f);
+      if (el) setText(el, '');
+    };
     const invalid = (f: Field) => (err(f) ? { 'aria-invalid': 'true', 'aria-describedby': id(`${f}-error`) } : {});
     const changed = () => {
       this.#errors.delete(`${i}.channel`);
@@ -182,14 +197,14 @@ export class ContactsDialog {
     address.value = d.address;
     address.addEventListener('input', () => {
       d.address = address.value;
-      this.#errors.delete(`${i}.address`);
+      clear(address, 'address');
       changed();
     });
     const delay = h('input', { id: id('delay'), attrs: { name: 'delay', type: 'number', min: 0, step: 'any', inputmode: 'decimal', dir: 'ltr', readonly: ro, ...invalid('delay') } });
     delay.value = d.minutes;
     delay.addEventListener('input', () => {
       d.minutes = delay.value;
-      this.#errors.delete(`${i}.delay`);
+      clear(delay, 'delay');
       changed();
     });
     const move = (to: number) => {

@@ -347,7 +347,7 @@ export class ReportsView {
     fill(
       this.#notifications,
       h('header', { class: 'report-head' }, h('h2', null, t('ntf.rep.title'))),
-      h('p', { class: 'report-note' }, t('ntf.rep.scope', { escalations: formatNumber(r.escalations), delivered: formatNumber(r.delivered) })),
+      h('p', { class: 'report-note' }, t('ntf.rep.scope', { escalations: r.escalations, delivered: r.delivered })),
       h(
         'table',
         { class: 'report-table', attrs: { 'data-table': 'notify-times' } },

@@ -604,7 +604,7 @@ export const en = {
   'ntf.tl.sent': '{channel} sent (attempt {attempt})',
   'ntf.tl.delivered': '{channel} delivered',
   'ntf.tl.failed': '{channel} failed',
-  'ntf.tl.acknowledged-through': 'Acknowledged through {channel}',
+  'ntf.tl.acknowledged-through': 'Reply by {channel} accepted',
   'ntf.toWho': 'to {who}',
   'ntf.byWho': 'by {who}',
   'ntf.dueAt': 'goes out at {time} unless acknowledged',
@@ -630,7 +630,7 @@ export const en = {
   'ntf.ackedThrough': 'Acknowledged through {channel}',
   'ntf.inboxTitle': 'How you were notified of this alert',
   'ntf.rep.title': 'Notifications',
-  'ntf.rep.scope': 'Every link in scope: {escalations} escalation steps, {delivered} of them with a notification delivered.',
+  'ntf.rep.scope': 'Every link in scope: {escalations, plural, one {# escalation step} other {# escalation steps}}, {delivered} of them with a notification delivered.',
   'ntf.rep.timesCaption': 'Time from an escalation to its first delivered notification, and to the acknowledgement',
   'ntf.rep.col.measure': 'Measure',
   'ntf.rep.col.count': 'Count',
@@ -685,6 +685,7 @@ export const en = {
   'ct.err.address': 'Enter an address of at least 3 characters',
   'ct.err.addressTaken': 'Another user registered this address on this gateway',
   'ct.err.channel': 'Choose a channel',
+  'inbox.newCount': '({count} new)',
 } as const;
 
 export type MessageKey = keyof typeof en;

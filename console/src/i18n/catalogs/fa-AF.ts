@@ -600,7 +600,7 @@ export const faAF: Readonly<Record<MessageKey, string>> = {
   'ntf.tl.sent': '{channel} فرستاده شد (تلاش {attempt})',
   'ntf.tl.delivered': '{channel} رسید',
   'ntf.tl.failed': '{channel} ناکام شد',
-  'ntf.tl.acknowledged-through': 'از طریق {channel} تأیید شد',
+  'ntf.tl.acknowledged-through': 'پاسخ از طریق {channel} پذیرفته شد',
   'ntf.toWho': 'به {who}',
   'ntf.byWho': 'از سوی {who}',
   'ntf.dueAt': 'اگر تأیید نشود، ساعت {time} می‌رود',
@@ -626,7 +626,7 @@ export const faAF: Readonly<Record<MessageKey, string>> = {
   'ntf.ackedThrough': 'از طریق {channel} تأیید شده',
   'ntf.inboxTitle': 'این هشدار چگونه به شما اطلاع داده شد',
   'ntf.rep.title': 'اطلاع‌رسانی‌ها',
-  'ntf.rep.scope': 'همه خطوط در حوزه: {escalations} مرحله ارجاع، که در {delivered} مورد آن اطلاعیه رسید.',
+  'ntf.rep.scope': 'همه خطوط در حوزه: {escalations, plural, one {# مرحله ارجاع} other {# مرحله ارجاع}}، که در {delivered} مورد آن اطلاعیه رسید.',
   'ntf.rep.timesCaption': 'زمان از ارجاع تا نخستین اطلاعیه رسیده، و تا تأیید',
   'ntf.rep.col.measure': 'سنجه',
   'ntf.rep.col.count': 'شمار',
@@ -681,4 +681,5 @@ export const faAF: Readonly<Record<MessageKey, string>> = {
   'ct.err.address': 'نشانی دست‌کم ۳ نویسه بنویسید',
   'ct.err.addressTaken': 'کاربر دیگری این نشانی را در این درگاه ثبت کرده است',
   'ct.err.channel': 'مجرا را برگزینید',
+  'inbox.newCount': '({count} جدید)',
 };

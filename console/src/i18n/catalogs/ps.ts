@@ -600,7 +600,7 @@ export const ps: Readonly<Record<MessageKey, string>> = {
   'ntf.tl.sent': '{channel} ولېږل شو (هڅه {attempt})',
   'ntf.tl.delivered': '{channel} ورسېد',
   'ntf.tl.failed': '{channel} ناکام شو',
-  'ntf.tl.acknowledged-through': 'د {channel} له لارې تایید شوه',
+  'ntf.tl.acknowledged-through': 'د {channel} له لارې ځواب ومنل شو',
   'ntf.toWho': '{who} ته',
   'ntf.byWho': 'د {who} له خوا',
   'ntf.dueAt': 'که تایید نه شي، په {time} ځي',
@@ -626,7 +626,7 @@ export const ps: Readonly<Record<MessageKey, string>> = {
   'ntf.ackedThrough': 'د {channel} له لارې تایید شوې',
   'ntf.inboxTitle': 'تاسو ته د دې خبرتیا خبر څنګه درکړل شو',
   'ntf.rep.title': 'خبرتیاوې او پیغامونه',
-  'ntf.rep.scope': 'د ساحې ټول لینکونه: د لوړې کچې ته لېږد {escalations} پړاوونه، چې په {delivered} کې یې خبر ورسېد.',
+  'ntf.rep.scope': 'د ساحې ټول لینکونه: د لوړې کچې ته لېږد {escalations, plural, one {# پړاو} other {# پړاوونه}}، چې په {delivered} کې یې خبر ورسېد.',
   'ntf.rep.timesCaption': 'له لوړې کچې ته لېږد څخه د لومړي رسېدلي خبر او تایید پورې وخت',
   'ntf.rep.col.measure': 'اندازه',
   'ntf.rep.col.count': 'شمېر',
@@ -681,4 +681,5 @@ export const ps: Readonly<Record<MessageKey, string>> = {
   'ct.err.address': 'لږ تر لږه 3 توري پته ولیکئ',
   'ct.err.addressTaken': 'دا پته په دې ګېټوې کې بل کارن ثبت کړې ده',
   'ct.err.channel': 'لاره وټاکئ',
+  'inbox.newCount': '({count} نوي)',
 };

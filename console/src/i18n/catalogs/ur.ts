@@ -600,7 +600,7 @@ export const ur: Readonly<Record<MessageKey, string>> = {
   'ntf.tl.sent': '{channel} بھیجا گیا (کوشش {attempt})',
   'ntf.tl.delivered': '{channel} پہنچ گیا',
   'ntf.tl.failed': '{channel} ناکام',
-  'ntf.tl.acknowledged-through': '{channel} کے ذریعے تصدیق',
+  'ntf.tl.acknowledged-through': '{channel} کے ذریعے جواب قبول ہوا',
   'ntf.toWho': 'بنام {who}',
   'ntf.byWho': 'از {who}',
   'ntf.dueAt': 'تصدیق نہ ہوئی تو {time} پر جائے گا',
@@ -626,7 +626,7 @@ export const ur: Readonly<Record<MessageKey, string>> = {
   'ntf.ackedThrough': '{channel} کے ذریعے تصدیق شدہ',
   'ntf.inboxTitle': 'اس الرٹ کی اطلاع آپ کو کیسے دی گئی',
   'ntf.rep.title': 'اطلاعات',
-  'ntf.rep.scope': 'دائرے کے تمام لنک: اعلیٰ سطح پر منتقلی کے {escalations} مراحل، جن میں سے {delivered} میں اطلاع پہنچی۔',
+  'ntf.rep.scope': 'دائرے کے تمام لنک: اعلیٰ سطح پر منتقلی کے {escalations, plural, one {# مرحلہ} other {# مراحل}}، جن میں سے {delivered} میں اطلاع پہنچی۔',
   'ntf.rep.timesCaption': 'اعلیٰ سطح پر منتقلی سے پہلی پہنچی ہوئی اطلاع تک، اور تصدیق تک کا وقت',
   'ntf.rep.col.measure': 'پیمانہ',
   'ntf.rep.col.count': 'تعداد',
@@ -681,4 +681,5 @@ export const ur: Readonly<Record<MessageKey, string>> = {
   'ct.err.address': 'کم از کم 3 حروف کا پتہ لکھیں',
   'ct.err.addressTaken': 'یہ پتہ اس گیٹ وے پر کسی اور صارف نے درج کیا ہے',
   'ct.err.channel': 'ذریعہ منتخب کریں',
+  'inbox.newCount': '({count} نئی)',
 };
