@@ -254,4 +254,45 @@ describe('notifications in the console', () => {
       'cmd-sb1 console: Failed to load resource: the server responded with a status of 409 (Conflict)',
     ]);
   }, 240_000);
+
+  it('shows an exercise session the rules read-only; the server refuses its change too', async () => {
+    const url = cluster.nodes[0]!.url;
+    const token = tokenFor('cmd-sb2', 'commander', { drill: true });
+    const me = (await (await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).json()) as { user: unknown; expiresAt: number; drill: boolean };
+    expect(me.drill).toBe(true);
+    const context = await browser.newContext({ viewport: VIEWPORT, locale: 'en-GB', timezoneId: 'Asia/Karachi' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    pages.push({ context, page, user: 'cmd-sb2', errors });
+    await page.goto(url);
+    await page.evaluate((session) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('hotline:session', session), JSON.stringify({ token, expiresAt: me.expiresAt, user: me.user }));
+    await page.reload();
+    await page.locator('.conn[data-status="connected"]').waitFor();
+    // Opened without the login form, in the language of the user's side: English, to read its labels.
+    if ((await page.locator('html').getAttribute('lang')) !== 'en') {
+      await page.locator('#console-language').selectOption('en');
+      await page.locator('html[lang="en"]').waitFor();
+      await page.locator('.conn[data-status="connected"]').waitFor();
+    }
+    await page.locator('.exercise-session').waitFor();
+    await page.getByRole('button', { name: 'Contacts' }).click();
+    const dialog = page.locator('dialog.contacts-dialog[open]');
+    await dialog.locator('[data-source="seeded"]').waitFor();
+    expect(await dialog.locator('.contacts-readonly').textContent()).toBe('An exercise session cannot change contact rules: shown read-only.');
+    expect(await dialog.locator('.contacts-save').isVisible()).toBe(false);
+    expect(await dialog.locator('.contacts-add').count()).toBe(0);
+    expect(await dialog.locator('.step-tools').count()).toBe(0);
+    expect(await dialog.locator('#ct-0-address').getAttribute('readonly')).not.toBeNull();
+    expect(await dialog.locator('#ct-0-channel').isDisabled()).toBe(true);
+    await screenshot(page, 'notify-contacts-exercise-1366x768-en');
+    const put = await fetch(`${url}/api/notifications/contacts`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ steps: [{ channel: 'push' }] }),
+    });
+    expect(put.status).toBe(403);
+    expect((await api<ContactRulesAnswer>('cmd-sb2', 'commander', '/api/notifications/contacts')).source).toBe('seeded');
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -119,7 +119,12 @@ export class ContactsDialog {
       return;
     }
     const ro = this.readOnly;
-    const sourceNote = h('p', { class: `contacts-source source-${a.source}`, attrs: { 'data-source': a.source } }, tk('ct.source.', a.source));
+    const sourceNote = h(
+      'p',
+      { class: `contacts-source source-${a.source}`, attrs: { 'data-source': a.source } },
+      tk('ct.source.', a.source),
+      a.source !== 'own' && !ro ? ` ${t('ct.saveOwn')}` : null,
+    );
     const rows = this.#drafts.map((d, i) => this.#row(d, i, ro));
     fill(
       this.#body,

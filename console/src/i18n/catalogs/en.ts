@@ -654,8 +654,8 @@ export const en = {
   'ct.title': 'How you are reached',
   'ct.intro': 'While an alert escalated to you is not acknowledged, these steps reach you in order, each after its delay. A reply to an SMS can acknowledge the alert.',
   'ct.source.own': 'These are your own rules.',
-  'ct.source.seeded': 'These rules were set for you in the deployment’s configuration; saving makes them your own.',
-  'ct.source.default': 'You have set no rules: the deployment’s default applies; saving makes them your own.',
+  'ct.source.seeded': 'These rules were set for you in the deployment’s configuration.',
+  'ct.source.default': 'You have set no rules: the deployment’s default applies.',
   'ct.readOnly': 'An exercise session cannot change contact rules: shown read-only.',
   'ct.empty': 'No steps: only an open console reaches you.',
   'ct.step': 'Step {n}',
@@ -685,6 +685,7 @@ export const en = {
   'ct.err.address': 'Enter an address of at least 3 characters',
   'ct.err.addressTaken': 'Another user registered this address on this gateway',
   'ct.err.channel': 'Choose a channel',
+  'ct.saveOwn': 'Saving makes them your own.',
   'inbox.newCount': '({count} new)',
 } as const;
 
