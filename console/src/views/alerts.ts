@@ -343,6 +343,9 @@ function fact(label: string, value: string): HTMLElement[] {
   return [h('dt', null, label), h('dd', { attrs: { dir: 'auto' } }, value)];
 }
 
+/** How many of the newest inbox cards say how their alert was notified. */
+const INBOX_ATTEMPTS = 20;
+
 /** The escalation inbox: escalations that reached this user, newest first; unread ones chime. */
 class InboxPane {
   readonly el: HTMLElement;
@@ -383,6 +386,8 @@ class InboxPane {
     setText(this.#head, unread ? t('inbox.newCount', { count: unread }) : '');
     this.#markRead.hidden = unread === 0;
     this.el.classList.toggle('has-unread', unread > 0);
+    // How each was notified: fetched for the newest ones only (older cards show what was fetched before).
+    const recent = new Set(model.inbox.slice(0, INBOX_ATTEMPTS).map((e) => e.position));
     reconcile(
       this.#list,
       model.inbox,
@@ -392,12 +397,13 @@ class InboxPane {
           class: 'esc',
           attrs: { 'data-position': e.position, 'data-subject': e.subject, 'data-alert': e.alertId, 'data-deadline-id': e.subject === 'message' ? e.id : undefined },
         }),
-      (el, e) => this.#item(el, e),
+      (el, e) => this.#item(el, e, recent.has(e.position)),
     );
     if (model.inbox.length === 0) this.#list.replaceChildren(h('p', { class: 'empty' }, t('inbox.empty')));
   }
 
-  #item(el: HTMLElement, e: Escalation): void {
+  /** `recent`: among the newest INBOX_ATTEMPTS escalations, whose attempts the inbox fetches. */
+  #item(el: HTMLElement, e: Escalation, recent: boolean): void {
     if (e.subject === 'message') {
       this.#messageItem(el, e);
       return;
@@ -407,7 +413,7 @@ class InboxPane {
     if (!a) return;
     const unread = e.position > model.inboxReadUpto;
     const record = model.alert(a.alertId);
-    if (record) this.#ctx.attempts.want(a.alertId, `${a.updatedSeq}:${record.timeline.length}`, alertNow(record));
+    if (record && recent) this.#ctx.attempts.want(a.alertId, `${a.updatedSeq}:${record.timeline.length}`, alertNow(record));
     const attempts = this.#ctx.attempts.of(a.alertId);
     const reached = attempts ? attemptsSummary(this.#ctx.attempts, attempts, model.user.id) : '';
     const stamp = `${unread}:${a.state}:${a.step}:${this.#ctx.outbox().length}:${reached}`;
