@@ -5,6 +5,7 @@ import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCES, PRECEDENCE_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
 import type { DeadlineRecord, LineEventEntry, MessageItem, Thread, ThreadItem } from '../model.js';
 import { drafts } from '../session.js';
+import { throughText } from './attempts.js';
 import { actorLabel, alertBetween, alertDescription, escalationLine, exerciseBadge, listOf, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
 import { DutyPanel, dutyItem } from './duty.js';
 import { deadlineCard, deadlineStamp, deadlineStatus, lateNote, lineCheckPosts, lineEventText, messageAckButton } from './discipline.js';
@@ -491,7 +492,10 @@ export class HotlineView {
         text = `${t('hotline.evRaised', { who: a ? raisedByText(model, a) : actorLabel(model, entry.actor), kind, severity: `${formatNumber(entry.payload.severity)} ${SEVERITY_LABEL[entry.payload.severity]}` })} ${a ? alertDescription(model, a) : entry.payload.description}`;
         break;
       case 'alert.acknowledged':
-        text = t('hotline.evAck', { kind, who: actorLabel(model, entry.actor) }) + (entry.payload.text ? `: ${entry.payload.text}` : '');
+        text =
+          t('hotline.evAck', { kind, who: actorLabel(model, entry.actor) }) +
+          (entry.payload.via ? ` (${throughText(this.#ctx.attempts, entry.payload.via)})` : '') +
+          (entry.payload.text ? `: ${entry.payload.text}` : '');
         break;
       case 'alert.escalated':
         text = t(entry.payload.reason === 'counterpart-offline' ? 'hotline.evEscOffline' : 'hotline.evEsc', { kind, step: entry.payload.step, level: entry.payload.level, targets: entry.payload.targets.length ? listOf(entry.payload.targets.map((x) => model.userName(x))) : t('common.nobody') });
