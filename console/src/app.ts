@@ -4,6 +4,7 @@ import { Alarm } from './alarm.js';
 import { fill, h } from './dom.js';
 import { KIND_LABEL, formatDuration, formatTime } from './format.js';
 import { ConsoleModel } from './model.js';
+import { NotificationAttempts } from './notify-attempts.js';
 import { ReadReceiptPolicy } from './read-receipts.js';
 import { cacheTopology, cachedTopology, renewSession, saveSession, userPrefix, type Session } from './session.js';
 import { ServerClock, tickTimers } from './shell/clock.js';
@@ -16,7 +17,9 @@ import { Tabs } from './shell/tabs.js';
 import { AboutDialog } from './views/about.js';
 import { AdminView } from './views/admin.js';
 import { AlertsView } from './views/alerts.js';
+import { ackVia, throughText } from './views/attempts.js';
 import { actorLabel, type Ctx, type NoticeInput } from './views/common.js';
+import { ContactsDialog } from './views/contacts.js';
 import { LineCheckBar, lineEventText } from './views/discipline.js';
 import { HotlineView } from './views/hotline.js';
 import { IntegrityBar } from './views/integrity.js';
@@ -51,6 +54,7 @@ export class ConsoleApp implements Ctx {
   readonly model: ConsoleModel;
   readonly client: HotlineClient;
   readonly alarm: Alarm;
+  readonly attempts: NotificationAttempts;
   readonly #root: HTMLElement;
   #session: Session;
   readonly #callbacks: AppCallbacks;
@@ -69,6 +73,7 @@ export class ConsoleApp implements Ctx {
   readonly #lineChecks: LineCheckBar;
   readonly #integrity: IntegrityBar;
   readonly #about: AboutDialog;
+  readonly #contacts: ContactsDialog;
   readonly #admin: AdminView | null;
   readonly #notifications: ConsoleNotifications;
   readonly #notifyPanel: NotifyPanel;
@@ -145,6 +150,7 @@ export class ConsoleApp implements Ctx {
     });
     this.#notifyPanel = new NotifyPanel(this.#notifications, { offerAfterLogin: user.role === 'commander' || user.supervisor === true });
     this.alarm = new Alarm(() => this.requestRender());
+    this.attempts = new NotificationAttempts(this.client, () => this.requestRender());
 
     this.#hotline = new HotlineView(this);
     this.#alerts = new AlertsView(this);
@@ -163,9 +169,11 @@ export class ConsoleApp implements Ctx {
     const record = records ? new RecordView(this, { pinnedServerKey: () => pinnedServerKey()?.keyId ?? null }) : null;
     const reports = records ? new ReportsView(this) : null;
     this.#integrity = new IntegrityBar(this, `${userPrefix(user.id)}forks`);
+    this.#contacts = new ContactsDialog(this);
     this.#about = new AboutDialog(this, {
       serverKey: pinnedServerKey,
       expiresAt: () => this.client.expiresAt ?? this.#session.expiresAt,
+      contacts: () => this.#contacts.open(),
       notifications: () => this.#notifyPanel.section(),
     });
 
@@ -174,6 +182,7 @@ export class ConsoleApp implements Ctx {
     this.#outboxBar = new OutboxBar(this);
     this.#header = new Header(this, this.#line, {
       about: () => this.#about.open(),
+      contacts: () => this.#contacts.open(),
       inbox: () => this.#tabs.select('alerts', true),
       outbox: () => this.#outboxBar.focus(),
       raise: () => this.openRaise(),
@@ -215,6 +224,7 @@ export class ConsoleApp implements Ctx {
         this.#takeover.el,
         this.#raise.el,
         this.#about.el,
+        this.#contacts.el,
       ),
     );
     this.#wire();
@@ -290,6 +300,7 @@ export class ConsoleApp implements Ctx {
     this.client.close();
     this.#history?.close();
     this.alarm.dispose();
+    this.attempts.dispose();
     for (const fn of this.#cleanup) fn();
     this.#notices.dispose();
     this.#header.dispose();
@@ -445,9 +456,15 @@ export class ConsoleApp implements Ctx {
         time: formatTime(at),
         kind: KIND_LABEL[a.kind],
         link: this.model.link(a.linkId)?.name ?? a.linkId,
-      }),
+      }) + this.#through(alertId),
       ttlMs: 60_000,
     });
+  }
+
+  /** " (through SMS)" when the alert was acknowledged by a gateway reply, else nothing. */
+  #through(alertId: string): string {
+    const via = ackVia(this.model.alert(alertId));
+    return via ? ` (${throughText(this.attempts, via)})` : '';
   }
 
   /**
