@@ -206,6 +206,11 @@ describe('console notifications and Web Push (Chromium)', () => {
     await raiserConsole.page.locator('.notice', { hasText: 'ACKNOWLEDGED by' }).waitFor();
     await raiserConsole.page.getByRole('tab', { name: /Alerts/ }).click();
     await expect.poll(() => raiserConsole.page.locator(`.alert-row[data-alert="${alertId}"]`).first().textContent()).toContain('ACKNOWLEDGED');
+    expect(await raiserConsole.page.locator('.notice', { hasText: 'ACKNOWLEDGED by' }).textContent()).toContain('through Push');
+    // The alert's timeline says where it was pressed (the record of notifications).
+    await raiserConsole.page.locator(`.alert-row[data-alert="${alertId}"]`).first().click();
+    await raiserConsole.page.locator('.tl-attempt[data-attempt="acknowledged-through"][data-channel="push"]', { hasText: 'Acknowledged from a push notification' }).waitFor();
+    await screenshot(raiserConsole.page, 'push-acked-timeline-en-desktop');
 
     // A grant that expired (or was forged) is refused by the server: the notification says so, nothing is written.
     const second = await raiseAndCapturePush(device.path, 'Second round of shelling');
@@ -280,7 +285,8 @@ describe('console notifications and Web Push (Chromium)', () => {
         await page.locator('.notify-prompt button.notify-on').click();
         await page.locator('.identity').click();
         await expect.poll(() => page.locator('.notify-section').getAttribute('data-push'), { timeout: 15_000 }).not.toBe('working');
-        await page.locator('.notify-section').scrollIntoViewIfNeeded();
+        // The section's end in sight (on a phone the dialog scrolls under its sticky buttons).
+        await page.locator('.notify-section > :last-child').evaluate((el) => (el as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'center' }));
         await screenshot(page, `push-control-on-${language}-${size}`);
         // The user (or policy) blocks notifications for the site in the browser: the console says so.
         const cdp = await context.newCDPSession(page);
@@ -289,7 +295,7 @@ describe('console notifications and Web Push (Chromium)', () => {
         await page.locator('.about-dialog button.primary').click();
         await page.locator('.identity').click();
         await expect.poll(() => page.locator('.notify-section').getAttribute('data-state')).toBe('blocked');
-        await page.locator('.notify-section').scrollIntoViewIfNeeded();
+        await page.locator('.notify-section > :last-child').evaluate((el) => (el as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'center' }));
         await screenshot(page, `push-control-blocked-${language}-${size}`);
         await context.close();
       }

@@ -75,6 +75,8 @@ function reason(a: NotificationAttempt): string | null {
 export function attemptWhat(attempts: NotificationAttempts, a: NotificationAttempt): string {
   const channel = channelLabel(attempts, a.channel);
   if (a.kind === 'sent') return t('ntf.tl.sent', { channel, attempt: a.attempt ?? 1 });
+  // Pressed on a push notification, not a reply.
+  if (a.kind === 'acknowledged-through' && a.channel === 'push') return t('notify.ackedFromPush');
   return tk('ntf.tl.', a.kind, { channel });
 }
 

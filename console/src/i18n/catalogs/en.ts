@@ -618,6 +618,7 @@ export const en = {
   'notify.push.serverOff': 'Push when the console is closed is not set up on this server: notifications work while it is open.',
   'notify.prompt': 'Escalations can reach you when this tab is hidden or closed.',
   'notify.notNow': 'Not now',
+  'notify.ackedFromPush': 'Acknowledged from a push notification',
   'duty.label': 'Who is on duty',
   'duty.onDuty': 'On duty: {name}',
   'duty.since': 'since {time}',

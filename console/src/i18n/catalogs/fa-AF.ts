@@ -614,6 +614,7 @@ export const faAF: Readonly<Record<MessageKey, string>> = {
   'notify.push.serverOff': 'پوش هنگام بسته بودن کنسول روی این سرور تنظیم نشده است: وقتی باز است اعلان‌ها کار می‌کنند.',
   'notify.prompt': 'وقتی این زبانه پنهان یا بسته است هم ارجاع‌ها می‌توانند به شما برسند.',
   'notify.notNow': 'حالا نه',
+  'notify.ackedFromPush': 'از اعلان پوش تأیید شد',
   'duty.label': 'چه کسی سر وظیفه است',
   'duty.onDuty': 'سر وظیفه: {name}',
   'duty.since': 'از {time}',

@@ -614,6 +614,7 @@ export const ps: Readonly<Record<MessageKey, string>> = {
   'notify.push.serverOff': 'کله چې کنسول تړل شوی وي، پُش پر دې سرور نه دی جوړ شوی: کله چې پرانیستی وي اطلاعیې کار کوي.',
   'notify.prompt': 'کله چې دا ټب پټ یا تړل شوی وي، لوړې کچې ته لېږدونه هم تاسې ته رسېدای شي.',
   'notify.notNow': 'اوس نه',
+  'notify.ackedFromPush': 'د پُش اطلاعیې څخه تایید شوه',
   'duty.label': 'څوک په دنده دی',
   'duty.onDuty': 'په دنده: {name}',
   'duty.since': 'له {time} راهیسې',

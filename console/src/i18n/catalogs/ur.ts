@@ -614,6 +614,7 @@ export const ur: Readonly<Record<MessageKey, string>> = {
   'notify.push.serverOff': 'کنسول بند ہونے پر پُش اس سرور پر ترتیب نہیں دیا گیا: کنسول کھلا ہو تو اطلاعات کام کرتی ہیں۔',
   'notify.prompt': 'یہ ٹیب چھپا یا بند ہو تو بھی اعلیٰ سطحی منتقلیاں آپ تک پہنچ سکتی ہیں۔',
   'notify.notNow': 'ابھی نہیں',
+  'notify.ackedFromPush': 'پُش اطلاع سے تصدیق کی گئی',
   'duty.label': 'ڈیوٹی پر کون ہے',
   'duty.onDuty': 'ڈیوٹی پر: {name}',
   'duty.since': '{time} سے',
