@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
 import { HotlineClient } from '@hotline/client-sdk';
 import { verifyP256 } from '../../client-sdk/src/signer.js';
-import { PushPayload, signingInput, type Entry } from '@hotline/shared';
+import { PushPayload, signingInput, verifyExport, type Entry } from '@hotline/shared';
+import { nodeVerifyCrypto } from '../../scripts/lib/node-verify-crypto.js';
 import { PushGrants } from '../../server/src/notify/push-grant.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { connectClient, tokenFor, type TestClient } from '../helpers/clients.js';
@@ -104,6 +105,13 @@ describe('acknowledging from a push notification', () => {
     const registered = raiser.entries.find((e): e is Extract<Entry, { type: 'key.registered' }> => e.type === 'key.registered' && e.payload.keyId === sup.keyId);
     expect(registered).toBeDefined();
     expect(await verifyP256(registered!.payload.publicKey, signingInput('alert:ack', 'sup-b1', entry.payload as Record<string, unknown>), entry.sig!.value)).toBe(true);
+
+    // The link's exported record verifies with every signature required, the push acknowledgement among them.
+    const exported = await (await fetch(`${url}/api/links/l1/export`, { headers: { authorization: `Bearer ${tokenFor('monitor', 'monitor')}` } })).text();
+    const report = await verifyExport(exported.split('\n'), nodeVerifyCrypto(), { requireSignatures: true });
+    expect(report.firstBad).toBeNull();
+    expect(report.ok).toBe(true);
+    expect(report.counts.unsigned).toBe(0);
 
     // On the alert's record of notifications; a second press is a repeat that writes nothing.
     const attempts = (await (await fetch(`${url}/api/alerts/${alertId}/notifications`, { headers: { authorization: `Bearer ${tokenFor('joint', 'commander')}` } })).json()) as {
