@@ -122,6 +122,32 @@ describe('acknowledging from a push notification', () => {
     expect(again.body.acknowledged).toEqual([{ alertId, state: 'acknowledged', entrySeq: null }]);
   });
 
+  it("a drill session's console gets grants for exercise alerts only", async () => {
+    const drillDevice = endpoint.subscribe();
+    const res = await fetch(`${url}/api/notifications/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenFor('sup-b1', 'operator', { drill: true })}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: drillDevice.endpoint, keys: drillDevice.keys, device: 'drill tablet', keyId: 'd'.repeat(32) }),
+    });
+    expect(res.status).toBe(200);
+    const pushed = async (drill: boolean) => {
+      const { alert } = await raiser.raiseAlert({ linkId: 'l1', kind: 'drone', severity: 2, description: drill ? 'Exercise drone' : 'Real drone', drill });
+      const got = await waitFor(() => endpoint.received.find((r) => r.path === drillDevice.path && r.payload.includes(alert.alertId)), { message: 'no push' });
+      return PushPayload.parse(JSON.parse(got.payload));
+    };
+    expect((await pushed(false)).ack).toBeUndefined();
+    const exercise = await pushed(true);
+    expect(exercise.drill).toBe(true);
+    expect(exercise.title.startsWith('EXERCISE')).toBe(true);
+    const claims = JSON.parse(Buffer.from(exercise.ack!.grant.split('.')[1]!, 'base64url').toString()) as { drill?: boolean };
+    expect(claims.drill).toBe(true);
+    // Unsubscribed again, so the other cases see only the console's own device.
+    const auth = { authorization: `Bearer ${tokenFor('sup-b1', 'operator')}` };
+    const { devices } = (await (await fetch(`${url}/api/notifications/push`, { headers: auth })).json()) as { devices: { id: string; device: string | null }[] };
+    const id = devices.find((d) => d.device === 'drill tablet')!.id;
+    expect((await fetch(`${url}/api/notifications/push/${id}`, { method: 'DELETE', headers: auth })).status).toBe(200);
+  });
+
   it('refuses a forged, expired or misused grant and a signature by another key, each with its reason, writing nothing', async () => {
     const { alertId, payload } = await raiseAndPush('Second drone');
     const ack = payload.ack!;

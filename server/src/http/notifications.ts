@@ -41,7 +41,7 @@ export function notificationRoutes(
   api.post('/notifications/push', async (req, res) => {
     const p = requireAuth(req);
     if (!service.vapidPublicKey) throw new AppError(ErrorCode.NOT_FOUND, 'Web Push is not configured on this deployment');
-    res.json(await service.subscribe(p.userId, parse(PushSubscriptionRequest, req.body), p.sessionId || undefined));
+    res.json(await service.subscribe(p.userId, parse(PushSubscriptionRequest, req.body), p.sessionId || undefined, p.drillOnly));
   });
   api.delete('/notifications/push/:id', async (req, res) => {
     const p = requireAuth(req);

@@ -425,11 +425,12 @@ export class NotificationService {
     for (const item of job.items) {
       if (item.subject !== 'alert') continue;
       const a = await this.#alertStore.get(item.linkId, item.id);
-      if (a?.state === 'open') alerts.push({ alertId: a.alertId, quotedHash: a.raisedHash });
+      // A drill session's console acts on exercise alerts only; a grant never names more than 50.
+      if (a?.state === 'open' && (!sub.drillOnly || a.drill) && alerts.length < 50) alerts.push({ alertId: a.alertId, quotedHash: a.raisedHash });
     }
     if (alerts.length === 0) return undefined;
     const ttl = this.#settings().push?.grantTtl ?? 3_600_000;
-    const { grant, expiresAt } = await this.#grants.issue({ sub: job.userId, sid: sub.sid, kid: sub.keyId, alerts: alerts.map((a) => a.alertId) }, Date.now() + ttl);
+    const { grant, expiresAt } = await this.#grants.issue({ sub: job.userId, sid: sub.sid, kid: sub.keyId, alerts: alerts.map((a) => a.alertId), ...(sub.drillOnly ? { drill: true as const } : {}) }, Date.now() + ttl);
     return { grant, url: '/api/alerts/ack-from-push', alerts, expiresAt };
   }
 
@@ -459,7 +460,7 @@ export class NotificationService {
     const user = this.#topo.user(grant.sub);
     if (!user || user.disabled) throw refuse(ErrorCode.UNAUTHENTICATED, 'unknown-user', 'the user of this grant is unknown or disabled');
     if (await this.#sessionRevoked(grant.sid)) throw refuse(ErrorCode.UNAUTHENTICATED, 'session-revoked', 'the session this grant was made for was revoked');
-    const principal = this.#topo.principalFor(user, { sid: grant.sid, exp: grant.exp });
+    const principal = this.#topo.principalFor(user, { sid: grant.sid, exp: grant.exp, drill: grant.drill === true });
     for (const ack of req.acks) {
       if (!grant.alerts.includes(ack.alertId)) throw refuse(ErrorCode.FORBIDDEN, 'not-in-grant', `the grant does not name ${ack.alertId}`);
       if (ack.sig.keyId !== grant.kid) throw refuse(ErrorCode.FORBIDDEN, 'wrong-key', `signed with key ${ack.sig.keyId}, not the device key the grant names`);
@@ -591,7 +592,7 @@ export class NotificationService {
   // --- push subscriptions -------------------------------------------------------------------------
 
   /** Stores a subscription; with a `keyId` (and the session it came from) its pushes carry acknowledgement grants. */
-  async subscribe(userId: string, req: PushSubscriptionRequest, sid?: string): Promise<{ id: string }> {
+  async subscribe(userId: string, req: PushSubscriptionRequest, sid?: string, drillOnly = false): Promise<{ id: string }> {
     const id = createHash('sha256').update(req.endpoint).digest('hex').slice(0, 24);
     await this.#store.addPush(userId, {
       id,
@@ -599,6 +600,7 @@ export class NotificationService {
       keys: req.keys,
       ...(req.device ? { device: req.device } : {}),
       ...(req.keyId && sid ? { keyId: req.keyId, sid } : {}),
+      ...(drillOnly ? { drillOnly: true } : {}),
       createdAt: Date.now(),
     });
     return { id };

@@ -69,6 +69,8 @@ export const StoredPushSubscription = z.object({
   /** The signing key the console registered in its session, and that session: pushes carry a grant bound to both. */
   keyId: z.string().optional(),
   sid: z.string().optional(),
+  /** Subscribed with a drill token: its grants act on exercise alerts only. */
+  drillOnly: z.boolean().optional(),
 });
 export type StoredPushSubscription = z.infer<typeof StoredPushSubscription>;
 

@@ -16,6 +16,8 @@ export const PushGrantClaims = z.object({
   kid: z.string().regex(/^[a-f0-9]{32}$/),
   /** The alerts it may acknowledge. */
   alerts: z.array(AlertId).min(1).max(50),
+  /** The session's token was a drill token: the grant acts on exercise alerts only, as the session could. */
+  drill: z.literal(true).optional(),
   exp: z.number().int(),
 });
 export type PushGrantClaims = z.infer<typeof PushGrantClaims>;
@@ -38,7 +40,7 @@ export class PushGrants {
   async issue(claims: Omit<PushGrantClaims, 'exp'>, expiresAt: number): Promise<{ grant: string; expiresAt: number }> {
     // JWT times are whole seconds: rounded down, so a grant never outlives what was asked.
     const exp = Math.floor(expiresAt / 1000);
-    const grant = await new SignJWT({ sid: claims.sid, kid: claims.kid, alerts: claims.alerts })
+    const grant = await new SignJWT({ sid: claims.sid, kid: claims.kid, alerts: claims.alerts, ...(claims.drill ? { drill: true } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.sub)
       .setAudience(AUDIENCE)
