@@ -239,7 +239,7 @@ describe('console notifications and Web Push (Chromium)', () => {
     await raiser.cancelAlert(second.alertId, 'test over');
   });
 
-  it('while the console is out of sight, an incoming alert raises a system notification tagged per alert', async () => {
+  it('while the console is out of sight, an incoming alert raises a system notification tagged per alert; a click brings the console to it', async () => {
     const { page, context, errors } = await open('op-b1');
     // An operator gets no prompt; the control is in "You and this console".
     expect(await page.locator('.notify-prompt').isHidden()).toBe(true);
@@ -270,6 +270,13 @@ describe('console notifications and Web Push (Chromium)', () => {
     expect(shown!.title).toBe('INCOMING ALERT: Border crossing, severity 3');
     expect(shown!.body).toContain('Group crossing at the culvert');
     expect(shown!.data.alertId).toBe(alert.alertId);
+
+    // A click on it (the worker's same handler, through the test build's message) closes it and brings
+    // the console to that alert.
+    expect(await page.evaluate('location.hash')).not.toBe(`#alerts/${alert.alertId}`);
+    expect(await pressAction(page, tag, '')).toBeNull();
+    await expect.poll(() => page.evaluate('location.hash')).toBe(`#alerts/${alert.alertId}`);
+    expect(await notifications(page, tag)).toEqual([]);
     expect(errors.filter((e) => !INCOGNITO_PUSH.test(e))).toEqual([]);
   });
 

@@ -163,7 +163,8 @@ async function focusConsole(scope: PushWorkerScope, data: NotificationData): Pro
   const own = windows.find((w) => new URL(w.url).origin === scope.location.origin);
   if (own) {
     own.postMessage({ type: 'hotline:open', hash: data.hash });
-    await own.focus();
+    // Allowed from a notification click (the browser counts it as the user's gesture); refused otherwise.
+    await own.focus().catch(() => undefined);
     return;
   }
   await scope.clients.openWindow(`/${data.hash}`);
@@ -229,9 +230,12 @@ export function installPush(scope: PushWorkerScope): void {
       const port = ev.ports[0];
       ev.waitUntil(
         (async () => {
-          const [n] = await scope.registration.getNotifications({ tag: m.tag as string });
-          const outcome = n ? await onNotificationAction(scope, n, m.action as string) : { ok: false, code: 'NO_NOTIFICATION' };
-          port?.postMessage(outcome);
+          try {
+            const [n] = await scope.registration.getNotifications({ tag: m.tag as string });
+            port?.postMessage(n ? await onNotificationAction(scope, n, m.action as string) : { ok: false, code: 'NO_NOTIFICATION' });
+          } catch (err) {
+            port?.postMessage({ ok: false, code: 'THREW', reason: String(err) });
+          }
         })(),
       );
     });
