@@ -42,6 +42,9 @@ import { VIEWPORT, launchBrowser, login, screenshot } from './harness.js';
 /** What Chromium logs when pushManager.subscribe is called in a Playwright context (off the record). */
 const INCOGNITO_PUSH = /does not support the Push API in incognito mode/;
 
+/** How long a step may take on a loaded machine (the waits end as soon as it happens). */
+const SLOW = 30_000;
+
 const PUSH_POLICY = { id: 'push-once', name: 'Supervisors after 200 ms', onCounterpartOffline: 'wait' as const, levels: [{ delay: 200, targets: ['counterpart-supervisors' as const] }] };
 
 describe('console notifications and Web Push (Chromium)', () => {
@@ -136,7 +139,7 @@ describe('console notifications and Web Push (Chromium)', () => {
   /** Raises an alert at a1 on l1 and waits for the server's push to the device at `devicePath`, decrypted. */
   async function raiseAndCapturePush(devicePath: string, description: string): Promise<{ alertId: string; raw: string; payload: PushPayload }> {
     const { alert } = await raiser.raiseAlert({ linkId: 'l1', kind: 'artillery-mortar', severity: 3, description });
-    const got = await waitFor(() => endpoint.received.find((r) => r.path === devicePath && r.payload.includes(alert.alertId)), { message: 'no push captured' });
+    const got = await waitFor(() => endpoint.received.find((r) => r.path === devicePath && r.payload.includes(alert.alertId)), { message: 'no push captured', timeout: SLOW });
     return { alertId: alert.alertId, raw: got.payload, payload: PushPayload.parse(JSON.parse(got.payload)) };
   }
 
@@ -180,7 +183,7 @@ describe('console notifications and Web Push (Chromium)', () => {
     const [shown] = await waitFor(async () => {
       const ns = await notifications(page, tag);
       return ns.length > 0 ? ns : null;
-    }, { message: 'no notification shown' });
+    }, { message: 'no notification shown', timeout: SLOW });
     expect(shown!.title).toBe(payload.title);
     expect(shown!.title).toContain('Artillery/mortar');
     expect(shown!.body).toContain('Shelling near the north gate');
@@ -214,29 +217,33 @@ describe('console notifications and Web Push (Chromium)', () => {
 
     // A grant that expired (or was forged) is refused by the server: the notification says so, nothing is written.
     const second = await raiseAndCapturePush(device.path, 'Second round of shelling');
-    const claims = JSON.parse(Buffer.from(second.payload.ack!.grant.split('.')[1]!, 'base64url').toString()) as { sid: string; kid: string };
-    const expired = await new PushGrants(TEST_SECRET).issue({ sub: 'sup-b1', sid: claims.sid, kid: claims.kid, alerts: [second.alertId] }, Date.now() - 1000);
-    const [h, p, s] = second.payload.ack!.grant.split('.') as [string, string, string];
-    const forgedClaims = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), exp: Math.floor(Date.now() / 1000) + 86_400 })).toString('base64url');
-    const entriesBefore = raiser.entries.length;
-    for (const [grant, reason, text] of [
-      [expired.grant, 'grant-expired', 'Too old to acknowledge from here'],
-      [`${h}.${forgedClaims}.${s}`, 'bad-grant', 'Not acknowledged: open the console (bad-grant)'],
-    ] as const) {
-      // The worker's own expiry check is bypassed (the payload says "still valid") so the server's is what refuses.
-      const data = JSON.stringify({ ...second.payload, ack: { ...second.payload.ack!, grant, expiresAt: Date.now() + 60_000 } });
-      await cdp.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId: regId, data });
-      await waitFor(async () => (await notifications(page, `alert:${second.alertId}`)).some((n) => n.actions.includes('ack')), { message: 'tampered push not shown' });
-      const refused = await pressAction(page, `alert:${second.alertId}`, 'ack');
-      expect(refused).toMatchObject({ ok: false, code: 'UNAUTHENTICATED', reason });
-      const [n] = await notifications(page, `alert:${second.alertId}`);
-      expect(n!.body).toContain(text);
+    try {
+      const claims = JSON.parse(Buffer.from(second.payload.ack!.grant.split('.')[1]!, 'base64url').toString()) as { sid: string; kid: string };
+      const expired = await new PushGrants(TEST_SECRET).issue({ sub: 'sup-b1', sid: claims.sid, kid: claims.kid, alerts: [second.alertId] }, Date.now() - 1000);
+      const [h, p, s] = second.payload.ack!.grant.split('.') as [string, string, string];
+      const forgedClaims = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), exp: Math.floor(Date.now() / 1000) + 86_400 })).toString('base64url');
+      const entriesBefore = raiser.entries.length;
+      for (const [grant, reason, text] of [
+        [expired.grant, 'grant-expired', 'Too old to acknowledge from here'],
+        [`${h}.${forgedClaims}.${s}`, 'bad-grant', 'Not acknowledged: open the console (bad-grant)'],
+      ] as const) {
+        // The worker's own expiry check is bypassed (the payload says "still valid") so the server's is what refuses.
+        const data = JSON.stringify({ ...second.payload, ack: { ...second.payload.ack!, grant, expiresAt: Date.now() + 60_000 } });
+        await cdp.send('ServiceWorker.deliverPushMessage', { origin: url, registrationId: regId, data });
+        await waitFor(async () => (await notifications(page, `alert:${second.alertId}`)).some((n) => n.actions.includes('ack')), { message: 'tampered push not shown', timeout: SLOW });
+        const refused = await pressAction(page, `alert:${second.alertId}`, 'ack');
+        expect(refused).toMatchObject({ ok: false, code: 'UNAUTHENTICATED', reason });
+        const [n] = await notifications(page, `alert:${second.alertId}`);
+        expect(n!.body).toContain(text);
+      }
+      const state2 = ((await (await fetch(`${url}/api/alerts/${second.alertId}`, { headers: { authorization: `Bearer ${tokenFor('joint', 'commander')}` } })).json()) as { alert: { state: string } }).alert.state;
+      expect(state2).toBe('open');
+      expect(raiser.entries.slice(entriesBefore).filter((e) => e.type === 'alert.acknowledged')).toEqual([]);
+      expect(errors.filter((e) => !INCOGNITO_PUSH.test(e))).toEqual([]);
+    } finally {
+      // Left open, it would take over the next test's operator console.
+      await raiser.cancelAlert(second.alertId, 'test over');
     }
-    const state2 = ((await (await fetch(`${url}/api/alerts/${second.alertId}`, { headers: { authorization: `Bearer ${tokenFor('joint', 'commander')}` } })).json()) as { alert: { state: string } }).alert.state;
-    expect(state2).toBe('open');
-    expect(raiser.entries.slice(entriesBefore).filter((e) => e.type === 'alert.acknowledged')).toEqual([]);
-    expect(errors.filter((e) => !INCOGNITO_PUSH.test(e))).toEqual([]);
-    await raiser.cancelAlert(second.alertId, 'test over');
   });
 
   it('while the console is out of sight, an incoming alert raises a system notification tagged per alert; a click brings the console to it', async () => {
@@ -266,7 +273,11 @@ describe('console notifications and Web Push (Chromium)', () => {
     const [shown] = await waitFor(async () => {
       const ns = await notifications(page, tag);
       return ns.length > 0 ? ns : null;
-    }, { message: 'no notification while hidden' });
+    }, { message: 'no notification while hidden', timeout: SLOW }).catch(async (err: Error) => {
+      const state = await page.evaluate(`JSON.stringify({ v: document.visibilityState, f: document.hasFocus(), p: Notification.permission, all: 0, takeover: document.documentElement.dataset.takeover })`);
+      const all = await page.evaluate('navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.map((n) => n.tag))');
+      throw new Error(`${err.message}; page ${state}; shown ${JSON.stringify(all)}; errors ${JSON.stringify(errors)}`);
+    });
     expect(shown!.title).toBe('INCOMING ALERT: Border crossing, severity 3');
     expect(shown!.body).toContain('Group crossing at the culvert');
     expect(shown!.data.alertId).toBe(alert.alertId);
