@@ -48,7 +48,7 @@ export function precompress(dir: string): void {
 }
 
 /** Builds the console into `outDir` (default console/dist); false when there are no console sources. */
-export async function buildConsole(options: { quiet?: boolean; outDir?: string } = {}): Promise<boolean> {
+export async function buildConsole(options: { quiet?: boolean; outDir?: string; swTestHooks?: boolean } = {}): Promise<boolean> {
   const src = path.join(ROOT, 'console/src');
   const entry = path.join(src, 'main.ts');
   if (!existsSync(entry)) return false;
@@ -85,16 +85,17 @@ export async function buildConsole(options: { quiet?: boolean; outDir?: string }
     writeFileSync(index, html);
   }
   // The service worker lists the shell's files by their hashed names, and is compressed with them.
-  await buildServiceWorker(out, options.quiet ?? false);
+  await buildServiceWorker(out, options.quiet ?? false, options.swTestHooks ?? false);
   precompress(out);
   return true;
 }
 
 /**
  * The service worker (console/src/sw/index.ts → /sw.js), told the shell's files (everything built but
- * source maps and itself) and a version from their contents, which names its cache.
+ * source maps and itself) and a version from their contents, which names its cache. `testHooks` (test
+ * builds only, never `npm run build`) lets a test press a notification's action through a message.
  */
-async function buildServiceWorker(out: string, quiet: boolean): Promise<void> {
+async function buildServiceWorker(out: string, quiet: boolean, testHooks: boolean): Promise<void> {
   const entry = path.join(ROOT, 'console/src/sw/index.ts');
   if (!existsSync(entry)) return;
   const files = (readdirSync(out, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
@@ -114,6 +115,7 @@ async function buildServiceWorker(out: string, quiet: boolean): Promise<void> {
     define: {
       SHELL_FILES: JSON.stringify(['/', ...files.map((f) => `/${f}`)]),
       SHELL_VERSION: JSON.stringify(hash.digest('hex').slice(0, 16)),
+      SW_TEST_HOOKS: JSON.stringify(testHooks),
     },
     logLevel: quiet ? 'error' : 'info',
   });

@@ -34,7 +34,7 @@ import { Outbox, type OutboxItem } from './outbox.js';
 import { Receipts } from './receipts.js';
 import { CheckpointCosigner } from './cosign.js';
 import { RecordGuard } from './record-guard.js';
-import { Signing } from './signing.js';
+import { Signing, type RegisteredKey } from './signing.js';
 import { MemoryStorage, type ClientStorage } from './storage.js';
 import { LinkSync } from './sync.js';
 import { TokenKeeper, type GetToken } from './token.js';
@@ -58,6 +58,8 @@ export interface HotlineClientOptions {
   refreshBeforeExpiryMs?: number;
   /** Sign every action with this client's own key (registered on each connect). @default true */
   signing?: boolean;
+  /** Told each signing key once the server registered it (a console keeps it for its service worker). */
+  onSigningKey?: (key: RegisteredKey) => void;
   /**
    * Countersign, for this user's side, each checkpoint of a followed link once this client holds the
    * entry it covers with the same hash (needs signing). @default true
@@ -194,6 +196,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
       register: (req) => this.#connection.request('key:register', req),
       hashAt: (linkId, seq) => this.#guard.hashAt(linkId, seq),
       raisedHash: (alertId) => this.#http.raisedHash(alertId),
+      ...(options.onSigningKey ? { keyRegistered: options.onSigningKey } : {}),
     });
     this.#outbox = new Outbox({
       storage,

@@ -9,3 +9,4 @@ export { HotlineError } from './errors.js';
 export { newClientId } from './ids.js';
 export { LinkTracker } from './link-tracker.js';
 export { MemoryStorage, browserStorage, type ClientStorage } from './storage.js';
+export type { RegisteredKey } from './signing.js';

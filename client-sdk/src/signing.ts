@@ -14,6 +14,16 @@ export interface SigningDeps {
   hashAt(linkId: string, seq: number): string | undefined;
   /** The hash of an alert's alert.raised entry, asked of the server when this client has not seen it. */
   raisedHash(alertId: string): Promise<string>;
+  /** Told each key once the server registered it (e.g. to keep it for a service worker). */
+  keyRegistered?(key: RegisteredKey): void;
+}
+
+/** A registered signing key: its private half stays a non-extractable WebCrypto key. */
+export interface RegisteredKey {
+  userId: string;
+  keyId: string;
+  privateKey: ActionSigner['privateKey'];
+  validUntil: number;
 }
 
 /**
@@ -70,6 +80,7 @@ export class Signing {
     const sig = await signer.sign('key:register', user.id, { keyId: signer.keyId, publicKey: signer.publicKey, validUntil: this.#validUntil });
     const result = await this.#deps.register({ publicKey: signer.publicKey, validUntil: this.#validUntil, sig });
     this.#validUntil = result.validUntil;
+    this.#deps.keyRegistered?.({ userId: user.id, keyId: signer.keyId, privateKey: signer.privateKey, validUntil: this.#validUntil });
   }
 
   /**

@@ -1,5 +1,5 @@
 import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '@hotline/client-sdk';
-import { ErrorCode, type Actor, type Entry, type MessageDeadline, type Presence, type UiLanguage, type VisibleTopology } from '@hotline/shared';
+import { ErrorCode, type Actor, type Entry, type Escalation, type MessageDeadline, type Presence, type UiLanguage, type VisibleTopology } from '@hotline/shared';
 import { Alarm } from './alarm.js';
 import { fill, h } from './dom.js';
 import { KIND_LABEL, formatDuration, formatTime } from './format.js';
@@ -30,6 +30,8 @@ import { ReportsView } from './views/reports.js';
 import { Takeover } from './views/takeover.js';
 import { t } from './i18n/index.js';
 import { HistoryStore } from './history-store.js';
+import { ConsoleNotifications } from './notifications.js';
+import { NotifyPanel } from './shell/notify-panel.js';
 
 export interface AppCallbacks {
   /** The session ended (logout, or the token was refused): show the login with this message. */
@@ -73,6 +75,8 @@ export class ConsoleApp implements Ctx {
   readonly #about: AboutDialog;
   readonly #contacts: ContactsDialog;
   readonly #admin: AdminView | null;
+  readonly #notifications: ConsoleNotifications;
+  readonly #notifyPanel: NotifyPanel;
   readonly #gaps = new Map<string, { from: number; to: number }>();
   readonly #cleanup: (() => void)[] = [];
   #renderQueued = false;
@@ -115,6 +119,7 @@ export class ConsoleApp implements Ctx {
       app.requestRender();
     }
     app.#connect();
+    void app.#notifications.start();
     return app;
   }
 
@@ -134,7 +139,16 @@ export class ConsoleApp implements Ctx {
       storage: browserStorage(userPrefix(user.id)),
       getToken: async () => (this.#session = await renewSession(location.origin, this.#session)),
       refreshBeforeExpiryMs: RENEW_BEFORE_MS,
+      // Kept for the service worker, which signs acknowledgements made from a push notification with it.
+      onSigningKey: (key) => void this.#notifications.keyRegistered(key),
     });
+    this.#notifications = new ConsoleNotifications({
+      userId: user.id,
+      api: { get: (path) => this.client.api(path), call: (method, path, body) => this.client.apiCall(method, path, body) },
+      changed: () => this.requestRender(),
+      storagePrefix: userPrefix(user.id),
+    });
+    this.#notifyPanel = new NotifyPanel(this.#notifications, { offerAfterLogin: user.role === 'commander' || user.supervisor === true });
     this.alarm = new Alarm(() => this.requestRender());
     this.attempts = new NotificationAttempts(this.client, () => this.requestRender());
 
@@ -156,7 +170,12 @@ export class ConsoleApp implements Ctx {
     const reports = records ? new ReportsView(this) : null;
     this.#integrity = new IntegrityBar(this, `${userPrefix(user.id)}forks`);
     this.#contacts = new ContactsDialog(this);
-    this.#about = new AboutDialog(this, { serverKey: pinnedServerKey, expiresAt: () => this.client.expiresAt ?? this.#session.expiresAt, contacts: () => this.#contacts.open() });
+    this.#about = new AboutDialog(this, {
+      serverKey: pinnedServerKey,
+      expiresAt: () => this.client.expiresAt ?? this.#session.expiresAt,
+      contacts: () => this.#contacts.open(),
+      notifications: () => this.#notifyPanel.section(),
+    });
 
     this.#line = new LineStatus(this.client);
     this.#notices = new Notices(() => this.requestRender());
@@ -194,6 +213,7 @@ export class ConsoleApp implements Ctx {
         'div',
         { class: `console role-${user.role}${session.drill ? ' drill-session' : ''}` },
         this.#header.el,
+        this.#notifyPanel.prompt,
         this.#integrity.el,
         session.drill ? h('div', { class: 'exercise-session', attrs: { role: 'note' } }, t('app.exerciseSession')) : null,
         this.#tabs.nav,
@@ -268,6 +288,8 @@ export class ConsoleApp implements Ctx {
   // --- session ------------------------------------------------------------------------------------
 
   logout(message?: string): void {
+    // Nothing more is pushed to this browser for this user, and its key is no longer left for the worker.
+    if (message === undefined) void this.#notifications.signedOut();
     this.dispose();
     this.#callbacks.onSignedOut(message);
   }
@@ -302,7 +324,18 @@ export class ConsoleApp implements Ctx {
         }
         if (this.#line.firstSynced && entry.type === 'message' && this.model.user.post && entry.actor.postId !== this.model.user.post) {
           if (entry.payload.precedence === 'flash' || entry.payload.precedence === 'immediate') this.alarm.beep();
+          if (entry.payload.precedence === 'flash' && this.model.myPostOn(this.model.link(entry.linkId)!)) {
+            void this.#notifications.show({
+              tag: `flash:${entry.linkId}:${entry.seq}`,
+              title: t('notify.flashTitle', { post: entry.actor.postId ? this.model.postName(entry.actor.postId) : actorLabel(this.model, entry.actor) }),
+              body: entry.payload.text,
+              hash: `#hotline/${encodeURIComponent(entry.linkId)}`,
+              drill: entry.drill,
+              urgent: true,
+            });
+          }
         }
+        if (this.#line.firstSynced && entry.type === 'alert.raised') this.#incomingNews(entry.payload.alertId);
         if (this.#line.firstSynced) this.#lineCheckNews(entry);
         if (this.#line.firstSynced && entry.type === 'alert.acknowledged') this.#acknowledgedNews(entry.payload.alertId, entry.actor, entry.ts);
         this.requestRender();
@@ -315,6 +348,7 @@ export class ConsoleApp implements Ctx {
         if (e.message) this.model.mergeDeadline(e.message);
         if (!this.model.addEscalation(e)) return;
         if (this.#inboxReady && e.subject === 'alert' && e.alertId) this.#escalatedAlert(e.alertId);
+        if (this.#inboxReady) this.#escalationNews(e);
         this.requestRender();
       }),
       c.on('status', (status) => {
@@ -357,6 +391,20 @@ export class ConsoleApp implements Ctx {
         answerLineCheck: () => this.#lineChecks.focusAnswer(),
       }),
     );
+    // A click on a notification: the service worker asks this console to show what it was about.
+    const onWorkerMessage = (ev: MessageEvent) => {
+      const m = ev.data as { type?: unknown; hash?: unknown } | null;
+      if (m?.type !== 'hotline:open' || typeof m.hash !== 'string') return;
+      const [tab, arg] = m.hash.replace(/^#/, '').split('/');
+      if (tab === 'alerts' && arg) this.openAlert(decodeURIComponent(arg));
+      else if (tab === 'hotline' && arg) this.openLink(decodeURIComponent(arg));
+      else if (tab === 'alerts' || tab === 'hotline') this.#tabs.select(tab);
+      this.requestRender();
+    };
+    if ('serviceWorker' in navigator) {
+      navigator.serviceWorker.addEventListener('message', onWorkerMessage);
+      this.#cleanup.push(() => navigator.serviceWorker.removeEventListener('message', onWorkerMessage));
+    }
     const onChange = () => this.requestRender();
     document.addEventListener('visibilitychange', onChange);
     window.addEventListener('online', onChange);
@@ -430,6 +478,49 @@ export class ConsoleApp implements Ctx {
     this.openAlert(alertId);
   }
 
+  /** An alert raised against this operator's post: an OS notification when the console is out of sight. */
+  #incomingNews(alertId: string): void {
+    const r = this.model.alert(alertId);
+    const post = this.model.user.role === 'operator' ? this.model.user.post : null;
+    if (!r || !post || r.alert.counterpartPostId !== post || r.alert.state !== 'open') return;
+    const a = r.alert;
+    void this.#notifications.show({
+      tag: `alert:${alertId}`,
+      title: t('notify.alertTitle', { kind: KIND_LABEL[a.kind], severity: a.severity }),
+      body: t('notify.alertBody', { post: this.model.postName(a.raiserPostId), link: this.model.link(a.linkId)?.name ?? a.linkId, description: a.description }),
+      hash: `#alerts/${encodeURIComponent(alertId)}`,
+      drill: a.drill,
+      alertId,
+      urgent: true,
+    });
+  }
+
+  /** An escalation to this user: an OS notification when the console is out of sight (tagged like the push for it). */
+  #escalationNews(e: Escalation): void {
+    const link = this.model.link(e.linkId)?.name ?? e.linkId;
+    const alert = e.alertId ? (this.model.alert(e.alertId)?.alert ?? e.alert) : undefined;
+    if (e.subject === 'alert' && e.alertId && alert) {
+      void this.#notifications.show({
+        tag: `alert:${e.alertId}`,
+        title: t('notify.escalationTitle', { kind: KIND_LABEL[alert.kind], severity: alert.severity }),
+        body: t('notify.alertBody', { post: this.model.postName(alert.raiserPostId), link, description: alert.description }),
+        hash: `#alerts/${encodeURIComponent(e.alertId)}`,
+        drill: e.drill,
+        alertId: e.alertId,
+        urgent: true,
+      });
+    } else if (e.subject === 'message') {
+      void this.#notifications.show({
+        tag: `esc:${e.id}`,
+        title: t('notify.escalationMessageTitle', { link }),
+        body: e.message?.excerpt ?? '',
+        hash: `#hotline/${encodeURIComponent(e.linkId)}`,
+        drill: e.drill,
+        urgent: true,
+      });
+    }
+  }
+
   /** A line check at this operator's post starts (a tone) or closes (its outcome, as a notice). */
   #lineCheckNews(entry: Entry): void {
     const post = this.model.user.role === 'operator' ? this.model.user.post : null;
@@ -474,6 +565,7 @@ export class ConsoleApp implements Ctx {
     this.#lineChecks.update();
     this.#integrity.update();
     this.#about.update();
+    this.#notifyPanel.update();
     if (this.#tabs.current === 'admin') this.#admin?.update();
     this.#tabs.update(this.model);
     this.#header.update();

@@ -5,6 +5,7 @@ import type { Worker } from 'bullmq';
 import { redisTarget, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { TokenSigner } from './auth/tokens.js';
+import { PushGrants } from './notify/push-grant.js';
 import { TopologyIndex } from './domain/topology-index.js';
 import { EscalationScheduler } from './escalation/queue.js';
 import { startEscalationWorker } from './escalation/worker.js';
@@ -295,6 +296,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     signatures,
     logger: log.child({ room: 'alerts' }),
   });
+  const sessionService = sessions;
   notifications = new NotificationService({
     topo,
     settings: () => notificationSettings,
@@ -308,6 +310,8 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       config.HOTLINE_VAPID_PUBLIC_KEY && config.HOTLINE_VAPID_PRIVATE_KEY
         ? { publicKey: config.HOTLINE_VAPID_PUBLIC_KEY, privateKey: config.HOTLINE_VAPID_PRIVATE_KEY }
         : undefined,
+    grants: new PushGrants(config.HOTLINE_TOKEN_SECRET),
+    sessionRevoked: (sid) => sessionService.isRevoked(sid),
     observer: {
       delivery: (channel, outcome) => notifyMetrics?.deliveries.inc({ channel, outcome }),
       firstDelivery: (seconds) => notifyMetrics?.firstDelivery.observe(seconds),

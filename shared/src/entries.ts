@@ -90,8 +90,8 @@ export const AlertRaisedPayload = z.object({
   lineCheckId: z.string().optional(),
 });
 
-/** An acknowledgement that came through a gateway reply rather than a console. */
-export const AckVia = z.strictObject({
+/** An acknowledgement that came through a gateway reply rather than a console (unsigned). */
+export const GatewayAckVia = z.strictObject({
   channel: z.literal('gateway'),
   /** The gateway's id in the topology. */
   gateway: z.string().min(1).max(63),
@@ -100,6 +100,17 @@ export const AckVia = z.strictObject({
   /** The code the reply quoted. */
   code: z.string().min(1).max(16),
 });
+export type GatewayAckVia = z.infer<typeof GatewayAckVia>;
+
+/**
+ * An acknowledgement made from a push notification's Acknowledge action: signed by the device's own
+ * key like one made in the console; `via` only says where the person pressed it.
+ */
+export const PushAckVia = z.strictObject({ channel: z.literal('push') });
+export type PushAckVia = z.infer<typeof PushAckVia>;
+
+/** Where an acknowledgement made outside the console came through. */
+export const AckVia = z.discriminatedUnion('channel', [GatewayAckVia, PushAckVia]);
 export type AckVia = z.infer<typeof AckVia>;
 
 export const AlertTransitionPayload = z.object({
@@ -110,7 +121,7 @@ export const AlertTransitionPayload = z.object({
   quotedHash: Hash.optional(),
   /** Comments: their idempotency key. */
   clientCommentId: ClientId.optional(),
-  /** Acknowledgements made outside the console: the gateway and reply they came through (then unsigned). */
+  /** Acknowledgements made outside the console: the gateway and reply they came through (then unsigned), or a push notification (signed). */
   via: AckVia.optional(),
 });
 

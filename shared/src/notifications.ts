@@ -102,6 +102,8 @@ export const PushSettingsSchema = z.strictObject({
   subject: z.string().regex(/^(mailto:|https:\/\/)/, 'must start with "mailto:" or "https://"'),
   /** How long a push service keeps a message for an offline device. @default "10m" */
   ttl: Duration.default(10 * 60_000),
+  /** How long the acknowledgement grant inside a push can be used from the notification. @default "1h" */
+  grantTtl: Duration.default(3_600_000),
 });
 
 export const NotificationsSchema = z.strictObject({
@@ -223,8 +225,31 @@ export const PushSubscriptionRequest = z.strictObject({
   }),
   /** The console's device name, shown in the list of the user's devices. */
   device: z.string().trim().min(1).max(120).optional(),
+  /**
+   * The id of the signing key this console registered in this session: pushes to this subscription
+   * then carry an acknowledgement grant bound to it, so the notification's Acknowledge action signs with it.
+   */
+  keyId: z.string().regex(/^[a-f0-9]{32}$/).optional(),
 });
 export type PushSubscriptionRequest = z.input<typeof PushSubscriptionRequest>;
+
+/** An alert a push can acknowledge: its id and the hash of its alert.raised entry, which the signature quotes. */
+export const PushAckAlert = z.object({ alertId: z.string().min(1).max(120), quotedHash: z.string().regex(/^[a-f0-9]{64}$/) });
+export type PushAckAlert = z.infer<typeof PushAckAlert>;
+
+/**
+ * What a push needs to acknowledge from the notification: a short-lived grant (a JWT bound to the user,
+ * the session, the device's signing key, these alerts and an expiry) and where to send it.
+ */
+export const PushAck = z.object({
+  grant: z.string().min(1).max(4096),
+  /** The path to POST the acknowledgement to (relative to the console's origin). */
+  url: z.string().startsWith('/'),
+  alerts: z.array(PushAckAlert).min(1).max(50),
+  /** When the grant expires (ms since the epoch). */
+  expiresAt: z.number().int(),
+});
+export type PushAck = z.infer<typeof PushAck>;
 
 /** The JSON a push message carries (encrypted, RFC 8291), and the service worker reads. */
 export const PushPayload = z.object({
@@ -237,6 +262,8 @@ export const PushPayload = z.object({
   items: z.array(NotificationItem).min(1),
   /** The delivery's idempotency key (the notification's tag, so a retry replaces, never doubles). */
   id: z.string(),
+  /** Present when the items include open alerts this device may acknowledge (it subscribed with its key). */
+  ack: PushAck.optional(),
 });
 export type PushPayload = z.infer<typeof PushPayload>;
 

@@ -58,6 +58,27 @@ export const AlertActionRequest = z.strictObject({
 });
 export type AlertActionRequest = z.input<typeof AlertActionRequest>;
 
+/** One acknowledgement from a notification: the alert, the hash quoted, and the device's signature over the alert:ack signing input. */
+export const PushAckItem = z.strictObject({
+  alertId: AlertId,
+  quotedHash: Hash,
+  sig: Sig,
+});
+
+/** POST /api/alerts/ack-from-push: the grant the push carried and the signed acknowledgements. No bearer token. */
+export const AckFromPushRequest = z.strictObject({
+  grant: z.string().min(1).max(4096),
+  acks: z.array(PushAckItem).min(1).max(50),
+});
+export type AckFromPushRequest = z.input<typeof AckFromPushRequest>;
+
+/** The answer to an acknowledgement from a notification. */
+export interface AckFromPushResult {
+  ok: true;
+  userId: string;
+  acknowledged: { alertId: string; state: string; entrySeq: number | null }[];
+}
+
 export const AlertCommentRequest = z.strictObject({
   alertId: AlertId,
   /** Idempotency key of the comment. */

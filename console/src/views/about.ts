@@ -20,9 +20,11 @@ export class AboutDialog {
   readonly #body: HTMLElement;
   readonly #serverKey: () => { keyId: string } | null;
   readonly #expiresAt: () => number;
+  readonly #notifications: () => HTMLElement;
 
-  constructor(ctx: Ctx, options: { serverKey: () => { keyId: string } | null; expiresAt: () => number; contacts?: () => void }) {
+  constructor(ctx: Ctx, options: { serverKey: () => { keyId: string } | null; expiresAt: () => number; contacts?: () => void; notifications: () => HTMLElement }) {
     this.#ctx = ctx;
+    this.#notifications = options.notifications;
     this.#serverKey = options.serverKey;
     this.#expiresAt = options.expiresAt;
     this.#body = h('div', { class: 'about-body' });
@@ -97,6 +99,7 @@ export class AboutDialog {
         `${t('about.note1', { alg: 'ECDSA P-256' })} `,
         t('about.note2', { entry: 'key.registered' }),
       ),
+      this.#notifications(),
       checkpoints.length
         ? h(
             'div',

@@ -5,7 +5,7 @@ import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, STATE_LABEL, formatTime }
 import { DEFAULT_FILTER, type AlertFilter, type AlertRecord } from '../model.js';
 import type { AlertNow } from '../notify-attempts.js';
 import { actorLabel, alertBetween, alertDescription, confirmButton, escalationLine, exerciseBadge, listOf, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
-import { ackVia, attemptItem, attemptsSummary, channelLabel, throughText } from './attempts.js';
+import { ackVia, attemptItem, attemptsSummary, channelLabel, throughText, viaChannel } from './attempts.js';
 import { deadlineStamp, messageAckButton } from './discipline.js';
 import { t, tk, upper } from '../i18n/index.js';
 
@@ -299,7 +299,7 @@ class AlertDetail {
         text = e.payload.description;
         break;
       case 'alert.acknowledged':
-        what = e.payload.via ? t('ntf.ackedThrough', { channel: channelLabel(this.#ctx.attempts, `gateway:${e.payload.via.gateway}`) }) : t('alerts.acked');
+        what = e.payload.via ? t('ntf.ackedThrough', { channel: channelLabel(this.#ctx.attempts, viaChannel(e.payload.via)) }) : t('alerts.acked');
         text = e.payload.text;
         break;
       case 'alert.escalated':

@@ -22,15 +22,20 @@ export function channelLabel(attempts: NotificationAttempts, channel: string): s
   return isolate(id);
 }
 
-/** The gateway an acknowledgement came through (its `via`), if it was made outside the console. */
+/** Where an acknowledgement came through (its `via`), if it was made outside the console. */
 export function ackVia(record: AlertRecord | undefined): AckVia | undefined {
   const entry = record?.timeline.find((e) => e.type === 'alert.acknowledged');
   return entry?.type === 'alert.acknowledged' ? entry.payload.via : undefined;
 }
 
-/** "through SMS" for an acknowledgement made by a gateway reply. */
+/** The channel an acknowledgement's `via` names: "push" (a push notification's action) or "gateway:<id>" (a reply). */
+export function viaChannel(via: AckVia): string {
+  return via.channel === 'push' ? 'push' : `gateway:${via.gateway}`;
+}
+
+/** "through SMS" for an acknowledgement made by a gateway reply, "through push" from a push notification. */
 export function throughText(attempts: NotificationAttempts, via: AckVia): string {
-  return t('ntf.through', { channel: channelLabel(attempts, `gateway:${via.gateway}`) });
+  return t('ntf.through', { channel: channelLabel(attempts, viaChannel(via)) });
 }
 
 /** The server's reason for a skip or failure, in the interface language where it is a known one. */
@@ -70,6 +75,8 @@ function reason(a: NotificationAttempt): string | null {
 export function attemptWhat(attempts: NotificationAttempts, a: NotificationAttempt): string {
   const channel = channelLabel(attempts, a.channel);
   if (a.kind === 'sent') return t('ntf.tl.sent', { channel, attempt: a.attempt ?? 1 });
+  // Pressed on a push notification, not a reply.
+  if (a.kind === 'acknowledged-through' && a.channel === 'push') return t('notify.ackedFromPush');
   return tk('ntf.tl.', a.kind, { channel });
 }
 

@@ -41,12 +41,16 @@ export function notificationRoutes(
   api.post('/notifications/push', async (req, res) => {
     const p = requireAuth(req);
     if (!service.vapidPublicKey) throw new AppError(ErrorCode.NOT_FOUND, 'Web Push is not configured on this deployment');
-    res.json(await service.subscribe(p.userId, parse(PushSubscriptionRequest, req.body)));
+    res.json(await service.subscribe(p.userId, parse(PushSubscriptionRequest, req.body), p.sessionId || undefined, p.drillOnly));
   });
   api.delete('/notifications/push/:id', async (req, res) => {
     const p = requireAuth(req);
     const id = parse(z.string().regex(/^[a-f0-9]{24}$/), req.params.id);
     res.json({ removed: await service.unsubscribe(p.userId, id) });
+  });
+  // From a push notification's Acknowledge action: no bearer token, the grant the push carried instead.
+  api.post('/alerts/ack-from-push', async (req, res) => {
+    res.json(await service.ackFromPush(req.body));
   });
   api.get('/alerts/:alertId/notifications', async (req, res) => {
     const p = requireAuth(req);

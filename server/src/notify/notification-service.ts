@@ -1,9 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
 import webpush from 'web-push';
 import {
+  AckFromPushRequest,
   AppError,
   ErrorCode,
   GatewayReply,
+  type AckFromPushResult,
   fitSms,
   type Alert,
   type ContactRulesAnswer,
@@ -17,6 +19,7 @@ import {
   type NotificationEvent,
   type NotificationItem,
   type NotificationsConfig,
+  type PushAck,
   type PushPayload,
   type PushSubscriptionRequest,
   type WebhookDelivery,
@@ -29,8 +32,9 @@ import type { AlertService } from '../service/alert-service.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { DeadlineStore } from '../store/deadline-store.js';
 import { BUNDLE_JOB, CONTACT_JOB, DELIVER_JOB, channelTag, jobIds, type BundleJob, type BundleJobData, type ContactJob, type ContactJobData, type DeliverJobData } from './jobs.js';
-import { normaliseAddress, type RedisNotificationStore } from './notification-store.js';
+import { normaliseAddress, type RedisNotificationStore, type StoredPushSubscription } from './notification-store.js';
 import type { NotifyQueue } from './notify-queue.js';
+import type { PushGrants } from './push-grant.js';
 import { ATTEMPT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature, webhookSignature } from './webhook-signing.js';
 
 /** Reads the notifications section: one accessor, so the section can become live configuration. */
@@ -83,6 +87,8 @@ export class NotificationService {
   readonly #vapid: VapidKeys | undefined;
   readonly #observer: NotifyObserver | undefined;
   readonly #secrets: (g: Gateway) => string;
+  readonly #grants: PushGrants | undefined;
+  readonly #sessionRevoked: (sid: string) => Promise<boolean>;
 
   constructor(deps: {
     topo: TopologyIndex;
@@ -96,6 +102,10 @@ export class NotificationService {
     vapid?: VapidKeys | undefined;
     observer?: NotifyObserver;
     env?: NodeJS.ProcessEnv;
+    /** Makes and checks the acknowledgement grants pushes carry; without it pushes carry none. */
+    grants?: PushGrants;
+    /** Whether a session was revoked (a grant of a revoked session is refused). */
+    sessionRevoked?: (sid: string) => Promise<boolean>;
   }) {
     this.#topo = deps.topo;
     this.#settings = deps.settings;
@@ -107,6 +117,8 @@ export class NotificationService {
     this.#log = deps.logger;
     this.#vapid = deps.vapid;
     this.#observer = deps.observer;
+    this.#grants = deps.grants;
+    this.#sessionRevoked = deps.sessionRevoked ?? (async () => false);
     const env = deps.env ?? process.env;
     this.#secrets = (g) => {
       if (!g.secret.startsWith('env:')) return g.secret;
@@ -374,7 +386,8 @@ export class NotificationService {
     if (!this.#vapid || !settings.push) throw new UnrecoverableError('Web Push is not configured');
     const sub = (await this.#store.pushSubscriptions(job.userId)).find((s) => s.id === job.subscriptionId);
     if (!sub) throw new UnrecoverableError('subscription expired or removed');
-    const payload: PushPayload = { v: 1, event: job.event, drill: job.drill, title: job.title, body: job.text, items: job.items, id: job.key };
+    const ack = await this.#pushAck(job, sub);
+    const payload: PushPayload = { v: 1, event: job.event, drill: job.drill, title: job.title, body: job.text, items: job.items, id: job.key, ...(ack ? { ack } : {}) };
     // web-push encrypts (RFC 8291, aes128gcm) and signs the VAPID JWT (RFC 8292); the request goes out
     // through fetch, with the same timeout handling as the gateways.
     const details = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: sub.keys }, JSON.stringify(payload), {
@@ -399,6 +412,99 @@ export class NotificationService {
     }
     if (res.status >= 200 && res.status < 300) return res.status;
     throw new Error(`HTTP ${res.status}`);
+  }
+
+  /**
+   * The acknowledgement part of a push: for a device that subscribed with its signing key, a grant
+   * bound to (user, session, key, the open alerts listed, expiry) and each alert's raised hash, which
+   * the device's signature quotes. None when nothing listed is an open alert.
+   */
+  async #pushAck(job: DeliverJobData, sub: StoredPushSubscription): Promise<PushAck | undefined> {
+    if (!this.#grants || !sub.keyId || !sub.sid) return undefined;
+    const alerts: PushAck['alerts'] = [];
+    for (const item of job.items) {
+      if (item.subject !== 'alert') continue;
+      const a = await this.#alertStore.get(item.linkId, item.id);
+      // A drill session's console acts on exercise alerts only; a grant never names more than 50.
+      if (a?.state === 'open' && (!sub.drillOnly || a.drill) && alerts.length < 50) alerts.push({ alertId: a.alertId, quotedHash: a.raisedHash });
+    }
+    if (alerts.length === 0) return undefined;
+    const ttl = this.#settings().push?.grantTtl ?? 3_600_000;
+    const { grant, expiresAt } = await this.#grants.issue({ sub: job.userId, sid: sub.sid, kid: sub.keyId, alerts: alerts.map((a) => a.alertId), ...(sub.drillOnly ? { drill: true as const } : {}) }, Date.now() + ttl);
+    return { grant, url: '/api/alerts/ack-from-push', alerts, expiresAt };
+  }
+
+  /**
+   * An acknowledgement from a push notification's action: the grant the push carried, and per alert the
+   * device's signature over the alert:ack signing input. Checked in this order, each refusal with its
+   * code and `details.reason`, nothing written before every check passed: body (VALIDATION_FAILED
+   * bad-body), grant (UNAUTHENTICATED bad-grant / grant-expired), session revoked or user disabled
+   * (UNAUTHENTICATED session-revoked / unknown-user), an alert the grant does not name (FORBIDDEN
+   * not-in-grant), a signature by another key than the grant's (FORBIDDEN wrong-key), the key itself
+   * (BAD_SIGNATURE: unknown, revoked, expired, not this session's, not matching), permission (FORBIDDEN
+   * not-permitted). Then each alert is acknowledged through the same path as alert:ack, signature kept.
+   */
+  async ackFromPush(body: unknown): Promise<AckFromPushResult> {
+    const refuse = (code: ErrorCode, reason: string, message: string) => new AppError(code, message, { details: { reason } });
+    const parsed = AckFromPushRequest.safeParse(body);
+    if (!parsed.success) throw refuse(ErrorCode.VALIDATION_FAILED, 'bad-body', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const req = parsed.data;
+    if (!this.#grants) throw refuse(ErrorCode.NOT_FOUND, 'push-off', 'acknowledging from a push is not configured on this deployment');
+    const check = await this.#grants.verify(req.grant);
+    if (!check.ok) {
+      throw check.reason === 'expired'
+        ? refuse(ErrorCode.UNAUTHENTICATED, 'grant-expired', 'the acknowledgement grant has expired')
+        : refuse(ErrorCode.UNAUTHENTICATED, 'bad-grant', 'the acknowledgement grant is not valid');
+    }
+    const grant = check.claims;
+    const user = this.#topo.user(grant.sub);
+    if (!user || user.disabled) throw refuse(ErrorCode.UNAUTHENTICATED, 'unknown-user', 'the user of this grant is unknown or disabled');
+    if (await this.#sessionRevoked(grant.sid)) throw refuse(ErrorCode.UNAUTHENTICATED, 'session-revoked', 'the session this grant was made for was revoked');
+    const principal = this.#topo.principalFor(user, { sid: grant.sid, exp: grant.exp, drill: grant.drill === true });
+    for (const ack of req.acks) {
+      if (!grant.alerts.includes(ack.alertId)) throw refuse(ErrorCode.FORBIDDEN, 'not-in-grant', `the grant does not name ${ack.alertId}`);
+      if (ack.sig.keyId !== grant.kid) throw refuse(ErrorCode.FORBIDDEN, 'wrong-key', `signed with key ${ack.sig.keyId}, not the device key the grant names`);
+    }
+    for (const ack of req.acks) {
+      const key = await this.#alerts.checkAckSignature(principal, ack);
+      if (key.sessionId !== undefined && key.sessionId !== grant.sid) {
+        throw new AppError(ErrorCode.BAD_SIGNATURE, `key ${ack.sig.keyId} belongs to another session`, { details: { reason: 'other-session' } });
+      }
+      try {
+        await this.#alerts.checkAcknowledger(principal, ack.alertId);
+      } catch (err) {
+        if (err instanceof AppError && err.code === ErrorCode.FORBIDDEN) throw refuse(ErrorCode.FORBIDDEN, 'not-permitted', `${user.id} may not acknowledge ${ack.alertId}: ${err.message}`);
+        if (err instanceof AppError && err.code === ErrorCode.CONFLICT) continue; // cancelled: reported below
+        throw err;
+      }
+    }
+    const acknowledged: AckFromPushResult['acknowledged'] = [];
+    for (const ack of req.acks) {
+      try {
+        const result = await this.#alerts.transition(principal, 'ack', { alertId: ack.alertId, quotedHash: ack.quotedHash, sig: ack.sig }, { via: { channel: 'push' } });
+        acknowledged.push({ alertId: ack.alertId, state: result.alert.state, entrySeq: result.entry?.seq ?? null });
+        if (result.entry) {
+          await this.#record(result.alert.linkId, [ack.alertId], {
+            at: Date.now(),
+            kind: 'acknowledged-through',
+            userId: user.id,
+            channel: 'push',
+            key: `push.${ack.sig.keyId}`,
+            step: result.alert.step,
+            detail: `entry ${result.entry.seq}`,
+          });
+          this.#observer?.acknowledgedThrough('push');
+        }
+      } catch (err) {
+        if (err instanceof AppError && err.code === ErrorCode.CONFLICT) {
+          acknowledged.push({ alertId: ack.alertId, state: String((err.details?.state as string | undefined) ?? 'conflict'), entrySeq: null });
+          continue;
+        }
+        throw err;
+      }
+    }
+    this.#log.info({ userId: user.id, keyId: grant.kid, alerts: acknowledged.length }, 'acknowledged from a push notification');
+    return { ok: true, userId: user.id, acknowledged };
   }
 
   // --- replies ----------------------------------------------------------------------------------
@@ -485,9 +591,18 @@ export class NotificationService {
 
   // --- push subscriptions -------------------------------------------------------------------------
 
-  async subscribe(userId: string, req: PushSubscriptionRequest): Promise<{ id: string }> {
+  /** Stores a subscription; with a `keyId` (and the session it came from) its pushes carry acknowledgement grants. */
+  async subscribe(userId: string, req: PushSubscriptionRequest, sid?: string, drillOnly = false): Promise<{ id: string }> {
     const id = createHash('sha256').update(req.endpoint).digest('hex').slice(0, 24);
-    await this.#store.addPush(userId, { id, endpoint: req.endpoint, keys: req.keys, ...(req.device ? { device: req.device } : {}), createdAt: Date.now() });
+    await this.#store.addPush(userId, {
+      id,
+      endpoint: req.endpoint,
+      keys: req.keys,
+      ...(req.device ? { device: req.device } : {}),
+      ...(req.keyId && sid ? { keyId: req.keyId, sid } : {}),
+      ...(drillOnly ? { drillOnly: true } : {}),
+      createdAt: Date.now(),
+    });
     return { id };
   }
 

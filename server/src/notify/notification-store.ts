@@ -66,6 +66,11 @@ export const StoredPushSubscription = z.object({
   keys: z.object({ p256dh: z.string(), auth: z.string() }),
   device: z.string().optional(),
   createdAt: z.number(),
+  /** The signing key the console registered in its session, and that session: pushes carry a grant bound to both. */
+  keyId: z.string().optional(),
+  sid: z.string().optional(),
+  /** Subscribed with a drill token: its grants act on exercise alerts only. */
+  drillOnly: z.boolean().optional(),
 });
 export type StoredPushSubscription = z.infer<typeof StoredPushSubscription>;
 

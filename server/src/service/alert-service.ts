@@ -5,7 +5,8 @@ import {
   foldAlert,
   makeAlertId,
   parseAlertId,
-  type AckVia,
+  type GatewayAckVia,
+  type PushAckVia,
   type Alert,
   type AlertPosts,
   type AlertCommentRequest,
@@ -13,6 +14,7 @@ import {
   type Entry,
   type EntryDraft,
   type Link,
+  type Sig,
   AlertActionRequest,
   AlertQuery,
   AlertRaiseRequest,
@@ -26,6 +28,7 @@ import type { TopologyIndex } from '../domain/topology-index.js';
 import type { EscalationScheduler } from '../escalation/queue.js';
 import type { Logger } from '../log.js';
 import type { AlertStore } from '../store/alert-store.js';
+import type { KeyRecord } from '../store/key-registry.js';
 import { contentDigest, type LinkLog, type ProjectionOp } from '../store/link-log.js';
 import type { Broadcaster } from './broadcaster.js';
 import type { PresenceService } from './presence-service.js';
@@ -257,6 +260,8 @@ export class AlertService {
     principal: Principal,
     action: AlertAction,
     req: z.output<typeof AlertActionRequest> | z.output<typeof AlertResolveRequest>,
+    /** An acknowledgement from a push notification's action: the entry says so (the signature is as in the console). */
+    options: { via?: PushAckVia } = {},
   ): Promise<AlertResult> {
     const link = this.#linkOf(principal, req.alertId);
     const quotedHash = 'quotedHash' in req ? req.quotedHash : undefined;
@@ -290,6 +295,7 @@ export class AlertService {
             alertId: alert.alertId,
             ...(req.text === undefined ? {} : { text: req.text }),
             ...(action === 'ack' ? { quotedHash: alert.raisedHash } : {}),
+            ...(action === 'ack' && options.via ? { via: options.via } : {}),
           },
         },
         project: (entry) => {
@@ -326,11 +332,21 @@ export class AlertService {
   }
 
   /**
+   * Checks a signed acknowledgement's signature as alert:ack would (registered, unrevoked, valid key of
+   * the principal; the signature over the action), without writing: the key's record, or a refusal.
+   */
+  async checkAckSignature(principal: Principal, req: { alertId: string; quotedHash: string; sig: Sig }): Promise<KeyRecord> {
+    const signing = await this.#sigs.check(principal, 'alert:ack', req, req.sig);
+    if (!signing) throw new AppError(ErrorCode.INTERNAL, 'a signature was given but not checked');
+    return signing.record;
+  }
+
+  /**
    * An acknowledgement made outside the console (a gateway reply): the same rules as alert:ack, written
    * as an unsigned alert.acknowledged entry whose payload says through which gateway and reply it came.
    * Already acknowledged: the current alert, nothing written.
    */
-  async acknowledgeThrough(principal: Principal, alertId: string, via: AckVia): Promise<AlertResult> {
+  async acknowledgeThrough(principal: Principal, alertId: string, via: GatewayAckVia): Promise<AlertResult> {
     const link = this.#linkOf(principal, alertId);
     let next: Alert | undefined;
     const outcome = await this.#sigs.append<AlertResult>(link.id, null, principal, [this.#alerts.read(link.id, alertId)], ({ values }) => {

@@ -105,6 +105,14 @@ export class SessionService {
     return this.deps.topo.principalFor(user, claims);
   }
 
+  /** Whether a session was revoked (on any node). */
+  async isRevoked(sid: string): Promise<boolean> {
+    if (this.#revoked.has(sid)) return true;
+    if (!(await this.deps.store.isRevoked(sid))) return false;
+    this.#revoked.add(sid);
+    return true;
+  }
+
   /** Synchronous check for every event on an open socket: the session and the user may still act. */
   assertActive(principal: Principal): void {
     if (this.#revoked.has(principal.sessionId)) throw new AppError(ErrorCode.UNAUTHENTICATED, 'this session was revoked');
