@@ -11,3 +11,4 @@ export * from './notifications.js';
 export * from './sms-text.js';
 export * from './admin.js';
 export * from './preferences.js';
+export * from './boot.js';
