@@ -94,7 +94,7 @@ export async function buildConsole(options: { quiet?: boolean; outDir?: string }
  * The service worker (console/src/sw/index.ts → /sw.js), told the shell's files (everything built but
  * source maps and itself) and a version from their contents, which names its cache.
  */
-async function buildServiceWorker(out: string, quiet: boolean): Promise<void> {
+export async function buildServiceWorker(out: string, quiet: boolean): Promise<void> {
   const entry = path.join(ROOT, 'console/src/sw/index.ts');
   if (!existsSync(entry)) return;
   const files = (readdirSync(out, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])

@@ -23,8 +23,8 @@ import type { BenchCluster } from './setup.js';
 
 export interface LinkProfileResult {
   profile: string;
-  cold: { shellMs: number; usableMs: number; syncedMs?: number; bytesDown: number; bytesUp: number; requests?: number; timeline?: TimelineItem[] };
-  warm: { usableMs: number; syncedMs?: number; bytesDown: number; bytesUp: number; requests?: number; timeline?: TimelineItem[] };
+  cold: { shellMs: number; usableMs: number; syncedMs?: number; bytesDown: number; bytesUp: number; requests?: string[]; timeline?: TimelineItem[] };
+  warm: { usableMs: number; syncedMs?: number; bytesDown: number; bytesUp: number; requests?: string[]; timeline?: TimelineItem[] };
   raiseToRingMs: number;
   /** per hotline message, bytes: sent by this console (up / down) and received by it (down / up) */
   perMessage: { sent: { up: number; down: number }; received: { down: number; up: number } };
@@ -142,7 +142,7 @@ async function bareBytes(cluster: BenchCluster, profile: LinkProfile): Promise<{
 }
 
 /** Records a page's requests and WebSocket frames from `reset()` on. */
-function recordTimeline(page: Page): { reset(): void; items: () => TimelineItem[]; network: () => number } {
+function recordTimeline(page: Page): { reset(): void; items: () => TimelineItem[] } {
   let t0 = performance.now();
   let items: TimelineItem[] = [];
   const open = new Map<Request, TimelineItem>();
@@ -182,7 +182,6 @@ function recordTimeline(page: Page): { reset(): void; items: () => TimelineItem[
       items = [];
     },
     items: () => items,
-    network: () => items.filter((i) => !i.what.startsWith('WS') && i.from !== 'sw').length,
   };
 }
 
@@ -208,7 +207,7 @@ export async function browserStarts(browser: Browser, node: ServerProcess, profi
     // Connected is when the line shows it; synced is when the key is registered and every link is at the head.
     await page.locator('.conn[data-synced="true"]').waitFor({ timeout: 300_000 });
     const syncedMs = performance.now() - t0;
-    const cold = { shellMs: Math.round(shellMs), usableMs: Math.round(usableMs), syncedMs: Math.round(syncedMs), ...bytes, requests: timeline.network(), timeline: timeline.items() };
+    const cold = { shellMs: Math.round(shellMs), usableMs: Math.round(usableMs), syncedMs: Math.round(syncedMs), ...bytes, requests: [...proxy.requests], timeline: timeline.items() };
     await new Promise((r) => setTimeout(r, 1000));
     proxy.resetCounters();
     timeline.reset();
@@ -227,7 +226,7 @@ export async function browserStarts(browser: Browser, node: ServerProcess, profi
     const warmMs = Math.round(performance.now() - t1);
     const warmBytes = { bytesDown: proxy.bytes.down, bytesUp: proxy.bytes.up };
     await page.locator('.conn[data-synced="true"]').waitFor({ timeout: 300_000 });
-    const warm = { usableMs: warmMs, syncedMs: Math.round(performance.now() - t1), ...warmBytes, requests: timeline.network(), timeline: timeline.items() };
+    const warm = { usableMs: warmMs, syncedMs: Math.round(performance.now() - t1), ...warmBytes, requests: [...proxy.requests], timeline: timeline.items() };
     return { cold, warm };
   } finally {
     await context.close();
@@ -258,7 +257,8 @@ export async function linksBench(cluster: BenchCluster, o: { profiles: (keyof ty
       const bare = await bareBytes(cluster, profile);
       const r: LinkProfileResult = { profile: profile.name, ...starts, raiseToRingMs: ring, perMessage, perMessageDeflate, bare };
       o.log(
-        `links: ${profile.name}: cold shell ${r.cold.shellMs} ms, usable ${r.cold.usableMs} ms (${(r.cold.bytesDown / 1024).toFixed(0)} KiB down); warm ${r.warm.usableMs} ms (${(r.warm.bytesDown / 1024).toFixed(1)} KiB); ring ${ring} ms; ` +
+        `links: ${profile.name}: cold shell ${r.cold.shellMs} ms, usable ${r.cold.usableMs} ms, synced ${r.cold.syncedMs} ms (${(r.cold.bytesDown / 1024).toFixed(0)} KiB down, ${r.cold.requests?.length} HTTP requests); ` +
+          `warm ${r.warm.usableMs} ms, synced ${r.warm.syncedMs} ms (${(r.warm.bytesDown / 1024).toFixed(1)} KiB, ${r.warm.requests?.length} HTTP requests); ring ${ring} ms; ` +
           `message sent ${perMessage.sent.up}/${perMessage.sent.down} B, received ${perMessage.received.down}/${perMessage.received.up} B (deflate ${perMessageDeflate.sent.up}/${perMessageDeflate.sent.down}, ${perMessageDeflate.received.down}/${perMessageDeflate.received.up}); bare ${bare.up}/${bare.down} B`,
       );
       profiles.push(r);
