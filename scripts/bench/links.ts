@@ -188,9 +188,10 @@ function recordTimeline(page: Page): { reset(): void; items: () => TimelineItem[
 export async function browserStarts(browser: Browser, node: ServerProcess, profile: LinkProfile, userId: string): Promise<Pick<LinkProfileResult, 'cold' | 'warm'>> {
   const proxy = await startThrottleProxy(node.port, profile);
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+  const page = await context.newPage();
+  const timeline = recordTimeline(page);
+  let stage = 'cold: the login form';
   try {
-    const page = await context.newPage();
-    const timeline = recordTimeline(page);
     const t0 = performance.now();
     // Until the login form is there, not the page's load event: that also waits for the Arabic-script
     // font (the language menu names Urdu, Pashto and Dari in their own script), which the form does
@@ -198,19 +199,30 @@ export async function browserStarts(browser: Browser, node: ServerProcess, profi
     await page.goto(proxy.url, { timeout: 300_000, waitUntil: 'commit' });
     await page.getByLabel('User').waitFor({ timeout: 300_000 });
     const shellMs = performance.now() - t0;
+    stage = 'cold: connected after the login';
     await page.getByLabel('User').fill(userId);
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('.conn[data-status="connected"]').waitFor({ timeout: 300_000 });
     const usableMs = performance.now() - t0;
     const bytes = { bytesDown: proxy.bytes.down, bytesUp: proxy.bytes.up };
+    stage = 'cold: synced';
     // Connected is when the line shows it; synced is when the key is registered and every link is at the head.
     await page.locator('.conn[data-synced="true"]').waitFor({ timeout: 300_000 });
     const syncedMs = performance.now() - t0;
     const cold = { shellMs: Math.round(shellMs), usableMs: Math.round(usableMs), syncedMs: Math.round(syncedMs), ...bytes, requests: [...proxy.requests], timeline: timeline.items() };
+    // Warm is a reload with the shell cached: wait until the service worker has it (on GPRS its
+    // install takes a while) and controls the page.
+    stage = 'the service worker in control';
+    const swDeadline = performance.now() + 300_000;
+    while (!(await page.evaluate('navigator.serviceWorker.controller !== null'))) {
+      if (performance.now() > swDeadline) throw new Error('no service worker after 300 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     await new Promise((r) => setTimeout(r, 1000));
     proxy.resetCounters();
     timeline.reset();
+    stage = 'warm: connected';
     const t1 = performance.now();
     await page.reload({ timeout: 300_000, waitUntil: 'commit' });
     // A reload keeps the session where the console keeps it; otherwise it asks for a login again.
@@ -225,9 +237,13 @@ export async function browserStarts(browser: Browser, node: ServerProcess, profi
     }
     const warmMs = Math.round(performance.now() - t1);
     const warmBytes = { bytesDown: proxy.bytes.down, bytesUp: proxy.bytes.up };
+    stage = 'warm: synced';
     await page.locator('.conn[data-synced="true"]').waitFor({ timeout: 300_000 });
     const warm = { usableMs: warmMs, syncedMs: Math.round(performance.now() - t1), ...warmBytes, requests: [...proxy.requests], timeline: timeline.items() };
     return { cold, warm };
+  } catch (err) {
+    // Which step did not finish, and what the page did until then.
+    throw Object.assign(new Error(`${stage}: ${(err as Error).message.split('\n')[0]}`, { cause: err }), { timeline: timeline.items() });
   } finally {
     await context.close();
     await proxy.close();
