@@ -1,12 +1,15 @@
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import {
   ErrorCode,
+  withSignedDefaults,
   type AlertRaiseRequest,
   type AlertResult,
   type Checkpoint,
   type Cosignature,
   type Entry,
   type Escalation,
+  type HandoverRequest,
+  type HandoverResult,
   type InboxResult,
   type LineCheckAnswerResult,
   type LoginBootResponse,
@@ -316,6 +319,26 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   /** Signs an action sent over HTTP (config:change) with this client's key; undefined when not signing. */
   sign(act: SignedAct, fields: Record<string, unknown>): Promise<Sig | undefined> {
     return this.#signing.signAct(act, fields);
+  }
+
+  /**
+   * Hands the shift at a post over to another of its operators (POST /api/duty/handover): signed once
+   * per link of the post (act duty:handover) with this client's key, so the server writes a signed
+   * duty.handover entry on each, which both ends of every link see. The links are the post's in the
+   * topology the server shows now. Fails with the server's code: VALIDATION_FAILED when `to` is not an
+   * active operator of the post, FORBIDDEN when the caller is not one; nothing is written then.
+   */
+  async handOver(req: { postId: string; to: string; note?: string }): Promise<HandoverResult> {
+    const note = req.note ?? '';
+    const topology = await this.#http.topology();
+    const sigs: Record<string, Sig> = {};
+    for (const link of topology.links) {
+      if (!link.posts.includes(req.postId)) continue;
+      const sig = await this.#signing.signAct('duty:handover', withSignedDefaults('duty:handover', { linkId: link.id, postId: req.postId, to: req.to, note }));
+      if (sig) sigs[link.id] = sig;
+    }
+    const body: HandoverRequest = { postId: req.postId, to: req.to, note, sigs };
+    return this.#http.call<HandoverResult>('POST', '/api/duty/handover', body);
   }
 
   /**

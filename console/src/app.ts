@@ -4,6 +4,7 @@ import { Alarm } from './alarm.js';
 import { fill, h } from './dom.js';
 import { KIND_LABEL, formatDuration, formatTime } from './format.js';
 import { ConsoleModel } from './model.js';
+import { NotificationAttempts } from './notify-attempts.js';
 import { ReadReceiptPolicy } from './read-receipts.js';
 import { cacheTopology, cachedTopology, renewSession, saveSession, userPrefix, type Session } from './session.js';
 import { ServerClock, tickTimers } from './shell/clock.js';
@@ -16,7 +17,9 @@ import { Tabs } from './shell/tabs.js';
 import { AboutDialog } from './views/about.js';
 import { AdminView } from './views/admin.js';
 import { AlertsView } from './views/alerts.js';
+import { ackVia, throughText } from './views/attempts.js';
 import { actorLabel, type Ctx, type NoticeInput } from './views/common.js';
+import { ContactsDialog } from './views/contacts.js';
 import { LineCheckBar, lineEventText } from './views/discipline.js';
 import { HotlineView } from './views/hotline.js';
 import { IntegrityBar } from './views/integrity.js';
@@ -55,6 +58,7 @@ export class ConsoleApp implements Ctx {
   readonly model: ConsoleModel;
   readonly client: HotlineClient;
   readonly alarm: Alarm;
+  readonly attempts: NotificationAttempts;
   readonly #root: HTMLElement;
   #session: Session;
   readonly #callbacks: AppCallbacks;
@@ -73,6 +77,7 @@ export class ConsoleApp implements Ctx {
   readonly #lineChecks: LineCheckBar;
   readonly #integrity: IntegrityBar;
   readonly #about: AboutDialog;
+  readonly #contacts: ContactsDialog;
   readonly #admin: AdminView | null;
   readonly #gaps = new Map<string, { from: number; to: number }>();
   readonly #cleanup: (() => void)[] = [];
@@ -173,6 +178,7 @@ export class ConsoleApp implements Ctx {
       refreshBeforeExpiryMs: RENEW_BEFORE_MS,
     });
     this.alarm = new Alarm(() => this.requestRender());
+    this.attempts = new NotificationAttempts(this.client, () => this.requestRender());
 
     this.#hotline = new HotlineView(this);
     this.#alerts = new AlertsView(this);
@@ -191,13 +197,15 @@ export class ConsoleApp implements Ctx {
     const record = records ? new RecordView(this, { pinnedServerKey: () => pinnedServerKey()?.keyId ?? null }) : null;
     const reports = records ? new ReportsView(this) : null;
     this.#integrity = new IntegrityBar(this, `${userPrefix(user.id)}forks`);
-    this.#about = new AboutDialog(this, { serverKey: pinnedServerKey, expiresAt: () => this.client.expiresAt ?? this.#session.expiresAt });
+    this.#contacts = new ContactsDialog(this);
+    this.#about = new AboutDialog(this, { serverKey: pinnedServerKey, expiresAt: () => this.client.expiresAt ?? this.#session.expiresAt, contacts: () => this.#contacts.open() });
 
     this.#line = new LineStatus(this.client);
     this.#notices = new Notices(() => this.requestRender());
     this.#outboxBar = new OutboxBar(this);
     this.#header = new Header(this, this.#line, {
       about: () => this.#about.open(),
+      contacts: () => this.#contacts.open(),
       inbox: () => this.#tabs.select('alerts', true),
       outbox: () => this.#outboxBar.focus(),
       raise: () => this.openRaise(),
@@ -238,6 +246,7 @@ export class ConsoleApp implements Ctx {
         this.#takeover.el,
         this.#raise.el,
         this.#about.el,
+        this.#contacts.el,
       ),
     );
     this.#wire();
@@ -312,6 +321,7 @@ export class ConsoleApp implements Ctx {
     this.client.close();
     this.#history?.close();
     this.alarm.dispose();
+    this.attempts.dispose();
     for (const fn of this.#cleanup) fn();
     this.#notices.dispose();
     this.#header.dispose();
@@ -441,9 +451,15 @@ export class ConsoleApp implements Ctx {
         time: formatTime(at),
         kind: KIND_LABEL[a.kind],
         link: this.model.link(a.linkId)?.name ?? a.linkId,
-      }),
+      }) + this.#through(alertId),
       ttlMs: 60_000,
     });
+  }
+
+  /** " (through SMS)" when the alert was acknowledged by a gateway reply, else nothing. */
+  #through(alertId: string): string {
+    const via = ackVia(this.model.alert(alertId));
+    return via ? ` (${throughText(this.attempts, via)})` : '';
   }
 
   /**

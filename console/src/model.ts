@@ -43,11 +43,43 @@ interface ReceiptMark {
 /** Entries a thread shows as events of the line: message escalations and line checks. */
 export type LineEventEntry = EntryOf<'message.escalated'> | EntryOf<'linecheck.started'> | EntryOf<'linecheck.answered'> | EntryOf<'linecheck.closed'>;
 
-/** What a thread shows, in seq order: messages, the alert entries of the link, and line events. */
+/** What a thread shows, in seq order: messages, the alert entries of the link, line events and shift handovers. */
 export type ThreadItem =
   | { kind: 'message'; seq: number; message: MessageItem }
   | { kind: 'alert'; seq: number; entry: Entry }
-  | { kind: 'event'; seq: number; entry: LineEventEntry };
+  | { kind: 'event'; seq: number; entry: LineEventEntry }
+  | { kind: 'duty'; seq: number; entry: EntryOf<'duty.handover'> };
+
+/**
+ * One shift handover at a post. The server writes it on every link of the post (a duty.handover entry
+ * each); the console holds it once, with the links it was seen on.
+ */
+export interface HandoverRecord {
+  postId: string;
+  /** Who went off duty: the entry's `from`, or the operator who handed over when nobody was on duty. */
+  from: string;
+  /** The operator who made the handover (signed it). */
+  by: string;
+  to: string;
+  note: string;
+  at: number;
+  drill: boolean;
+  /** The entries that carry it: link and seq. */
+  entries: { linkId: string; seq: number }[];
+}
+
+/**
+ * Who is on duty at a post: the last handover, or (none ever made) the operators logged in at the
+ * post now, from presence; `online` says whether the operator on duty has a console connected now
+ * (null: not known).
+ */
+export type DutyState =
+  | { kind: 'handover'; userId: string; since: number; note: string; online: boolean | null; record: HandoverRecord }
+  | { kind: 'logged-in'; users: string[] }
+  | { kind: 'nobody'; online: boolean | null };
+
+/** Copies of one handover on the post's links are appended within moments of each other. */
+const HANDOVER_COPIES_WITHIN_MS = 10_000;
 
 /** One escalation of a message nobody acknowledged in time (a message.escalated entry). */
 export interface MessageEscalationStep {
@@ -132,7 +164,7 @@ export interface AlertRecord {
 /** What an entry changed, for the views to react to. */
 export interface Change {
   entry: Entry;
-  kind: 'message' | 'receipt' | 'alert' | 'deadline' | 'linecheck';
+  kind: 'message' | 'receipt' | 'alert' | 'deadline' | 'linecheck' | 'duty';
   alertId?: string;
   /** Deadline changes: its id. Line checks: the check id. */
   id?: string;
@@ -182,6 +214,8 @@ export class ConsoleModel {
   readonly lineChecks = new Map<string, LineCheckRecord>();
   inboxReadUpto = 0;
   readonly presence = new Map<string, Presence>();
+  /** Shift handovers per post, oldest first. */
+  readonly #handovers = new Map<string, HandoverRecord[]>();
   readonly #posts = new Map<string, Post>();
   readonly #sides = new Map<string, Side>();
   /** Read marks this console sent that the log may not show yet. */
@@ -353,10 +387,54 @@ export class ConsoleModel {
         thread.items.push({ kind: 'event', seq: entry.seq, entry });
         return { entry, kind: 'linecheck', id: p.checkId };
       }
+      case 'duty.handover': {
+        thread.items.push({ kind: 'duty', seq: entry.seq, entry });
+        this.#noteHandover(entry);
+        return { entry, kind: 'duty' };
+      }
       default:
         // Key registrations are part of the record, not of the conversation; they still advance the thread.
         return null;
     }
+  }
+
+  // --- who is on duty ------------------------------------------------------------------------------
+
+  #noteHandover(entry: EntryOf<'duty.handover'>): void {
+    const p = entry.payload;
+    const list = this.#handovers.get(p.postId) ?? [];
+    const copy = list.find((r) => r.by === entry.actor.userId && r.to === p.to && r.note === p.note && Math.abs(r.at - entry.ts) < HANDOVER_COPIES_WITHIN_MS);
+    if (copy) {
+      if (!copy.entries.some((e) => e.linkId === entry.linkId)) copy.entries.push({ linkId: entry.linkId, seq: entry.seq });
+      return;
+    }
+    list.push({ postId: p.postId, from: p.from ?? entry.actor.userId, by: entry.actor.userId, to: p.to, note: p.note, at: entry.ts, drill: entry.drill, entries: [{ linkId: entry.linkId, seq: entry.seq }] });
+    list.sort((a, b) => a.at - b.at);
+    this.#handovers.set(p.postId, list);
+  }
+
+  /** The shift handovers at a post this console has seen, newest first. */
+  handovers(postId: string): HandoverRecord[] {
+    return [...(this.#handovers.get(postId) ?? [])].reverse();
+  }
+
+  /** The active operators of a post in the topology (its supervisors included). */
+  operatorsOf(postId: string): { id: string; name: string }[] {
+    return this.topology.users.filter((u) => u.role === 'operator' && u.post === postId && !u.disabled).map((u) => ({ id: u.id, name: u.name }));
+  }
+
+  /** Who is on duty at a post now: the last handover (real ones only, but in a drill session), else who is logged in as its operator. */
+  onDuty(postId: string): DutyState {
+    const presence = this.presence.get(postId);
+    const connected = presence?.operators;
+    // An exercise handover (a drill session's) does not change who is really on duty, except to a drill session.
+    const last = [...(this.#handovers.get(postId) ?? [])].reverse().find((r) => !r.drill || this.drillOnly);
+    if (last) {
+      const online = connected ? connected.includes(last.to) : presence && !presence.online ? false : null;
+      return { kind: 'handover', userId: last.to, since: last.at, note: last.note, online, record: last };
+    }
+    if (connected && connected.length > 0) return { kind: 'logged-in', users: connected };
+    return { kind: 'nobody', online: presence ? presence.online : null };
   }
 
   // --- receipts and unread ------------------------------------------------------------------------

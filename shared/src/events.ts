@@ -62,6 +62,11 @@ export const Presence = z.object({
   online: z.boolean(),
   /** When the post last changed state (ms since the epoch). */
   since: Timestamp,
+  /**
+   * The operators of the post with a console connected now (user ids, sorted; drill sessions not
+   * counted). Announced again whenever this set changes, even while the post stays online.
+   */
+  operators: z.array(Id).optional(),
 });
 export type Presence = z.infer<typeof Presence>;
 

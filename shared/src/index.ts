@@ -11,4 +11,5 @@ export * from './notifications.js';
 export * from './sms-text.js';
 export * from './admin.js';
 export * from './preferences.js';
+export * from './duty.js';
 export * from './boot.js';

@@ -78,6 +78,25 @@ export type ContactRules = z.output<typeof ContactRules>;
 export const ContactRulesRequest = z.strictObject({ steps: ContactRules });
 export type ContactRulesRequest = z.input<typeof ContactRulesRequest>;
 
+/** A gateway a user may name in their rules, as the console lists it (never its URL or secret). */
+export const ContactGateway = z.object({
+  id: Id,
+  name: z.string().optional(),
+  kind: z.enum(['sms', 'radio', 'messaging', 'email', 'other']),
+});
+export type ContactGateway = z.infer<typeof ContactGateway>;
+
+/** GET and PUT /api/notifications/contacts answer: the caller's rules, where they come from, and what they may name. */
+export const ContactRulesAnswer = z.object({
+  steps: z.array(ContactStep),
+  source: z.enum(['own', 'seeded', 'default']),
+  /** The gateways that serve this user (by the gateway's users and roles). */
+  gateways: z.array(ContactGateway),
+  /** Whether Web Push is on in this deployment. */
+  push: z.boolean(),
+});
+export type ContactRulesAnswer = z.output<typeof ContactRulesAnswer>;
+
 export const PushSettingsSchema = z.strictObject({
   /** VAPID subject: "mailto:..." or an https URL where the push service can reach the operator. */
   subject: z.string().regex(/^(mailto:|https:\/\/)/, 'must start with "mailto:" or "https://"'),

@@ -39,6 +39,7 @@ export type SignedAct = keyof typeof SIGNED_FIELDS;
 export const SIGNED_DEFAULTS: Partial<Record<SignedAct, Record<string, unknown>>> = {
   'hotline:send': { precedence: 'routine', drill: false },
   'alert:raise': { drill: false },
+  'duty:handover': { note: '' },
 };
 
 /** The fields of an action with the schema defaults filled in. */

@@ -13,6 +13,8 @@ export const LIMITS = {
   SYNC_PAGE_DEFAULT: 500,
   /** Links in one sync request. */
   SYNC_LINKS_MAX: 500,
+  /** Characters in a shift handover's note. */
+  HANDOVER_NOTE_MAX: 500,
 } as const;
 
 /** Unicode code points in a string (a surrogate pair counts once), as the limits count them. */

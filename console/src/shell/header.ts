@@ -8,6 +8,8 @@ import { languageSelect } from '../i18n/preferences.js';
 export interface HeaderActions {
   /** The identity button: about you and this console. */
   about(): void;
+  /** Your contact rules: how you are reached away from the console. */
+  contacts(): void;
   /** The new-escalations button. */
   inbox(): void;
   /** The outbox button. */
@@ -88,6 +90,7 @@ export class Header {
       this.#inboxBtn,
       this.#outboxBtn,
       raiseBtn,
+      h('button', { class: 'contacts-btn', attrs: { type: 'button', 'aria-haspopup': 'dialog', title: t('ct.openTitle') }, on: { click: () => actions.contacts() } }, t('ct.open')),
       languageSelect((lang) => actions.language(lang), 'console-language'),
       logout,
     );

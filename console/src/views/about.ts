@@ -21,16 +21,33 @@ export class AboutDialog {
   readonly #serverKey: () => { keyId: string } | null;
   readonly #expiresAt: () => number;
 
-  constructor(ctx: Ctx, options: { serverKey: () => { keyId: string } | null; expiresAt: () => number }) {
+  constructor(ctx: Ctx, options: { serverKey: () => { keyId: string } | null; expiresAt: () => number; contacts?: () => void }) {
     this.#ctx = ctx;
     this.#serverKey = options.serverKey;
     this.#expiresAt = options.expiresAt;
     this.#body = h('div', { class: 'about-body' });
     const close = h('button', { class: 'primary', attrs: { type: 'button' }, on: { click: () => this.el.close() } }, t('about.close'));
+    // Your contact rules, from here too: on a phone the top bar has no room for their own button.
+    const contacts = options.contacts
+      ? h(
+          'button',
+          {
+            class: 'about-contacts',
+            attrs: { type: 'button', 'aria-haspopup': 'dialog' },
+            on: {
+              click: () => {
+                this.el.close();
+                options.contacts!();
+              },
+            },
+          },
+          t('ct.openTitle'),
+        )
+      : null;
     this.el = h(
       'dialog',
       { class: 'about-dialog', attrs: { 'aria-labelledby': 'about-title' } },
-      h('div', { class: 'about-box' }, h('h2', { id: 'about-title' }, t('about.title')), this.#body, h('div', { class: 'form-actions' }, close)),
+      h('div', { class: 'about-box' }, h('h2', { id: 'about-title' }, t('about.title')), this.#body, h('div', { class: 'form-actions' }, contacts, close)),
     ) as HTMLDialogElement;
   }
 

@@ -3,7 +3,9 @@ import { LIMITS } from '@hotline/shared/core';
 import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, STATE_LABEL, formatTime } from '../format.js';
 import { DEFAULT_FILTER, type AlertFilter, type AlertRecord } from '../model.js';
+import type { AlertNow } from '../notify-attempts.js';
 import { actorLabel, alertBetween, alertDescription, confirmButton, escalationLine, exerciseBadge, listOf, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
+import { ackVia, attemptItem, attemptsSummary, channelLabel, throughText } from './attempts.js';
 import { deadlineStamp, messageAckButton } from './discipline.js';
 import { t, tk, upper } from '../i18n/index.js';
 
@@ -166,7 +168,9 @@ class AlertDetail {
     }
     const record = alertId ? model.alert(alertId) : undefined;
     const pending = this.#ctx.outbox().filter((i) => 'alertId' in i.payload && i.payload.alertId === alertId);
-    const stamp = record ? `${record.alert.updatedSeq}:${record.timeline.length}:${pending.length}:${this.#ctx.client.status}` : 'none';
+    // Its notification attempts: fetched when shown, and again with each new entry on it.
+    if (record) this.#ctx.attempts.want(record.alert.alertId, `${record.alert.updatedSeq}:${record.timeline.length}`, alertNow(record));
+    const stamp = record ? `${record.alert.updatedSeq}:${record.timeline.length}:${pending.length}:${this.#ctx.client.status}:${this.#ctx.attempts.version}` : 'none';
     if (stamp === this.#stamp) return;
     this.#stamp = stamp;
     if (!record) {
@@ -203,7 +207,7 @@ class AlertDetail {
               ? t('alerts.lineBetween', { a: model.postName(a.raiserPostId), b: model.postName(a.counterpartPostId) })
               : t('takeover.at', { place: model.postName(a.raiserPostId) }),
         ),
-        a.acknowledgedBy ? fact(t('alerts.acked'), t('alerts.whoAt', { who: actorLabel(model, a.acknowledgedBy), time: formatTime(a.acknowledgedAt ?? 0) })) : null,
+        a.acknowledgedBy ? fact(t('alerts.acked'), t('alerts.whoAt', { who: actorLabel(model, a.acknowledgedBy), time: formatTime(a.acknowledgedAt ?? 0) }) + this.#through(record)) : null,
         a.resolvedBy ? fact(t('alerts.resolved'), t('alerts.whoAt', { who: actorLabel(model, a.resolvedBy), time: formatTime(a.resolvedAt ?? 0) })) : null,
         a.cancelledBy ? fact(t('alerts.cancelled'), t('alerts.whoAt', { who: actorLabel(model, a.cancelledBy), time: formatTime(a.cancelledAt ?? 0) })) : null,
         fact(t('alerts.escalation'), t('alerts.stepsSoFar', { policy: policy?.name ?? a.policyId, count: a.step })),
@@ -211,7 +215,19 @@ class AlertDetail {
       ),
     );
     this.#renderActions(a, pending.map((i) => i.event));
-    fill(this.#timeline, record.timeline.map((e) => this.#timelineItem(e)));
+    // The alert's entries and its notification attempts, in time order (an entry before an attempt at the same moment).
+    const items: { at: number; order: number; el: () => HTMLElement }[] = [
+      ...record.timeline.map((e, i) => ({ at: e.ts, order: i, el: () => this.#timelineItem(e) })),
+      ...(this.#ctx.attempts.of(a.alertId) ?? []).map((x, i) => ({ at: x.at, order: record.timeline.length + i, el: () => attemptItem(this.#ctx, x) })),
+    ];
+    items.sort((x, y) => x.at - y.at || x.order - y.order);
+    fill(this.#timeline, items.map((x) => x.el()));
+  }
+
+  /** " · through SMS" for an acknowledgement made by a gateway reply. */
+  #through(record: AlertRecord): string {
+    const via = ackVia(record);
+    return via ? ` · ${throughText(this.#ctx.attempts, via)}` : '';
   }
 
   #renderActions(a: Alert, pending: string[]): void {
@@ -283,7 +299,7 @@ class AlertDetail {
         text = e.payload.description;
         break;
       case 'alert.acknowledged':
-        what = t('alerts.acked');
+        what = e.payload.via ? t('ntf.ackedThrough', { channel: channelLabel(this.#ctx.attempts, `gateway:${e.payload.via.gateway}`) }) : t('alerts.acked');
         text = e.payload.text;
         break;
       case 'alert.escalated':
@@ -316,9 +332,19 @@ class AlertDetail {
   }
 }
 
+/** What the attempts store needs to know of an alert to tell whether more attempts are to come. */
+function alertNow(record: AlertRecord): AlertNow {
+  const open = record.alert.state === 'open';
+  const last = [...record.timeline].reverse().find((e) => (open && e.type === 'alert.escalated') || (e.type === 'alert.acknowledged' && e.payload.via));
+  return { open, expectSince: last ? last.ts : null };
+}
+
 function fact(label: string, value: string): HTMLElement[] {
   return [h('dt', null, label), h('dd', { attrs: { dir: 'auto' } }, value)];
 }
+
+/** How many of the newest inbox cards say how their alert was notified. */
+const INBOX_ATTEMPTS = 20;
 
 /** The escalation inbox: escalations that reached this user, newest first; unread ones chime. */
 class InboxPane {
@@ -357,9 +383,11 @@ class InboxPane {
   update(): void {
     const { model } = this.#ctx;
     const unread = model.unreadEscalations.length;
-    setText(this.#head, unread ? `(${unread} new)` : '');
+    setText(this.#head, unread ? t('inbox.newCount', { count: unread }) : '');
     this.#markRead.hidden = unread === 0;
     this.el.classList.toggle('has-unread', unread > 0);
+    // How each was notified: fetched for the newest ones only (older cards show what was fetched before).
+    const recent = new Set(model.inbox.slice(0, INBOX_ATTEMPTS).map((e) => e.position));
     reconcile(
       this.#list,
       model.inbox,
@@ -369,12 +397,13 @@ class InboxPane {
           class: 'esc',
           attrs: { 'data-position': e.position, 'data-subject': e.subject, 'data-alert': e.alertId, 'data-deadline-id': e.subject === 'message' ? e.id : undefined },
         }),
-      (el, e) => this.#item(el, e),
+      (el, e) => this.#item(el, e, recent.has(e.position)),
     );
     if (model.inbox.length === 0) this.#list.replaceChildren(h('p', { class: 'empty' }, t('inbox.empty')));
   }
 
-  #item(el: HTMLElement, e: Escalation): void {
+  /** `recent`: among the newest INBOX_ATTEMPTS escalations, whose attempts the inbox fetches. */
+  #item(el: HTMLElement, e: Escalation, recent: boolean): void {
     if (e.subject === 'message') {
       this.#messageItem(el, e);
       return;
@@ -383,7 +412,11 @@ class InboxPane {
     const a = model.escalationAlert(e);
     if (!a) return;
     const unread = e.position > model.inboxReadUpto;
-    const stamp = `${unread}:${a.state}:${a.step}:${this.#ctx.outbox().length}`;
+    const record = model.alert(a.alertId);
+    if (record && recent) this.#ctx.attempts.want(a.alertId, `${a.updatedSeq}:${record.timeline.length}`, alertNow(record));
+    const attempts = this.#ctx.attempts.of(a.alertId);
+    const reached = attempts ? attemptsSummary(this.#ctx.attempts, attempts, model.user.id) : '';
+    const stamp = `${unread}:${a.state}:${a.step}:${this.#ctx.outbox().length}:${reached}`;
     if (el.dataset.stamp === stamp) return;
     el.dataset.stamp = stamp;
     el.className = `esc sev-${a.severity}${unread ? ' unread' : ''}${e.drill ? ' drill' : ''}`;
@@ -408,6 +441,7 @@ class InboxPane {
           `${model.link(e.linkId)?.name ?? e.linkId}: ${t('inbox.alertWhere', { who: a.raisedBy.role === 'system' ? raisedByText(model, a) : model.postName(a.raiserPostId), time: formatTime(a.raisedAt), post: model.postName(a.counterpartPostId) })}`,
         ),
         h('span', { class: `state-chip state-${a.state}` }, t('inbox.now', { state: STATE_LABEL[a.state] })),
+        reached ? h('span', { class: 'esc-attempts', attrs: { title: t('ntf.inboxTitle') } }, reached) : null,
       ),
       this.#ackButton(a),
     );

@@ -4,6 +4,7 @@ import type { Alarm } from '../alarm.js';
 import { h } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, TARGET_LABEL, formatCountdown, formatDuration, formatTime } from '../format.js';
 import type { ConsoleModel } from '../model.js';
+import type { NotificationAttempts } from '../notify-attempts.js';
 import { COUNTDOWN_SLOT, formatLocale, formatNumber, t, upper } from '../i18n/index.js';
 
 /** What every view gets from the app. */
@@ -11,6 +12,8 @@ export interface Ctx {
   readonly model: ConsoleModel;
   readonly client: HotlineClient;
   readonly alarm: Alarm;
+  /** Notification attempts per alert (push, gateways), fetched as alerts are shown. */
+  readonly attempts: NotificationAttempts;
   /** Server time now (the local clock corrected by the server's), for countdowns to server deadlines. */
   serverNow(): number;
   /** Re-renders what changed, once, at the end of the current task. */

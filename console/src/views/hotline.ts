@@ -5,7 +5,9 @@ import { fill, h, reconcile, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCES, PRECEDENCE_LABEL, SEVERITY_LABEL, formatTime } from '../format.js';
 import type { DeadlineRecord, LineEventEntry, MessageItem, Thread, ThreadItem } from '../model.js';
 import { drafts } from '../session.js';
+import { throughText } from './attempts.js';
 import { actorLabel, alertBetween, alertDescription, escalationLine, exerciseBadge, listOf, precedenceBadge, raisedByText, severityChip, type Ctx } from './common.js';
+import { DutyPanel, dutyItem } from './duty.js';
 import { deadlineCard, deadlineStamp, deadlineStatus, lateNote, lineCheckPosts, lineEventText, messageAckButton } from './discipline.js';
 import { MapView } from './map.js';
 import { formatNumber, t } from '../i18n/index.js';
@@ -40,6 +42,7 @@ export class HotlineView {
   readonly #sideDeadlines: HTMLElement;
   readonly #deadlineCount: HTMLElement;
   readonly #map: MapView;
+  readonly #duty: DutyPanel;
   readonly #rendered = new Map<string, RenderedThread>();
   #selected: string | null = null;
   /** Follow new messages: true while the reader is at the end of the thread. */
@@ -146,6 +149,7 @@ export class HotlineView {
     this.#ackedAlerts = h('div', { class: 'side-alerts acked-alerts' });
     this.#deadlineCount = h('span', { class: 'count' });
     this.#map = new MapView(ctx, { compact: true });
+    this.#duty = new DutyPanel(ctx);
 
     this.el = h(
       'section',
@@ -172,6 +176,7 @@ export class HotlineView {
     this.#sideToggle = h('button', { class: 'side-toggle', attrs: { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'hotline-side' }, on: { click: () => this.#showSide(true) } });
     const side = this.el.querySelector('.side-pane') as HTMLElement;
     side.id = 'hotline-side';
+    this.el.append(this.#duty.dialog.el);
     side.prepend(h('button', { class: 'side-close', attrs: { type: 'button' }, on: { click: () => this.#showSide(false) } }, `✕ ${t('hotline.conversation')}`));
     const first = model.writableLinks[0] ?? model.links[0];
     if (first) this.select(first.id);
@@ -359,6 +364,7 @@ export class HotlineView {
         }),
       ),
       this.#lineCheckLine(link),
+      this.#duty.update(link),
       this.#sideToggle,
     );
   }
@@ -381,6 +387,7 @@ export class HotlineView {
   #item(thread: Thread, item: ThreadItem, r: RenderedThread): HTMLElement {
     if (item.kind === 'alert') return this.#alertItem(item.entry);
     if (item.kind === 'event') return this.#eventItem(item.entry);
+    if (item.kind === 'duty') return dutyItem(this.#ctx, item.entry);
     const { model } = this.#ctx;
     const m = item.message;
     const mine = model.myPostOn(thread.link);
@@ -485,7 +492,10 @@ export class HotlineView {
         text = `${t('hotline.evRaised', { who: a ? raisedByText(model, a) : actorLabel(model, entry.actor), kind, severity: `${formatNumber(entry.payload.severity)} ${SEVERITY_LABEL[entry.payload.severity]}` })} ${a ? alertDescription(model, a) : entry.payload.description}`;
         break;
       case 'alert.acknowledged':
-        text = t('hotline.evAck', { kind, who: actorLabel(model, entry.actor) }) + (entry.payload.text ? `: ${entry.payload.text}` : '');
+        text =
+          t('hotline.evAck', { kind, who: actorLabel(model, entry.actor) }) +
+          (entry.payload.via ? ` (${throughText(this.#ctx.attempts, entry.payload.via)})` : '') +
+          (entry.payload.text ? `: ${entry.payload.text}` : '');
         break;
       case 'alert.escalated':
         text = t(entry.payload.reason === 'counterpart-offline' ? 'hotline.evEscOffline' : 'hotline.evEsc', { kind, step: entry.payload.step, level: entry.payload.level, targets: entry.payload.targets.length ? listOf(entry.payload.targets.map((x) => model.userName(x))) : t('common.nobody') });

@@ -1,8 +1,9 @@
-import type { Durations, IncidentReport, IncidentSection } from '@hotline/shared';
+import type { AttemptKind, Durations, IncidentReport, IncidentSection } from '@hotline/shared';
 import { fetchWithToken, fileStamp, localInputTime, saveFile, toLocalInput } from '../download.js';
 import { fill, h, setText } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, formatMs, formatSeq, isolate } from '../format.js';
-import { formatDate, formatNumber, t, type MessageKey } from '../i18n/index.js';
+import { formatDate, formatNumber, t, tk, type MessageKey } from '../i18n/index.js';
+import { channelLabel } from './attempts.js';
 import type { Ctx } from './common.js';
 
 /** GET /api/reports/discipline (server/src/http/discipline.ts). */
@@ -25,6 +26,24 @@ export interface DisciplineReport {
     }
   >;
 }
+
+/** GET /api/notifications/report (server/src/notify/notification-service.ts): over every link in scope. */
+export interface NotificationReport {
+  from: number;
+  to: number;
+  escalations: number;
+  delivered: number;
+  escalationToFirstDeliveryMs: Quantiles;
+  escalationToAcknowledgementMs: Quantiles;
+  attempts: Record<string, Partial<Record<AttemptKind, number>>>;
+}
+interface Quantiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  max: number | null;
+}
+const ATTEMPT_KINDS: readonly AttemptKind[] = ['queued', 'bundled', 'skipped', 'sent', 'delivered', 'failed', 'acknowledged-through'];
 
 const STATES = ['open', 'acknowledged', 'resolved', 'cancelled'] as const;
 
@@ -69,6 +88,7 @@ export class ReportsView {
   readonly #status: HTMLElement;
   readonly #incidents: HTMLElement;
   readonly #discipline: HTMLElement;
+  readonly #notifications: HTMLElement;
   #last: { query: string; incidents: IncidentReport; discipline: DisciplineReport } | null = null;
   #loading = false;
 
@@ -88,6 +108,7 @@ export class ReportsView {
     this.#status = h('p', { class: 'record-status', attrs: { role: 'status', 'aria-live': 'polite' } });
     this.#incidents = h('section', { class: 'report-section', attrs: { 'aria-label': t('rep.incidentReport'), 'data-report': 'incidents' } });
     this.#discipline = h('section', { class: 'report-section', attrs: { 'aria-label': t('rep.disciplineReport'), 'data-report': 'discipline' } });
+    this.#notifications = h('section', { class: 'report-section', attrs: { 'aria-label': t('ntf.rep.title'), 'data-report': 'notifications' } });
     const form = h(
       'form',
       {
@@ -105,7 +126,7 @@ export class ReportsView {
       h('div', { class: 'field' }, h('label', { attrs: { for: 'report-to' } }, t('rep.to')), this.#to),
       this.#show,
     );
-    this.el = h('section', { class: 'reports-view', attrs: { 'aria-label': t('tab.reports') } }, h('h2', { class: 'sr-only' }, t('tab.reports')), form, this.#status, this.#incidents, this.#discipline);
+    this.el = h('section', { class: 'reports-view', attrs: { 'aria-label': t('tab.reports') } }, h('h2', { class: 'sr-only' }, t('tab.reports')), form, this.#status, this.#incidents, this.#discipline, this.#notifications);
   }
 
   #query(): string {
@@ -138,6 +159,7 @@ export class ReportsView {
       setText(this.#status, t('rep.period', { link: isolate(link), from: isolate(periodTime(incidents.from)), to: isolate(periodTime(incidents.to)) }));
       this.#drawIncidents(incidents);
       this.#drawDiscipline(discipline);
+      await this.#loadNotifications(query);
       this.el.dataset.state = 'shown';
     } catch (err) {
       setText(this.#status, t('rep.fetchFailed', { reason: (err as Error).message }));
@@ -297,6 +319,64 @@ export class ReportsView {
             ),
           )
         : h('p', { class: 'empty' }, t('rep.noPrecedence')),
+    );
+  }
+
+  /** The notification figures (for every link in scope: the server reports them across links). */
+  async #loadNotifications(query: string): Promise<void> {
+    const params = new URLSearchParams(query);
+    params.delete('link');
+    try {
+      const r = (await fetchWithToken(`/api/notifications/report?${params.toString()}`, this.#ctx.client.token).then((res) => res.json())) as NotificationReport;
+      this.#drawNotifications(r);
+    } catch (err) {
+      fill(this.#notifications, h('h2', null, t('ntf.rep.title')), h('p', { class: 'empty' }, t('rep.fetchFailed', { reason: (err as Error).message })));
+    }
+  }
+
+  #drawNotifications(r: NotificationReport): void {
+    const channels = Object.keys(r.attempts).sort();
+    const kinds = ATTEMPT_KINDS.filter((k) => channels.some((c) => r.attempts[c]![k]));
+    const q = (key: string, label: string, v: Quantiles) =>
+      row(key, label, [
+        ['count', v.count],
+        ['p50', formatMs(v.p50)],
+        ['p95', formatMs(v.p95)],
+        ['max', formatMs(v.max)],
+      ]);
+    fill(
+      this.#notifications,
+      h('header', { class: 'report-head' }, h('h2', null, t('ntf.rep.title'))),
+      h('p', { class: 'report-note' }, t('ntf.rep.scope', { escalations: r.escalations, delivered: r.delivered })),
+      h(
+        'table',
+        { class: 'report-table', attrs: { 'data-table': 'notify-times' } },
+        h('caption', null, t('ntf.rep.timesCaption')),
+        h('thead', null, heads(['ntf.rep.col.measure', 'ntf.rep.col.count', 'ntf.rep.col.p50', 'ntf.rep.col.p95', 'ntf.rep.col.max'])),
+        h(
+          'tbody',
+          null,
+          q('to-first-delivery', t('ntf.rep.toFirstDelivery'), r.escalationToFirstDeliveryMs),
+          q('to-acknowledgement', t('ntf.rep.toAck'), r.escalationToAcknowledgementMs),
+        ),
+      ),
+      channels.length
+        ? h(
+            'div',
+            { class: 'table-scroll' },
+            h(
+              'table',
+              { class: 'report-table', attrs: { 'data-table': 'notify-channels' } },
+              h('caption', null, t('ntf.rep.channelsCaption')),
+              h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, t('ntf.rep.col.channel')), kinds.map((k) => h('th', { attrs: { scope: 'col' } }, tk('ntf.rep.kind.', k))))),
+              h(
+                'tbody',
+                null,
+                channels.map((c) => row(`channel-${c}`, channelLabel(this.#ctx.attempts, c), kinds.map((k): [string, number] => [k, r.attempts[c]![k] ?? 0]))),
+              ),
+            ),
+          )
+        : h('p', { class: 'empty' }, t('ntf.rep.none')),
     );
   }
 

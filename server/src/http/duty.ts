@@ -1,30 +1,13 @@
 import type { Request, Router } from 'express';
-import { z } from 'zod';
-import { AppError, ErrorCode, Id, LinkId, Sig } from '@hotline/shared';
+import { AppError, ErrorCode, HandoverRequest, OnDuty, type DutyResponse, type HandoverResult } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Broadcaster } from '../service/broadcaster.js';
 import type { SignatureService } from '../service/signature-service.js';
 import type { Keys } from '../store/keys.js';
+import { decodeStored } from '../store/decode.js';
 import type { RedisClient } from '../store/redis.js';
 import { validationError } from '../wire-error.js';
-
-/** POST /api/duty/handover: the operator taking over, a short note, and a signature per link of the post. */
-export const HandoverRequest = z.strictObject({
-  postId: Id,
-  /** The operator taking over (an operator of the post; may be the caller). */
-  to: Id,
-  note: z.string().max(500).default(''),
-  /** act duty:handover, one per link of the post (fields linkId, postId, to, note). */
-  sigs: z.record(LinkId, Sig).default({}),
-});
-
-interface OnDuty {
-  userId: string;
-  since: number;
-  seq: number;
-  note: string;
-}
 
 /**
  * Who is on duty at each post: a shift handover is a signed duty.handover entry on every link of the
@@ -53,7 +36,7 @@ export function dutyRoutes(
       const actor = { userId: principal.userId, role: principal.role, postId };
       const key = keys.linkDuty(link.id);
       const outcome = await signatures.append(link.id, signing, actor, [{ key, field: postId }], (snapshot) => {
-        const current = snapshot.values[0] ? (JSON.parse(snapshot.values[0]) as OnDuty) : null;
+        const current = snapshot.values[0] ? decodeStored(OnDuty, snapshot.values[0], `duty of ${postId} on ${link.id}`) : null;
         return {
           write: true,
           draft: { linkId: link.id, type: 'duty.handover', actor, drill: principal.drillOnly, payload: { postId, from: current?.userId ?? null, to, note } },
@@ -66,18 +49,18 @@ export function dutyRoutes(
         written.push({ linkId: link.id, seq: outcome.entry.seq });
       }
     }
-    res.json({ postId, onDuty: to, entries: written });
+    res.json({ postId, onDuty: to, entries: written } satisfies HandoverResult);
   });
 
   api.get('/duty', async (req, res) => {
     const principal = requireAuth(req);
-    const out: { linkId: string; posts: Record<string, OnDuty | null> }[] = [];
+    const out: DutyResponse['duty'] = [];
     for (const id of topo.readableLinkIds(principal)) {
       const link = topo.link(id);
       if (!link) continue;
       const stored = await deps.redis.hgetall(keys.linkDuty(id));
-      out.push({ linkId: id, posts: Object.fromEntries(link.posts.map((p) => [p, stored[p] ? (JSON.parse(stored[p]) as OnDuty) : null])) });
+      out.push({ linkId: id, posts: Object.fromEntries(link.posts.map((p) => [p, stored[p] ? decodeStored(OnDuty, stored[p], `duty of ${p} on ${id}`) : null])) });
     }
-    res.json({ duty: out });
+    res.json({ duty: out } satisfies DutyResponse);
   });
 }

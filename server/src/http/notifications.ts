@@ -25,14 +25,14 @@ export function notificationRoutes(
   const { service } = deps;
   api.get('/notifications/contacts', async (req, res) => {
     const p = requireAuth(req);
-    res.json(await service.rules(p.userId));
+    res.json(await service.contacts(p.userId));
   });
   api.put('/notifications/contacts', async (req, res) => {
     const p = requireAuth(req);
     if (p.drillOnly) throw new AppError(ErrorCode.FORBIDDEN, 'a drill token cannot change contact rules');
     const body = parse(ContactRulesRequest, req.body);
     await service.setRules(p.userId, body.steps);
-    res.json(await service.rules(p.userId));
+    res.json(await service.contacts(p.userId));
   });
   api.get('/notifications/push', async (req, res) => {
     const p = requireAuth(req);

@@ -6,11 +6,13 @@ import {
   GatewayReply,
   fitSms,
   type Alert,
+  type ContactRulesAnswer,
   type ContactStep,
   type Escalation,
   type Gateway,
   type GatewayReplyResult,
   type MessageDeadline,
+  type AttemptKind,
   type NotificationAttempt,
   type NotificationEvent,
   type NotificationItem,
@@ -130,6 +132,16 @@ export class NotificationService {
     const seeded = settings.contacts[userId];
     if (seeded) return { steps: seeded, source: 'seeded' };
     return { steps: settings.defaultRules, source: 'default' };
+  }
+
+  /** What the user's contact settings show: their rules, where from, and the gateways and push they may use. */
+  async contacts(userId: string): Promise<ContactRulesAnswer> {
+    const { steps, source } = await this.rules(userId);
+    const user = this.#topo.user(userId);
+    const gateways = this.#settings()
+      .gateways.filter((g) => (!g.users || g.users.includes(userId)) && (!g.roles || (user !== undefined && g.roles.includes(user.role))))
+      .map((g) => ({ id: g.id, kind: g.kind, ...(g.name ? { name: g.name } : {}) }));
+    return { steps, source, gateways, push: this.vapidPublicKey !== null };
   }
 
   async setRules(userId: string, steps: ContactStep[]): Promise<void> {
@@ -500,10 +512,17 @@ export class NotificationService {
     const toFirst: number[] = [];
     const toAck: number[] = [];
     let escalations = 0;
+    const attempts: NotificationReport['attempts'] = {};
     for (const linkId of this.#topo.readableLinkIds(principal)) {
       const first = await this.#store.firstDeliveries(linkId);
       for (const a of await this.#alertStore.list(linkId, { since: query.from, limit: 100_000 })) {
         if (a.raisedAt > query.to) continue;
+        if (a.escalations.length > 0) {
+          for (const at of await this.#store.attempts(linkId, a.alertId)) {
+            const perKind = (attempts[at.channel] ??= {});
+            perKind[at.kind] = (perKind[at.kind] ?? 0) + 1;
+          }
+        }
         for (const e of a.escalations) {
           escalations++;
           const ms = first.get(`${a.alertId}:${e.step}`);
@@ -513,7 +532,7 @@ export class NotificationService {
         if (e1 && a.acknowledgedAt !== undefined && a.acknowledgedAt >= e1.at) toAck.push(a.acknowledgedAt - e1.at);
       }
     }
-    return { from: query.from, to: query.to, escalations, delivered: toFirst.length, escalationToFirstDeliveryMs: quantiles(toFirst), escalationToAcknowledgementMs: quantiles(toAck) };
+    return { from: query.from, to: query.to, escalations, delivered: toFirst.length, escalationToFirstDeliveryMs: quantiles(toFirst), escalationToAcknowledgementMs: quantiles(toAck), attempts };
   }
 
   // --- helpers ----------------------------------------------------------------------------------
@@ -601,6 +620,8 @@ export interface NotificationReport {
   delivered: number;
   escalationToFirstDeliveryMs: { count: number; p50: number | null; p95: number | null; max: number | null };
   escalationToAcknowledgementMs: { count: number; p50: number | null; p95: number | null; max: number | null };
+  /** The recorded attempts of those alerts, per channel ("push", "gateway:<id>") and kind. */
+  attempts: Record<string, Partial<Record<AttemptKind, number>>>;
 }
 
 function quantiles(values: number[]): NotificationReport['escalationToFirstDeliveryMs'] {

@@ -218,11 +218,13 @@ export class RedisNotificationStore {
    */
   async setOwnRules(userId: string, rules: ContactStep[], seeded: (gatewayId: string, address: string) => string | null): Promise<void> {
     const old = (await this.ownRules(userId)) ?? [];
-    for (const s of rules) {
+    for (const [i, s] of rules.entries()) {
       if (s.channel !== 'gateway') continue;
       const holder = (await this.userOfAddress(s.gateway, s.address)) ?? seeded(s.gateway, s.address);
       if (holder !== null && holder !== userId) {
-        throw new AppError(ErrorCode.CONFLICT, `address ${s.address} on gateway ${s.gateway} belongs to another user`, { details: { reason: 'address-taken' } });
+        throw new AppError(ErrorCode.CONFLICT, `address ${s.address} on gateway ${s.gateway} belongs to another user`, {
+          details: { reason: 'address-taken', issues: [`steps[${i}].address: registered by another user on this gateway`] },
+        });
       }
     }
     const tx = this.#redis.multi();

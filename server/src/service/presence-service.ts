@@ -2,7 +2,7 @@ import type { Presence } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { TopologyIndex } from '../domain/topology-index.js';
 import type { Logger } from '../log.js';
-import type { PresenceStore } from '../store/presence.js';
+import { presenceMember, type PresenceStore } from '../store/presence.js';
 import type { Broadcaster } from './broadcaster.js';
 
 /**
@@ -33,22 +33,37 @@ export class PresenceService {
   }
 
   /**
+   * Announces the post's presence after a console joined or left: when the post came online or went
+   * offline, or when the set of its operators connected changed while it stayed online.
+   */
+  async #announceAfter(postId: string, before: string[], change: Presence | null): Promise<void> {
+    const operators = await this.#store.operators(postId);
+    if (change) return this.#announce({ ...change, operators });
+    if (operators.join(' ') === before.join(' ')) return;
+    this.#announce((await this.#store.get([postId]))[0] ?? null);
+  }
+
+  /**
    * A console of a post connected. Consoles signed in with a drill token do not count: a drill pointed at
    * a live deployment must not make a post look manned, to its counterpart or to the escalation policy
    * of a real alert ("counterpart offline: escalate now").
    */
   async connected(principal: Principal, member: string): Promise<void> {
     if (!principal.postId || principal.drillOnly) return;
+    const entry = presenceMember(member, principal.userId);
     const set = this.#local.get(principal.postId) ?? new Set();
-    set.add(member);
+    set.add(entry);
     this.#local.set(principal.postId, set);
-    this.#announce(await this.#store.join(principal.postId, member));
+    const before = await this.#store.operators(principal.postId);
+    await this.#announceAfter(principal.postId, before, await this.#store.join(principal.postId, entry));
   }
 
   async disconnected(principal: Principal, member: string): Promise<void> {
     if (!principal.postId || principal.drillOnly) return;
-    this.#local.get(principal.postId)?.delete(member);
-    this.#announce(await this.#store.leave(principal.postId, member));
+    const entry = presenceMember(member, principal.userId);
+    this.#local.get(principal.postId)?.delete(entry);
+    const before = await this.#store.operators(principal.postId);
+    await this.#announceAfter(principal.postId, before, await this.#store.leave(principal.postId, entry));
   }
 
   /** Presence of every post at either end of a link the principal may read. */
@@ -70,14 +85,17 @@ export class PresenceService {
     const wentOffline = await this.#store.sweep(this.#topo.topology.posts.map((p) => p.id));
     for (const change of wentOffline) {
       this.#log.info({ postId: change.postId }, 'post went offline (consoles expired)');
-      this.#announce(change);
+      this.#announce({ ...change, operators: [] });
     }
   }
 
   /** Removes this node's consoles at shutdown so the counterpart sees the post go offline promptly. */
   async leaveAll(): Promise<void> {
     for (const [post, set] of this.#local) {
-      for (const member of set) this.#announce(await this.#store.leave(post, member));
+      for (const member of set) {
+        const change = await this.#store.leave(post, member);
+        this.#announce(change && { ...change, operators: await this.#store.operators(post) });
+      }
     }
     this.#local.clear();
   }

@@ -20,12 +20,27 @@ export interface PresenceStore {
   sweep(postIds: readonly string[]): Promise<Presence[]>;
   /** Current presence of each post. */
   get(postIds: readonly string[]): Promise<Presence[]>;
+  /** The operators with a console of the post connected now (unexpired), sorted, each once. */
+  operators(postId: string): Promise<string[]>;
   /** Whether a console of the post is connected right now (unexpired), whatever was last announced. */
   onlineNow(postId: string): Promise<boolean>;
 }
 
 interface PresenceCommand {
   updatePresence(k1: string, k2: string, action: string, member: string, expiry: string, now: string): Promise<[number, string]>;
+}
+
+/**
+ * A console's member in a post's set: "<nodeId>/<socketId>|<userId>", so the set also says which
+ * operators are there.
+ */
+export function presenceMember(console: string, userId: string): string {
+  return `${console}|${userId}`;
+}
+
+function userOfMember(member: string): string | null {
+  const at = member.lastIndexOf('|');
+  return at < 0 ? null : member.slice(at + 1);
 }
 
 function parseState(postId: string, state: string): Presence {
@@ -80,6 +95,11 @@ export class RedisPresenceStore implements PresenceStore {
     return changed.filter((p): p is Presence => p !== null);
   }
 
+  async operators(postId: string): Promise<string[]> {
+    const members = await this.#redis.zrangebyscore(this.#keys.presence(postId), Date.now(), '+inf');
+    return [...new Set(members.map(userOfMember).filter((u): u is string => u !== null))].sort();
+  }
+
   async onlineNow(postId: string): Promise<boolean> {
     return (await this.#redis.zcount(this.#keys.presence(postId), Date.now(), '+inf')) > 0;
   }
@@ -88,6 +108,7 @@ export class RedisPresenceStore implements PresenceStore {
     if (postIds.length === 0) return [];
     // One GET per post rather than MGET: the keys live in different slots on Redis Cluster.
     const states = await Promise.all(postIds.map((id) => this.#redis.get(this.#keys.presenceState(id))));
-    return postIds.map((id, i) => parseState(id, states[i] ?? '0:0'));
+    const operators = await Promise.all(postIds.map((id) => this.operators(id)));
+    return postIds.map((id, i) => ({ ...parseState(id, states[i] ?? '0:0'), operators: operators[i]! }));
   }
 }
