@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from '../test/helpers/server.js';
 import { durationFlag, formatDuration, listFlag, numberFlag, UsageError } from './lib/cli.js';
 import { Progress } from './lib/progress.js';
+import { PROFILES } from './lib/throttle-proxy.js';
 import { escalationBench } from './bench/escalation.js';
 import { memoryBench } from './bench/memory.js';
 import { bareEndpoint, fullEndpoint, relaySweep, type RelayStep } from './bench/relay.js';
@@ -24,6 +25,13 @@ import { startBenchCluster } from './bench/setup.js';
 import { stormBench } from './bench/storm.js';
 import { linksBench } from './bench/links.js';
 import { fieldBench } from './bench/field.js';
+
+/** --link-profiles: known profile names, each once. */
+function linkProfiles(list: string[] | undefined): (keyof typeof PROFILES)[] {
+  if (!list) return ['vsat', 'gprs'];
+  for (const x of list) if (!(x in PROFILES)) throw new UsageError(`--link-profiles: unknown profile "${x}" (profiles: ${Object.keys(PROFILES).join(', ')})`);
+  return [...new Set(list)] as (keyof typeof PROFILES)[];
+}
 
 const SECTIONS = ['relay', 'escalation', 'resume', 'memory', 'storm', 'links', 'field'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -47,6 +55,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --field-posts <n>          field scale: posts in the generated topology (default 1000: 500 links)
   --field-consoles <n>       field scale: operator consoles over two nodes (default 2000; --quick 400)
   --field-entries <n>        field scale: messages on every link before the joint command connects (default 5; --quick 2)
+  --link-profiles <list>     poor links: the profiles to run (default vsat,gprs)
   --storm-consoles <n>       consoles on the node killed in the reconnect storm (default 1000; --quick 300)
   --with-append-baseline     relay: also sweep a second baseline, the bare relay appending each
                              message to a Redis stream (where persistence alone brings it)
@@ -100,6 +109,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         'field-posts': { type: 'string' },
         'field-consoles': { type: 'string' },
         'field-entries': { type: 'string' },
+        'link-profiles': { type: 'string' },
         aof: { type: 'boolean' },
         unsigned: { type: 'boolean' },
         'with-append-baseline': { type: 'boolean' },
@@ -137,6 +147,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     fieldPosts: numberFlag('field-posts', s('field-posts'), { min: 4, max: 10_000, integer: true }) ?? 1000,
     fieldConsoles: numberFlag('field-consoles', s('field-consoles'), { min: 2, max: 20_000, integer: true }) ?? (quick ? 400 : 2000),
     fieldEntries: numberFlag('field-entries', s('field-entries'), { min: 0, max: 1000, integer: true }) ?? (quick ? 2 : 5),
+    linkProfiles: linkProfiles(listFlag('link-profiles', s('link-profiles'))),
     aof: values.aof === true,
     unsigned: values.unsigned === true,
     appendBaseline: values['with-append-baseline'] === true,
@@ -245,7 +256,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     }
     if (only.includes('links')) {
       status = 'consoles on poor links';
-      results.links = await linksBench(cluster, { profiles: ['vsat', 'gprs'], log });
+      results.links = await linksBench(cluster, { profiles: opts.linkProfiles, log });
     }
     if (only.includes('storm')) {
       status = 'reconnect storm';

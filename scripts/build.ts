@@ -95,7 +95,7 @@ export async function buildConsole(options: { quiet?: boolean; outDir?: string; 
  * source maps and itself) and a version from their contents, which names its cache. `testHooks` (test
  * builds only, never `npm run build`) lets a test press a notification's action through a message.
  */
-async function buildServiceWorker(out: string, quiet: boolean, testHooks: boolean): Promise<void> {
+export async function buildServiceWorker(out: string, quiet: boolean, testHooks = false): Promise<void> {
   const entry = path.join(ROOT, 'console/src/sw/index.ts');
   if (!existsSync(entry)) return;
   const files = (readdirSync(out, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])

@@ -1,4 +1,4 @@
-import { ErrorCode, type InboxResult, type LoginResponse, type SessionUser, type VisibleTopology } from '@hotline/shared';
+import { ErrorCode, type BootResponse, type InboxResult, type LoginBootResponse, type LoginResponse, type SessionUser, type VisibleTopology } from '@hotline/shared';
 import { HotlineError } from './errors.js';
 
 /** Fetch JSON from the HTTP API; failures become HotlineError with the server's code. */
@@ -21,6 +21,32 @@ export async function apiFetch<T>(baseUrl: string, path: string, init: { token?:
     throw new HotlineError(body?.error ?? { code: ErrorCode.INTERNAL, message: `HTTP ${res.status}` });
   }
   return body as T;
+}
+
+/**
+ * The boot answer as the server sends it (`BootResponse` in @hotline/shared, which the server's answer
+ * is checked against in its tests), checked here for what a client relies on without zod, so the
+ * browser console's bundle stays free of it.
+ */
+export function readBoot(body: unknown): BootResponse {
+  const b = body as Partial<BootResponse> | null;
+  const ok =
+    b !== null &&
+    typeof b === 'object' &&
+    typeof b.user?.id === 'string' &&
+    typeof b.expiresAt === 'number' &&
+    typeof b.drill === 'boolean' &&
+    typeof b.preferences?.preferences?.language === 'string' &&
+    typeof b.serverKey?.keyId === 'string' &&
+    typeof b.serverKey.publicKey === 'string' &&
+    Array.isArray(b.topology?.links);
+  if (!ok) throw new HotlineError({ code: ErrorCode.INTERNAL, message: 'unexpected boot answer from the server' });
+  return b as BootResponse;
+}
+
+/** GET /api/boot: the user, preferences, server key and visible topology of a token, in one request. */
+export async function fetchBoot(baseUrl: string, token: string): Promise<BootResponse> {
+  return readBoot(await apiFetch<unknown>(baseUrl, '/api/boot', { token }));
 }
 
 /** Who the token belongs to and until when (GET /api/me). */
@@ -50,6 +76,13 @@ export class HttpApi {
   /** Logs in with username and password. */
   static login(url: string, username: string, password: string): Promise<LoginResponse> {
     return apiFetch<LoginResponse>(url, '/api/auth/login', { body: { username, password } });
+  }
+
+  /** Logs in and gets the boot answer with the token (one round trip for a console's first start). */
+  static async loginWithBoot(url: string, username: string, password: string): Promise<LoginBootResponse> {
+    const res = await apiFetch<LoginBootResponse>(url, '/api/auth/login', { body: { username, password, boot: true } });
+    if (typeof res.token !== 'string') throw new HotlineError({ code: ErrorCode.INTERNAL, message: 'unexpected login answer from the server' });
+    return { ...res, boot: readBoot(res.boot) };
   }
 
   /** GET a path with the token. */

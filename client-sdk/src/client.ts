@@ -12,6 +12,7 @@ import {
   type HandoverResult,
   type InboxResult,
   type LineCheckAnswerResult,
+  type LoginBootResponse,
   type LoginResponse,
   type MessageAckResult,
   type Precedence,
@@ -65,6 +66,11 @@ export interface HotlineClientOptions {
    * entry it covers with the same hash (needs signing). @default true
    */
   cosign?: boolean;
+  /**
+   * The server's checkpoint key, when the caller already has it (from the boot answer): pinned like the
+   * one GET /api/server-key gives, without that request. @default fetched at the first connect
+   */
+  serverKey?: { keyId: string; publicKey: string };
   /** Links to follow. @default every link the user may read */
   links?: string[];
   /** Keeps the outbox across restarts (localStorage in browsers). @default in memory */
@@ -141,6 +147,11 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   /** Logs in with username and password. */
   static login(url: string, username: string, password: string): Promise<LoginResponse> {
     return HttpApi.login(url, username, password);
+  }
+
+  /** Logs in and gets, in the same answer, what a console needs before it connects (`BootResponse`). */
+  static loginWithBoot(url: string, username: string, password: string): Promise<LoginBootResponse> {
+    return HttpApi.loginWithBoot(url, username, password);
   }
 
   constructor(options: HotlineClientOptions) {
@@ -345,7 +356,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
       this.#user = me.user;
       this.#tokens.set(this.#tokens.token, me.expiresAt);
     }
-    if (!this.#guard.hasServerKey) this.#guard.setServerKey(await this.#http.serverKey());
+    if (!this.#guard.hasServerKey) this.#guard.setServerKey(this.#options.serverKey ?? (await this.#http.serverKey()));
     this.#sync.follow(this.#options.links ?? (await this.topology()).links.map((l) => l.id));
     this.#tokens.start();
     this.#connection.open();
@@ -460,16 +471,22 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   // --- the session on each connection ---------------------------------------------------------------
 
   /**
-   * On every connection: register the signing key, sync, then send what waits. A step that fails (a
-   * timeout on a busy server) is retried with backoff while this connection lasts, so `connect()` never
-   * waits on a sync that was lost.
+   * On every connection: register the signing key and sync, then send what waits. The registration and
+   * the first sync page go out together (one round trip instead of two on a long link): a sync is a read
+   * and needs no key, and everything signed waits for the registration (see Signing.prepare). A step
+   * that fails (a timeout on a busy server) is retried with backoff while this connection lasts, so
+   * `connect()` never waits on a sync that was lost.
    */
   async #startSession(): Promise<void> {
     this.#freshToken = undefined;
     for (let attempt = 0; this.#connection.connected && !this.#connection.closed; attempt++) {
       try {
-        await this.#signing.register();
-        await this.#sync.sync();
+        const registered = this.#signing.register();
+        const synced = this.#sync.sync();
+        // Both settle before either outcome is acted on (no rejection left unobserved).
+        const [r, s] = await Promise.allSettled([registered, synced]);
+        if (r.status === 'rejected') throw r.reason;
+        if (s.status === 'rejected') throw s.reason;
         this.#receipts.flush();
         void this.#outbox.flush();
         void this.catchUpInbox().catch(() => undefined);

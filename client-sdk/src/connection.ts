@@ -134,6 +134,11 @@ export class Connection {
       reconnectionDelay: 500,
       reconnectionDelayMax: 10_000,
       randomizationFactor: 0.5,
+      // Straight over WebSocket: no long-polling handshake and upgrade first (round trips that cost
+      // seconds on a satellite link). Where WebSocket cannot get through (a proxy that refuses the
+      // upgrade), the same attempt falls back to long-polling.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       ...this.#options.socket,
     });
     socket.on('connect', () => {

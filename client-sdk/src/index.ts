@@ -1,6 +1,6 @@
 export { HotlineClient } from './client.js';
 export type { ClientEvents, HotlineClientOptions } from './client.js';
-export { HttpApi, apiFetch, type Me } from './api.js';
+export { HttpApi, apiFetch, fetchBoot, readBoot, type Me } from './api.js';
 export type { ClientEvent, RequestOf, ResultOf } from './calls.js';
 export type { ConnectionStatus } from './connection.js';
 export type { OutboxEvent, OutboxItem } from './outbox.js';

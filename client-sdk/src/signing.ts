@@ -30,7 +30,7 @@ export interface RegisteredKey {
  * Signs this client's actions with its own key (ECDSA P-256 through WebCrypto).
  *
  * Guarantees: the key is registered (key:register, with proof of possession) on every connection
- * before the session sends anything signed; it is valid no longer than the token it was registered
+ * before the session sends anything signed (a signed action waits for a registration under way); it is valid no longer than the token it was registered
  * with, and a renewed token gets a new key. A signed action quotes the hash of what it acknowledges (the
  * message acknowledged, the entry read up to, the alert raised, the line check started) and is signed
  * exactly as the server will see it, schema defaults applied. A payload that already carries `sig` goes
@@ -42,6 +42,8 @@ export class Signing {
   /** The token expiry the current key was made for. */
   #keyFor: number | undefined;
   #validUntil = 0;
+  /** The registration under way (or the last one), which signed actions wait for. */
+  #registering: Promise<void> | undefined;
   /** Hash of each alert's alert.raised entry, which acknowledgements quote. */
   readonly #raisedHashes = new Map<string, string>();
   /** Hash of each line check's linecheck.started entry, which answers quote. */
@@ -67,7 +69,13 @@ export class Signing {
   }
 
   /** Registers this client's key: a new one for a new token, or when the current one is about to expire. */
-  async register(): Promise<void> {
+  register(): Promise<void> {
+    const registering = this.#register();
+    this.#registering = registering;
+    return registering;
+  }
+
+  async #register(): Promise<void> {
     const user = this.#deps.user();
     if (!this.#deps.enabled || !user) return;
     const expiresAt = this.#deps.expiresAt();
@@ -89,6 +97,7 @@ export class Signing {
    */
   async signAct(act: SignedAct, fields: Record<string, unknown>): Promise<Sig | undefined> {
     if (!this.#deps.enabled) return undefined;
+    if (this.#registering) await this.#registering.catch(() => undefined);
     if (!this.#signer) await this.register();
     const user = this.#deps.user();
     if (!this.#signer || !user) return undefined;
@@ -98,6 +107,9 @@ export class Signing {
   /** The payload as it goes out: quoting what it acknowledges, and signed, for signed actions. */
   async prepare<E extends ClientEvent>(event: E, payload: RequestOf<E>): Promise<RequestOf<E>> {
     if (!this.#deps.enabled || !isSignedAct(event) || ('sig' in payload && payload.sig !== undefined)) return payload;
+    // Nothing signed overtakes the registration of this connection's key (it failing, the action goes
+    // out and the server's refusal says why).
+    if (this.#registering) await this.#registering.catch(() => undefined);
     if (!this.#signer) await this.register();
     const fields: RequestOf<E> = { ...payload };
     // The same object seen field by field: what is quoted and signed depends on the event.

@@ -22,6 +22,9 @@ export interface LinkSyncDeps {
 
 /** How long to wait for a missing entry to arrive by itself before syncing. */
 const GAP_SYNC_DELAY_MS = 250;
+/** Entries per sync page: at most, and at least after pages that did not come through. */
+const PAGE_MAX = 1000;
+const PAGE_MIN = 5;
 
 /**
  * Sync and gap healing for the links the client follows.
@@ -31,7 +34,11 @@ const GAP_SYNC_DELAY_MS = 250;
  * server's head; calls during a sync share it and make it go round once more, so nothing appended
  * meanwhile is missed; an entry pushed ahead of a missing one triggers a sync if the gap is still open
  * shortly after; while connected, a periodic sync (the health check) fetches a push lost with a node.
- * A head or entry that disagrees with what this client holds is reported as a fork.
+ * A head or entry that disagrees with what this client holds is reported as a fork. A page that does
+ * not come through (the line dropped or the answer timed out) makes the next ones smaller, down to a
+ * few entries, and pages that do make them larger again: on a slow link (GPRS) a page of a thousand
+ * entries can outlast the connection's heartbeat, and asking for it again after each reconnection
+ * would never end; smaller pages each arrive, and what arrived is kept.
  */
 export class LinkSync {
   readonly #deps: LinkSyncDeps;
@@ -41,6 +48,7 @@ export class LinkSync {
   #again = false;
   #gapTimer: ReturnType<typeof setTimeout> | undefined;
   #healthTimer: ReturnType<typeof setInterval> | undefined;
+  #pageLimit = PAGE_MAX;
 
   /** `cursors`: where to resume each link from (entries up to them are never delivered). */
   constructor(deps: LinkSyncDeps, cursors?: Record<string, { seq: number; hash?: string }>) {
@@ -109,7 +117,14 @@ export class LinkSync {
             const cursors: Record<string, number> = {};
             for (const id of this.#links) cursors[id] = this.#tracker.cursor(id);
             if (this.#links.length === 0) break;
-            const page = await this.#deps.request({ cursors, limit: 1000 });
+            let page: ResultOf<'sync'>;
+            try {
+              page = await this.#deps.request({ cursors, limit: this.#pageLimit });
+            } catch (err) {
+              this.#pageLimit = Math.max(PAGE_MIN, Math.floor(this.#pageLimit / 4));
+              throw err;
+            }
+            this.#pageLimit = Math.min(PAGE_MAX, this.#pageLimit * 2);
             for (const entry of page.entries) this.#tracker.accept(entry);
             this.#tracker.checkHeads(page.heads, cursors);
             this.#deps.guard.heads(page.heads);

@@ -1,5 +1,5 @@
-import { HotlineClient, HotlineError, apiFetch, browserStorage, type OutboxItem } from '@hotline/client-sdk';
-import { ErrorCode, type Actor, type Entry, type Escalation, type MessageDeadline, type Presence, type UiLanguage, type VisibleTopology } from '@hotline/shared';
+import { HotlineClient, HotlineError, browserStorage, fetchBoot, type OutboxItem } from '@hotline/client-sdk';
+import { ErrorCode, type Actor, type BootResponse, type Entry, type Escalation, type MessageDeadline, type Presence, type UiLanguage, type VisibleTopology } from '@hotline/shared';
 import { Alarm } from './alarm.js';
 import { fill, h } from './dom.js';
 import { KIND_LABEL, formatDuration, formatTime } from './format.js';
@@ -28,10 +28,16 @@ import { RaiseDialog } from './views/raise.js';
 import { RecordView } from './views/record.js';
 import { ReportsView } from './views/reports.js';
 import { Takeover } from './views/takeover.js';
-import { t } from './i18n/index.js';
+import { language, t } from './i18n/index.js';
 import { HistoryStore } from './history-store.js';
 import { ConsoleNotifications } from './notifications.js';
 import { NotifyPanel } from './shell/notify-panel.js';
+
+/** How a console starts: with the login's boot answer, and how to apply the user's preferences (the language). */
+export interface StartOptions {
+  boot?: BootResponse | undefined;
+  applyPreferences?: (prefs: BootResponse['preferences']) => void;
+}
 
 export interface AppCallbacks {
   /** The session ended (logout, or the token was refused): show the login with this message. */
@@ -84,34 +90,57 @@ export class ConsoleApp implements Ctx {
   #inboxReady = false;
   #disposed = false;
 
-  /** Opens the console for a session: fetches the topology (or uses the last one seen), then connects. */
-  static async start(root: HTMLElement, session: Session, callbacks: AppCallbacks): Promise<ConsoleApp | null> {
+  /**
+   * Opens the console for a session. After a login it has the boot answer (the user's preferences,
+   * the server key and the topology). On a reload with the topology this browser saw last, it opens
+   * with that at once and connects, and checks GET /api/boot beside the connection: a topology, an
+   * exercise-only flag or a language that changed meanwhile opens the console again with the new one
+   * (a revoked session ends it). Otherwise it waits for GET /api/boot, retrying while the server cannot
+   * be reached.
+   */
+  static async start(root: HTMLElement, session: Session, callbacks: AppCallbacks, options: StartOptions = {}): Promise<ConsoleApp | null> {
     fill(root, h('main', { class: 'splash', attrs: { 'aria-busy': 'true' } }, h('p', null, t('app.opening', { name: session.user.name }))));
     const url = location.origin;
-    let topology: VisibleTopology | null = null;
-    let drill = session.drill ?? false;
-    for (let attempt = 0; !topology; attempt++) {
+    const cached = options.boot ? null : cachedTopology(session.user.id);
+    if (cached) {
+      const app = await ConsoleApp.#open(root, { ...session, drill: session.drill ?? false }, cached, callbacks);
+      fetchBoot(url, session.token).then(
+        (boot) => app.#booted(boot, cached, options),
+        (err: unknown) => {
+          if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) app.logout(sessionEnded());
+          // Otherwise offline, or the server is busy: the console works from what it has, and the
+          // connection (retrying by itself) tells the rest.
+        },
+      );
+      return app;
+    }
+    let boot = options.boot;
+    for (let attempt = 0; !boot; attempt++) {
       try {
-        topology = await apiFetch<VisibleTopology>(url, '/api/topology', { token: session.token });
-        cacheTopology(session.user.id, topology);
-        drill = (await apiFetch<{ drill: boolean }>(url, '/api/me', { token: session.token })).drill;
+        boot = await fetchBoot(url, session.token);
       } catch (err) {
         if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) {
           callbacks.onSignedOut(sessionEnded());
           return null;
         }
-        topology = cachedTopology(session.user.id);
-        if (!topology) {
-          fill(
-            root,
-            h('main', { class: 'splash' }, h('p', { attrs: { role: 'alert' } }, t('app.cannotReach', { reason: (err as Error).message }))),
-          );
-          await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
-        }
+        fill(root, h('main', { class: 'splash' }, h('p', { attrs: { role: 'alert' } }, t('app.cannotReach', { reason: (err as Error).message }))));
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
       }
     }
-    const app = new ConsoleApp(root, { ...session, drill }, topology, callbacks);
-    // What this console saw before (a reload without network opens with its history), then the line.
+    options.applyPreferences?.(boot.preferences);
+    cacheTopology(session.user.id, boot.topology);
+    return ConsoleApp.#open(root, { ...session, drill: boot.drill }, boot.topology, callbacks, boot.serverKey);
+  }
+
+  /** The console with its history (a reload without network opens with it), then the line. */
+  static async #open(
+    root: HTMLElement,
+    session: Session & { drill: boolean },
+    topology: VisibleTopology,
+    callbacks: AppCallbacks,
+    serverKey?: BootResponse['serverKey'],
+  ): Promise<ConsoleApp> {
+    const app = new ConsoleApp(root, session, topology, callbacks, serverKey);
     const history = await HistoryStore.open(session.user.id);
     if (history) {
       for (const entry of await history.loadAll()) app.model.apply(entry);
@@ -123,7 +152,19 @@ export class ConsoleApp implements Ctx {
     return app;
   }
 
-  private constructor(root: HTMLElement, session: Session & { drill: boolean }, topology: VisibleTopology, callbacks: AppCallbacks) {
+  /** The boot answer of a console opened with the topology seen last: opens it again if anything it was drawn from changed. */
+  #booted(boot: BootResponse, drawnFrom: VisibleTopology, options: StartOptions): void {
+    if (this.#disposed) return;
+    cacheTopology(this.#session.user.id, boot.topology);
+    const before = language();
+    options.applyPreferences?.(boot.preferences);
+    const changed = language() !== before || boot.drill !== this.#session.drill || JSON.stringify(boot.topology) !== JSON.stringify(drawnFrom);
+    if (!changed) return;
+    this.dispose();
+    void ConsoleApp.start(this.#root, { ...this.#session, drill: boot.drill }, this.#callbacks, { ...options, boot });
+  }
+
+  private constructor(root: HTMLElement, session: Session & { drill: boolean }, topology: VisibleTopology, callbacks: AppCallbacks, serverKey?: BootResponse['serverKey']) {
     this.#root = root;
     this.#session = session;
     saveSession(session);
@@ -136,6 +177,7 @@ export class ConsoleApp implements Ctx {
       expiresAt: session.expiresAt,
       user,
       links: topology.links.map((l) => l.id),
+      ...(serverKey ? { serverKey } : {}),
       storage: browserStorage(userPrefix(user.id)),
       getToken: async () => (this.#session = await renewSession(location.origin, this.#session)),
       refreshBeforeExpiryMs: RENEW_BEFORE_MS,
@@ -288,6 +330,7 @@ export class ConsoleApp implements Ctx {
   // --- session ------------------------------------------------------------------------------------
 
   logout(message?: string): void {
+    if (this.#disposed) return;
     // Nothing more is pushed to this browser for this user, and its key is no longer left for the worker.
     if (message === undefined) void this.#notifications.signedOut();
     this.dispose();

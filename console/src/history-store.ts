@@ -42,10 +42,13 @@ export class HistoryStore {
     });
   }
 
-  /** Keeps an entry (written in small batches). */
+  /**
+   * Keeps an entry: the entries delivered in the same task (a sync page) go in one transaction, started
+   * at once; a wait before writing lost what arrived just before the page was reloaded or closed.
+   */
   put(entry: Entry): void {
     this.#queue.push(entry);
-    this.#timer ??= setTimeout(() => this.#flush(), 100);
+    this.#timer ??= setTimeout(() => this.#flush(), 0);
   }
 
   #flush(): void {

@@ -4,7 +4,7 @@ import { fill, h, setText } from './dom.js';
 import type { Session } from './session.js';
 import { t } from './i18n/index.js';
 import { languageSelect } from './i18n/preferences.js';
-import type { UiLanguage } from '@hotline/shared';
+import type { BootResponse, UiLanguage } from '@hotline/shared';
 
 /**
  * Whether this page lacks WebCrypto. Browsers give `crypto.subtle` only to secure contexts (https, or
@@ -15,10 +15,10 @@ export function webCryptoMissing(): boolean {
   return !globalThis.isSecureContext || typeof globalThis.crypto?.subtle?.generateKey !== 'function';
 }
 
-/** The login form. Calls `onLoggedIn` with the new session. */
+/** The login form. Calls `onLoggedIn` with the new session and what the console needs to start (one answer). */
 export function showLogin(
   root: HTMLElement,
-  options: { message?: string | undefined; onLoggedIn: (session: Session) => void; onLanguage: (lang: UiLanguage) => void },
+  options: { message?: string | undefined; onLoggedIn: (session: Session, boot: BootResponse) => void; onLanguage: (lang: UiLanguage) => void },
 ): void {
   const username = h('input', { attrs: { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', id: 'login-user' } });
   const password = h('input', { attrs: { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'login-password' } });
@@ -39,10 +39,10 @@ export function showLogin(
     submit.disabled = true;
     setText(submit, t('login.busy'));
     setText(error, '');
-    HotlineClient.login(location.origin, username.value.trim(), password.value)
-      .then((session) => {
+    HotlineClient.loginWithBoot(location.origin, username.value.trim(), password.value)
+      .then(({ boot, ...login }) => {
         password.value = '';
-        options.onLoggedIn(session);
+        options.onLoggedIn({ ...login, drill: boot.drill }, boot);
       })
       .catch((err: unknown) => {
         const code = err instanceof HotlineError ? err.code : undefined;

@@ -3,11 +3,11 @@
  * by scripts/build.ts. Everything goes through the client SDK; nothing is fetched from anywhere else.
  */
 import './fonts.css';
-import type { UiLanguage } from '@hotline/shared';
+import type { BootResponse, PreferencesResponse, UiLanguage } from '@hotline/shared';
 import { ConsoleApp } from './app.js';
 import { language } from './i18n/index.js';
 import { browserLanguage, setLanguage } from './i18n/page.js';
-import { fetchPreferences, storeLanguage } from './i18n/preferences.js';
+import { storeLanguage } from './i18n/preferences.js';
 import { showLogin, webCryptoMissing } from './login.js';
 import { clearSession, loadSession, saveSession, type Session } from './session.js';
 import { registerServiceWorker } from './sw-register.js';
@@ -27,9 +27,9 @@ function boot(message?: string): void {
   if (!session || webCryptoMissing()) {
     showLogin(appRoot, {
       message,
-      onLoggedIn: (s) => {
+      onLoggedIn: (s, b) => {
         saveSession(s);
-        void run(s);
+        run(s, b);
       },
       onLanguage: (lang) => {
         chosenAtLogin = lang;
@@ -39,20 +39,24 @@ function boot(message?: string): void {
     });
     return;
   }
-  void run(session);
+  run(session);
 }
 
-/** The user's language (chosen at the login, else their stored preference, else this browser's last), then the console. */
-async function run(session: Session): Promise<void> {
-  try {
-    const prefs = chosenAtLogin
-      ? await storeLanguage(location.origin, session.token, chosenAtLogin)
-      : await fetchPreferences(location.origin, session.token);
-    setLanguage(prefs.preferences.language);
-  } catch {
-    // Offline (or an older server): the language this browser used last.
-  }
+/**
+ * The console, in the user's language: chosen at the login (stored as their preference on the way,
+ * without waiting), else their stored preference (in the boot answer: the login's, or GET /api/boot's
+ * on a reload), else the language this browser used last (offline).
+ */
+function run(session: Session, answer?: BootResponse): void {
+  const chosen = chosenAtLogin;
   chosenAtLogin = null;
+  if (chosen) {
+    setLanguage(chosen);
+    void storeLanguage(location.origin, session.token, chosen).catch(() => undefined);
+  }
+  const applyPreferences = (prefs: PreferencesResponse) => {
+    if (!chosen) setLanguage(prefs.preferences.language);
+  };
   void ConsoleApp.start(appRoot, session, {
     onSignedOut: (message) => {
       clearSession();
@@ -65,7 +69,7 @@ async function run(session: Session): Promise<void> {
         .catch(() => undefined)
         .finally(() => location.reload());
     },
-  });
+  }, { boot: answer, applyPreferences });
 }
 
 document.documentElement.lang = language();

@@ -9,7 +9,7 @@
  * through the same proxy; and the same SDK bytes with WebSocket permessage-deflate on.
  */
 import { performance } from 'node:perf_hooks';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { io } from 'socket.io-client';
 import type { Entry, SessionUser } from '@hotline/shared';
 import { HotlineClient } from '../../client-sdk/src/index.js';
@@ -23,8 +23,8 @@ import type { BenchCluster } from './setup.js';
 
 export interface LinkProfileResult {
   profile: string;
-  cold: { shellMs: number; usableMs: number; bytesDown: number; bytesUp: number };
-  warm: { usableMs: number; bytesDown: number; bytesUp: number };
+  cold: { shellMs: number; usableMs: number; syncedMs?: number; bytesDown: number; bytesUp: number; requests?: string[]; timeline?: TimelineItem[] };
+  warm: { usableMs: number; syncedMs?: number; bytesDown: number; bytesUp: number; requests?: string[]; timeline?: TimelineItem[] };
   raiseToRingMs: number;
   /** per hotline message, bytes: sent by this console (up / down) and received by it (down / up) */
   perMessage: { sent: { up: number; down: number }; received: { down: number; up: number } };
@@ -32,6 +32,18 @@ export interface LinkProfileResult {
   perMessageDeflate: { sent: { up: number; down: number }; received: { down: number; up: number } };
   /** a bare Socket.IO message through the same link: emit + ack + the room's echo */
   bare: { up: number; down: number };
+}
+
+/**
+ * What the page did on the wire, in order: each HTTP request (start and end, ms from the start of the
+ * measurement; `sw` when the service worker answered it, `cache` from the HTTP cache) and each
+ * Socket.IO frame (its first characters).
+ */
+export interface TimelineItem {
+  what: string;
+  startMs: number;
+  endMs?: number;
+  from?: 'sw' | 'cache';
 }
 
 export interface LinksResult {
@@ -129,25 +141,90 @@ async function bareBytes(cluster: BenchCluster, profile: LinkProfile): Promise<{
   }
 }
 
-async function browserStarts(browser: Browser, node: ServerProcess, profile: LinkProfile, userId: string): Promise<Pick<LinkProfileResult, 'cold' | 'warm'>> {
+/** Records a page's requests and WebSocket frames from `reset()` on. */
+function recordTimeline(page: Page): { reset(): void; items: () => TimelineItem[] } {
+  let t0 = performance.now();
+  let items: TimelineItem[] = [];
+  const open = new Map<Request, TimelineItem>();
+  const at = () => Math.round(performance.now() - t0);
+  const label = (url: string) => {
+    const u = new URL(url);
+    return u.pathname + (u.pathname.startsWith('/socket.io/') ? `?${u.searchParams.get('transport') ?? ''}` : '');
+  };
+  page.on('request', (r) => {
+    const item: TimelineItem = { what: `${r.method()} ${label(r.url())}`, startMs: at() };
+    open.set(r, item);
+    items.push(item);
+  });
+  const done = (r: Request) => {
+    const item = open.get(r);
+    if (!item) return;
+    open.delete(r);
+    item.endMs = at();
+    void r.response().then((res) => {
+      if (res?.fromServiceWorker()) item.from = 'sw';
+    });
+  };
+  page.on('requestfinished', (r) => done(r));
+  page.on('requestfailed', (r) => done(r));
+  page.on('websocket', (ws) => {
+    items.push({ what: `WS open ${label(ws.url())}`, startMs: at() });
+    const frame = (dir: string) => (f: { payload: string | Buffer }) => {
+      const text = typeof f.payload === 'string' ? f.payload : `<${f.payload.length} bytes>`;
+      items.push({ what: `WS ${dir} ${text.slice(0, 48)}`, startMs: at() });
+    };
+    ws.on('framesent', frame('→'));
+    ws.on('framereceived', frame('←'));
+  });
+  return {
+    reset() {
+      t0 = performance.now();
+      items = [];
+    },
+    items: () => items,
+  };
+}
+
+export async function browserStarts(browser: Browser, node: ServerProcess, profile: LinkProfile, userId: string): Promise<Pick<LinkProfileResult, 'cold' | 'warm'>> {
   const proxy = await startThrottleProxy(node.port, profile);
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+  const page = await context.newPage();
+  const timeline = recordTimeline(page);
+  let stage = 'cold: the login form';
   try {
-    const page = await context.newPage();
     const t0 = performance.now();
-    await page.goto(proxy.url, { timeout: 300_000 });
+    // Until the login form is there, not the page's load event: that also waits for the Arabic-script
+    // font (the language menu names Urdu, Pashto and Dari in their own script), which the form does
+    // not need; it arrives while the user types.
+    await page.goto(proxy.url, { timeout: 300_000, waitUntil: 'commit' });
     await page.getByLabel('User').waitFor({ timeout: 300_000 });
     const shellMs = performance.now() - t0;
+    stage = 'cold: connected after the login';
     await page.getByLabel('User').fill(userId);
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('.conn[data-status="connected"]').waitFor({ timeout: 300_000 });
     const usableMs = performance.now() - t0;
-    const cold = { shellMs: Math.round(shellMs), usableMs: Math.round(usableMs), bytesDown: proxy.bytes.down, bytesUp: proxy.bytes.up };
+    const bytes = { bytesDown: proxy.bytes.down, bytesUp: proxy.bytes.up };
+    stage = 'cold: synced';
+    // Connected is when the line shows it; synced is when the key is registered and every link is at the head.
+    await page.locator('.conn[data-synced="true"]').waitFor({ timeout: 300_000 });
+    const syncedMs = performance.now() - t0;
+    const cold = { shellMs: Math.round(shellMs), usableMs: Math.round(usableMs), syncedMs: Math.round(syncedMs), ...bytes, requests: [...proxy.requests], timeline: timeline.items() };
+    // Warm is a reload with the shell cached: wait until the service worker has it (on GPRS its
+    // install takes a while) and controls the page.
+    stage = 'the service worker in control';
+    const swDeadline = performance.now() + 300_000;
+    while (!(await page.evaluate('navigator.serviceWorker.controller !== null'))) {
+      if (performance.now() > swDeadline) throw new Error('no service worker after 300 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     await new Promise((r) => setTimeout(r, 1000));
     proxy.resetCounters();
+    timeline.reset();
+    stage = 'warm: connected';
     const t1 = performance.now();
-    await page.reload({ timeout: 300_000 });
+    await page.reload({ timeout: 300_000, waitUntil: 'commit' });
     // A reload keeps the session where the console keeps it; otherwise it asks for a login again.
     const connected = page.locator('.conn[data-status="connected"]');
     const form = page.getByLabel('User');
@@ -158,8 +235,15 @@ async function browserStarts(browser: Browser, node: ServerProcess, profile: Lin
       await page.getByRole('button', { name: 'Log in' }).click();
       await connected.waitFor({ timeout: 300_000 });
     }
-    const warm = { usableMs: Math.round(performance.now() - t1), bytesDown: proxy.bytes.down, bytesUp: proxy.bytes.up };
+    const warmMs = Math.round(performance.now() - t1);
+    const warmBytes = { bytesDown: proxy.bytes.down, bytesUp: proxy.bytes.up };
+    stage = 'warm: synced';
+    await page.locator('.conn[data-synced="true"]').waitFor({ timeout: 300_000 });
+    const warm = { usableMs: warmMs, syncedMs: Math.round(performance.now() - t1), ...warmBytes, requests: [...proxy.requests], timeline: timeline.items() };
     return { cold, warm };
+  } catch (err) {
+    // Which step did not finish, and what the page did until then.
+    throw Object.assign(new Error(`${stage}: ${(err as Error).message.split('\n')[0]}`, { cause: err }), { timeline: timeline.items() });
   } finally {
     await context.close();
     await proxy.close();
@@ -189,7 +273,8 @@ export async function linksBench(cluster: BenchCluster, o: { profiles: (keyof ty
       const bare = await bareBytes(cluster, profile);
       const r: LinkProfileResult = { profile: profile.name, ...starts, raiseToRingMs: ring, perMessage, perMessageDeflate, bare };
       o.log(
-        `links: ${profile.name}: cold shell ${r.cold.shellMs} ms, usable ${r.cold.usableMs} ms (${(r.cold.bytesDown / 1024).toFixed(0)} KiB down); warm ${r.warm.usableMs} ms (${(r.warm.bytesDown / 1024).toFixed(1)} KiB); ring ${ring} ms; ` +
+        `links: ${profile.name}: cold shell ${r.cold.shellMs} ms, usable ${r.cold.usableMs} ms, synced ${r.cold.syncedMs} ms (${(r.cold.bytesDown / 1024).toFixed(0)} KiB down, ${r.cold.requests?.length} HTTP requests); ` +
+          `warm ${r.warm.usableMs} ms, synced ${r.warm.syncedMs} ms (${(r.warm.bytesDown / 1024).toFixed(1)} KiB, ${r.warm.requests?.length} HTTP requests); ring ${ring} ms; ` +
           `message sent ${perMessage.sent.up}/${perMessage.sent.down} B, received ${perMessage.received.down}/${perMessage.received.up} B (deflate ${perMessageDeflate.sent.up}/${perMessageDeflate.sent.down}, ${perMessageDeflate.received.down}/${perMessageDeflate.received.up}); bare ${bare.up}/${bare.down} B`,
       );
       profiles.push(r);

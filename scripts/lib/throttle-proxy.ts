@@ -28,6 +28,11 @@ export interface ThrottleProxy {
   readonly url: string;
   /** bytes so far: down = towards the client, up = from it */
   readonly bytes: { down: number; up: number };
+  /**
+   * The request line ("GET /api/boot HTTP/1.1") of each HTTP request the client sent so far, in order
+   * (a WebSocket's upgrade request included; its frames are not requests).
+   */
+  readonly requests: string[];
   resetCounters(): void;
   close(): Promise<void>;
 }
@@ -59,6 +64,7 @@ function pipe(from: net.Socket, to: net.Socket, bps: number, oneWayMs: number, l
 
 export async function startThrottleProxy(target: number, profile: LinkProfile, random: () => number = Math.random): Promise<ThrottleProxy> {
   const bytes = { down: 0, up: 0 };
+  const requests: string[] = [];
   const open = new Set<net.Socket>();
   const rto = Math.max(1000, profile.rttMs + 200);
   // Half-open: one side's FIN must not cut what is still on its way (delayed) to that side.
@@ -74,6 +80,16 @@ export async function startThrottleProxy(target: number, profile: LinkProfile, r
       });
       s.on('close', () => open.delete(s));
     }
+    let upgraded = false;
+    client.on('data', (chunk: Buffer) => {
+      if (upgraded) return;
+      const head = chunk.subarray(0, 2048).toString('latin1');
+      const line = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH) \S+ HTTP\/1\.[01]/.exec(head)?.[0];
+      if (!line) return;
+      requests.push(line);
+      // What follows an upgrade is WebSocket frames, whatever their bytes look like.
+      if (/\r\nupgrade: *websocket/i.test(head)) upgraded = true;
+    });
     pipe(client, upstream, profile.upBps, profile.rttMs / 2, profile.loss, rto, (n) => (bytes.up += n), random);
     pipe(upstream, client, profile.downBps, profile.rttMs / 2, profile.loss, rto, (n) => (bytes.down += n), random);
   });
@@ -83,9 +99,11 @@ export async function startThrottleProxy(target: number, profile: LinkProfile, r
     port,
     url: `http://127.0.0.1:${port}`,
     bytes,
+    requests,
     resetCounters() {
       bytes.down = 0;
       bytes.up = 0;
+      requests.length = 0;
     },
     async close() {
       for (const s of open) s.destroy();

@@ -14,8 +14,8 @@ import { hotlineEvents } from './gateway/hotline-events.js';
 import { createIo, IoBroadcaster, refreshRooms, rooms, setUpSocket, socketCutter } from './gateway/io.js';
 import { keyEvents } from './gateway/key-events.js';
 import { alertRoutes } from './http/alerts.js';
-import { createHttpApp } from './http/app.js';
-import { preferencesRoutes } from './http/preferences.js';
+import { createHttpApp, meOf } from './http/app.js';
+import { preferencesOf, preferencesRoutes } from './http/preferences.js';
 import { drillRoutes } from './http/drill.js';
 import { recordRoutes, reportRoutes } from './http/records.js';
 import { AlertService } from './service/alert-service.js';
@@ -443,6 +443,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       .catch((err: unknown) => socketLog.warn({ err }, 'presence join failed'));
   });
 
+  const preferencesStore = new RedisPreferencesStore(redis, keys);
   const app = createHttpApp({
     auth,
     hotline,
@@ -461,11 +462,17 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
       await redis.ping();
       if (worker && !worker.isRunning()) throw new Error('escalation worker is not running');
     },
+    boot: async (principal) => ({
+      ...meOf(auth, principal),
+      preferences: await preferencesOf(principal, topo, preferencesStore),
+      serverKey: checkpoints.serverKey,
+      topology: topo.visibleTopology(principal),
+    }),
     extend: (api, requireAuth) => {
       alertRoutes(api, requireAuth, alerts, escalations);
       drillRoutes(api, requireAuth, topo, tokens);
       notificationRoutes(api, requireAuth, { service: notifier, queue: notifyQueue, topo });
-      preferencesRoutes(api, requireAuth, topo, new RedisPreferencesStore(redis, keys));
+      preferencesRoutes(api, requireAuth, topo, preferencesStore);
       recordRoutes(api, requireAuth, exporter, checkpoints);
       trustedKeyRoutes(api, requireAuth, cosign);
       archiveRoutes(api, requireAuth, archiver);

@@ -12,3 +12,4 @@ export * from './sms-text.js';
 export * from './admin.js';
 export * from './preferences.js';
 export * from './duty.js';
+export * from './boot.js';

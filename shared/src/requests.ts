@@ -150,6 +150,8 @@ export type InboxReadRequest = z.input<typeof InboxReadRequest>;
 export const LoginRequest = z.strictObject({
   username: z.string().min(1).max(100),
   password: z.string().min(1).max(200),
+  /** Answer with the boot data too (`LoginBootResponse`): the console's first start in one round trip. */
+  boot: z.boolean().optional(),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 

@@ -1,9 +1,52 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { connectClient } from '../helpers/clients.js';
 
 /**
- * Browsers open Socket.IO with HTTP long-polling before upgrading to WebSocket. Those requests belong
+ * A TCP proxy to a node that notes the first request line of every connection (a Socket.IO request
+ * names its transport) and, with `refuseWebSocket`, cuts any connection asking for WebSocket, as a
+ * proxy that does not pass the upgrade does.
+ */
+async function requestProxy(port: number, refuseWebSocket: boolean) {
+  const lines: string[] = [];
+  const open = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    client.once('data', (first: Buffer) => {
+      const line = first.toString('latin1').split('\r\n')[0] ?? '';
+      lines.push(line);
+      if (refuseWebSocket && line.includes('transport=websocket')) {
+        client.destroy();
+        return;
+      }
+      const upstream = net.connect({ port, host: '127.0.0.1' });
+      open.add(upstream);
+      upstream.write(first);
+      client.pipe(upstream).pipe(client);
+      // Later requests on a kept-alive connection are noted too.
+      client.on('data', (more: Buffer) => {
+        const text = more.toString('latin1');
+        if (/^(GET|POST) /.test(text)) lines.push(text.split('\r\n')[0] ?? '');
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    open.add(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    lines,
+    async close() {
+      for (const s of open) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Browsers without WebSocket, or behind a proxy that refuses it, use Socket.IO's HTTP long-polling
+ * (the SDK tries WebSocket first and falls back to it; older clients poll before upgrading). Those requests belong
  * to engine.io alone: when Express answered them too, the second answer killed the node
  * (ERR_HTTP_HEADERS_SENT), so any browser, or anyone, could take a node down with two requests.
  */
@@ -40,6 +83,37 @@ describe('Socket.IO over HTTP long-polling', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  it('opens straight over WebSocket by default: no long-polling handshake or upgrade', async () => {
+    const proxy = await requestProxy(cluster.nodes[0]!.port, false);
+    // The SDK's own transports (the test helper's are left out).
+    const a = await connectClient(proxy.url, 'op-a1', { socket: { reconnectionDelay: 100 } });
+    try {
+      await a.send('l1', 'straight over WebSocket');
+      const socketIo = proxy.lines.filter((l) => l.includes('/socket.io/'));
+      expect(socketIo.length).toBeGreaterThan(0);
+      expect(socketIo.every((l) => l.includes('transport=websocket'))).toBe(true);
+    } finally {
+      a.close();
+      await proxy.close();
+    }
+  });
+
+  it('falls back to long-polling where WebSocket cannot get through, and works the same', async () => {
+    const proxy = await requestProxy(cluster.nodes[0]!.port, true);
+    const a = await connectClient(proxy.url, 'op-a1', { socket: { reconnectionDelay: 100 } });
+    const b = await connectClient(cluster.nodes[0]!.url, 'op-b1');
+    try {
+      const { entry } = await a.send('l1', 'over long-polling, WebSocket refused');
+      await expect.poll(() => b.entries.some((e) => e.seq === entry.seq)).toBe(true);
+      expect(proxy.lines.some((l) => l.includes('transport=websocket'))).toBe(true);
+      expect(proxy.lines.some((l) => l.includes('transport=polling'))).toBe(true);
+    } finally {
+      a.close();
+      b.close();
+      await proxy.close();
     }
   });
 });

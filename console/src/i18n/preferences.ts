@@ -5,14 +5,6 @@ import { h } from '../dom.js';
 import { LANGUAGE_NAME, UI_LANGUAGES, language, t } from './index.js';
 
 /**
- * The user's preferences on the server (GET/PUT /api/me/preferences), so the language chosen follows
- * the user to any device; their side's working language until they choose.
- */
-export async function fetchPreferences(origin: string, token: string): Promise<PreferencesResponse> {
-  return readPreferences(await apiFetch<unknown>(origin, '/api/me/preferences', { token }));
-}
-
-/**
  * The server's answer, checked for what the console relies on (the server validates it against the
  * shared `PreferencesResponse` schema; the console stays free of zod, see @hotline/shared/core).
  */

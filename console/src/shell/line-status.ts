@@ -67,6 +67,8 @@ export class LineStatus {
       since = this.#lostAt ?? client.statusSince;
     }
     this.el.dataset.status = state;
+    // Registered and at every link's head at least once: what is on screen is the record, not a cache.
+    if (this.#firstSynced) this.el.dataset.synced = 'true';
     const stamp = `${state}:${label}:${since}`;
     if (this.el.dataset.stamp === stamp) return;
     this.el.dataset.stamp = stamp;

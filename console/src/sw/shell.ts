@@ -2,8 +2,17 @@
  * The application shell in the service worker: the console's own files (listed by the build in
  * SHELL_FILES, with a version that names the cache) are cached at install, so a reload without network
  * still opens the console; it then works from what the browser keeps (session, topology, history and
- * outbox) and catches up when the line is back. Network first, so a new deployment is picked up at once;
- * the cache only when the network fails or hangs. The API and the socket are never touched.
+ * outbox) and catches up when the line is back. The API and the socket are never touched.
+ *
+ * A page of the console (index.html) comes from the cache at once when it is there: on a satellite link
+ * asking the network first costs a round trip or two (most of a second each) on every start, for a file
+ * that changes only with a deployment. A deployment is still picked up: the browser checks /sw.js on every
+ * navigation (it is served `no-cache`, and its version names every shell file's content), so a new
+ * build's worker installs in the background, caches the new shell, takes over and drops the old cache;
+ * the load after that opens the new version. The price is one load on the old version, as a console
+ * left open already runs it until reloaded. The console's other files are asked of the network first
+ * (their hashed names make them immutable, and the HTTP cache answers them), the cache only when the
+ * network fails or hangs; the same for a page not cached yet.
  */
 
 /** The few service-worker types used here (the console compiles against the DOM's types, not the worker's). */
@@ -53,6 +62,12 @@ export function isShellRequest(url: URL, origin: string, mode: RequestMode): boo
   return mode === 'navigate' || SHELL_FILES.includes(url.pathname);
 }
 
+/** This version's page: as fetched last, else as cached at install (the shell's "/"). */
+async function cachedPage(): Promise<Response | undefined> {
+  const cache = await caches.open(CACHE);
+  return (await cache.match('/index.html')) ?? (await cache.match('/'));
+}
+
 export function installShell(scope: WorkerScope): void {
   scope.addEventListener('install', (ev) => {
     ev.waitUntil(
@@ -77,7 +92,7 @@ export function installShell(scope: WorkerScope): void {
     if (!isShellRequest(url, scope.location.origin, req.mode)) return;
     // Every page of the console is index.html (the address only says which tab).
     const key = req.mode === 'navigate' ? '/index.html' : url.pathname;
-    ev.respondWith(
+    const network = (): Promise<Response> =>
       withTimeout(fetch(req), NETWORK_WAIT_MS)
         .then(async (res) => {
           if (res.ok) {
@@ -90,7 +105,7 @@ export function installShell(scope: WorkerScope): void {
           const cached = await caches.match(key, { cacheName: CACHE });
           if (cached) return cached;
           return new Response('offline', { status: 503, headers: { 'content-type': 'text/plain' } });
-        }),
-    );
+        });
+    ev.respondWith(req.mode === 'navigate' ? cachedPage().then((page) => page ?? network()) : network());
   });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { AppError, ErrorCode, LoginRequest } from '@hotline/shared';
+import { AppError, ErrorCode, LoginRequest, type BootResponse, type LoginBootResponse } from '@hotline/shared';
 import type { Principal } from '../domain/principal.js';
 import type { Logger } from '../log.js';
 import type { AuthService } from '../service/auth-service.js';
@@ -24,6 +24,11 @@ export interface HttpDeps {
   extend?: (api: express.Router, requireAuth: (req: Request) => Principal) => void;
   /** Routes mounted at the root before the console (queue dashboard). */
   mount?: (app: express.Express, requireAuth: (req: Request) => Principal) => void;
+  /**
+   * What a console needs before it connects (GET /api/boot, and the login with `boot: true`): the
+   * user, preferences, server key and visible topology in one answer.
+   */
+  boot?: (principal: Principal) => Promise<BootResponse>;
   metrics?: Metrics;
   metricsToken?: string;
   corsOrigins?: string[];
@@ -112,6 +117,11 @@ export function bearer(_auth: AuthService) {
   };
 }
 
+/** Who a token belongs to (GET /api/me, and part of the boot answer). */
+export function meOf(auth: AuthService, p: Principal): Pick<BootResponse, 'user' | 'expiresAt' | 'drill'> {
+  return { user: auth.topo.sessionUser(auth.topo.user(p.userId)!), expiresAt: p.expiresAt, drill: p.drillOnly };
+}
+
 /** Express: the HTTP API, health, and the console's files. */
 export function createHttpApp(deps: HttpDeps): express.Express {
   const app = express();
@@ -119,6 +129,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   // Behind the load balancer of docker-compose (private addresses), the client address is in X-Forwarded-For.
   app.set('trust proxy', ['loopback', 'uniquelocal']);
   const requireAuth = bearer(deps.auth);
+  const me = (p: Principal) => meOf(deps.auth, p);
   app.use(securityHeaders(deps.hsts ?? false));
   // Request ids: taken from the load balancer or made here; logged with every request and error.
   app.use((req, res, next) => {
@@ -166,14 +177,26 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   api.post('/auth/login', async (req, res) => {
     const parsed = LoginRequest.safeParse(req.body);
     if (!parsed.success) throw validationError(parsed.error.issues);
-    res.json(await deps.auth.login(parsed.data.username, parsed.data.password, clientSeen(req)));
+    const seen = clientSeen(req);
+    const login = await deps.auth.login(parsed.data.username, parsed.data.password, seen);
+    if (!parsed.data.boot || !deps.boot) {
+      res.json(login);
+      return;
+    }
+    // The console's first start: everything it would otherwise fetch one request at a time.
+    const answer: LoginBootResponse = { ...login, boot: await deps.boot(await deps.auth.authenticate(login.token, seen)) };
+    res.json(answer);
+  });
+  api.get('/boot', async (req, res) => {
+    const principal = requireAuth(req);
+    if (!deps.boot) throw new AppError(ErrorCode.NOT_FOUND, 'no boot answer on this server');
+    res.json(await deps.boot(principal));
   });
   api.post('/auth/refresh', (req, res) => {
     res.json(deps.auth.refresh(requireAuth(req)));
   });
   api.get('/me', (req, res) => {
-    const p = requireAuth(req);
-    res.json({ user: deps.auth.topo.sessionUser(deps.auth.topo.user(p.userId)!), expiresAt: p.expiresAt, drill: p.drillOnly });
+    res.json(me(requireAuth(req)));
   });
   api.get('/topology', (req, res) => {
     res.json(deps.auth.topo.visibleTopology(requireAuth(req)));

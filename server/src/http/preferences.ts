@@ -5,6 +5,16 @@ import type { TopologyIndex } from '../domain/topology-index.js';
 import type { PreferencesStore } from '../store/preferences.js';
 import { validationError } from '../wire-error.js';
 
+/** A user's preferences with the defaults filled in (also part of the boot answer). */
+export async function preferencesOf(principal: Principal, topo: TopologyIndex, store: PreferencesStore): Promise<PreferencesResponse> {
+  const chosen = await store.get(principal.userId);
+  const side = principal.sideId ? topo.topology.sides.find((s) => s.id === principal.sideId) : undefined;
+  return {
+    preferences: { language: chosen.language ?? uiLanguageFor(side?.languages ?? []) },
+    chosen: chosen.language !== undefined,
+  };
+}
+
 /**
  * GET /api/me/preferences: the user's console preferences, the defaults filled in (the interface
  * language: their side's working language, English for users of no side).
@@ -12,14 +22,7 @@ import { validationError } from '../wire-error.js';
  * Drill tokens may read and set them too: they are the person's, not the traffic's.
  */
 export function preferencesRoutes(api: Router, requireAuth: (req: Request) => Principal, topo: TopologyIndex, store: PreferencesStore): void {
-  const answer = async (principal: Principal): Promise<PreferencesResponse> => {
-    const chosen = await store.get(principal.userId);
-    const side = principal.sideId ? topo.topology.sides.find((s) => s.id === principal.sideId) : undefined;
-    return {
-      preferences: { language: chosen.language ?? uiLanguageFor(side?.languages ?? []) },
-      chosen: chosen.language !== undefined,
-    };
-  };
+  const answer = (principal: Principal) => preferencesOf(principal, topo, store);
   api.get('/me/preferences', async (req, res) => {
     res.json(await answer(requireAuth(req)));
   });
