@@ -1,11 +1,15 @@
 import type { HotlineClient } from '@hotline/client-sdk';
 import type { ContactGateway, ContactRulesAnswer, NotificationAttempt } from '@hotline/shared';
 
-/** How soon after a fetch that left a notification in flight the console asks again, doubling up to MAX. */
+/**
+ * How soon after a fetch that left a notification in flight the console asks again, doubling up to MAX:
+ * a commander looking at an alert sees a delivery within a few seconds of it, and one small request every
+ * few seconds per alert in flight is cheap even on a GPRS link.
+ */
 export const FOLLOW_UP_MS = 1000;
-const FOLLOW_UP_MAX_MS = 30_000;
-/** After this many follow-ups without a new entry on the alert, it waits for the next entry. */
-const FOLLOW_UPS = 10;
+const FOLLOW_UP_MAX_MS = 5000;
+/** After this many follow-ups without a new entry on the alert (about two and a half minutes), it waits for the next entry. */
+const FOLLOW_UPS = 32;
 
 interface Slot {
   attempts: NotificationAttempt[] | null;
@@ -21,7 +25,7 @@ interface Slot {
  * The notification attempts of alerts (GET /api/alerts/:id/notifications), fetched when a view shows an
  * alert and again when the alert gets a new entry (an escalation, an acknowledgement). The server sends
  * no event per attempt, so while a notification is still in flight (queued, sent without an answer,
- * failed with a retry to come) one alert is asked again a few times with a doubling delay, never more.
+ * failed with a retry to come) one alert is asked again with a delay doubling from 1 s to 5 s, for about two and a half minutes.
  * Also holds the gateways the server names for this user (GET /api/notifications/contacts), to call a
  * channel by its name.
  */
