@@ -18,7 +18,7 @@ import { Progress } from './lib/progress.js';
 import { PROFILES } from './lib/throttle-proxy.js';
 import { escalationBench } from './bench/escalation.js';
 import { memoryBench } from './bench/memory.js';
-import { bareEndpoint, fullEndpoint, relaySweep, type RelayStep } from './bench/relay.js';
+import { bareEndpoint, fullEndpoint, measureSignatureCost, relaySweep, signatureFloor, type RelayStep } from './bench/relay.js';
 import { environmentLine, evaluateTargets, summaryTable, sweepTable, updateDoc, type BenchEnvironment, type BenchResults } from './bench/report.js';
 import { resumeBench } from './bench/resume.js';
 import { startBenchCluster } from './bench/setup.js';
@@ -231,6 +231,15 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       );
       await Promise.all([bare.close(), full.close(), append?.close()]);
       log(`relay: sustained ${results.relay.sustained.full} msg/s (full) vs ${results.relay.sustained.bare} msg/s (bare): ratio ${results.relay.ratio?.toFixed(2)}`);
+      if (!opts.unsigned) {
+        status = 'relay: timing signatures for the floor';
+        const floor = signatureFloor(results.relay, await measureSignatureCost(), os.cpus().length);
+        results.relay.signatureFloor = floor;
+        log(
+          `relay: signatures alone cost ${floor.signUs} µs (sign) + ${floor.verifyUs} µs (verify) per message; bare relay plus them could reach at most ` +
+            `${floor.ceilingRate ?? '–'} msg/s (ratio ${floor.ceilingRatio ?? '–'}); server CPU ratio at least ${floor.cpuRatioFloor ?? '–'}`,
+        );
+      }
     }
     if (only.includes('escalation')) {
       status = 'escalation timers';

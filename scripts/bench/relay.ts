@@ -8,6 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import type { SessionUser } from '@hotline/shared';
 import { HotlineClient } from '../../client-sdk/src/index.js';
+import { ActionSigner } from '../../client-sdk/src/signer.js';
+import { importP256, verifyP256 } from '../../server/src/service/signature-service.js';
+import { signingInput } from '@hotline/shared';
 import type { TokenSigner } from '../../server/src/auth/tokens.js';
 import { summarize } from '../lib/stats.js';
 import { cpuTimeOf } from './procs.js';
@@ -233,7 +236,64 @@ export async function runStep(
   };
 }
 
+/**
+ * What the record's signatures alone cost on this machine, and the best the full path could do if it
+ * cost no more than the bare relay plus them: per message one ECDSA P-256 signature on the sending
+ * console (WebCrypto, through the SDK's signer) and one verification on the node (node:crypto).
+ */
+export interface SignatureFloor {
+  /** µs per signature on the console side, and per verification on the node, measured in this run. */
+  signUs: number;
+  verifyUs: number;
+  /** CPU cores of the machine the whole relay (nodes, Redis, load generator) shares. */
+  cores: number;
+  /** The bare relay's CPU per message (nodes + Redis + load generator) at its sustained rate, µs. */
+  bareTotalUs: number | null;
+  /** cores / (bare total + sign + verify): the highest rate a path that adds only the signatures could reach here. */
+  ceilingRate: number | null;
+  /** ceilingRate / bare sustained rate: the highest full / bare ratio reachable with signatures on this machine. */
+  ceilingRatio: number | null;
+  /** (bare server CPU + verify) / bare server CPU at the common rate: the lowest server CPU ratio with signatures. */
+  cpuRatioFloor: number | null;
+}
+
+/** Times `n` signatures and verifications of the relay's own message, after a warm-up. */
+export async function measureSignatureCost(n = 1000): Promise<{ signUs: number; verifyUs: number }> {
+  const signer = await ActionSigner.generate();
+  const key = importP256(signer.publicKey);
+  const fields = (i: number) => ({ linkId: 'bench-link', clientMsgId: `floor-${i}`, text: RELAY_TEXT, precedence: 'routine', drill: false });
+  const sigs: string[] = [];
+  for (let i = 0; i < 100; i++) sigs.push((await signer.sign('hotline:send', 'bench-user', fields(i))).value);
+  let t = performance.now();
+  for (let i = 0; i < n; i++) sigs[i % 100] = (await signer.sign('hotline:send', 'bench-user', fields(i % 100))).value;
+  const signUs = ((performance.now() - t) * 1000) / n;
+  t = performance.now();
+  for (let i = 0; i < n; i++) {
+    if (!verifyP256(key, signingInput('hotline:send', 'bench-user', fields(i % 100)), sigs[i % 100]!)) throw new Error('signature floor: a signature did not verify');
+  }
+  const verifyUs = ((performance.now() - t) * 1000) / n;
+  return { signUs: Math.round(signUs), verifyUs: Math.round(verifyUs) };
+}
+
+/** The signature floor of a finished sweep (see SignatureFloor). */
+export function signatureFloor(r: RelayResult, cost: { signUs: number; verifyUs: number }, cores: number): SignatureFloor {
+  const bareAt = [...r.steps].reverse().find((s) => s.system === 'bare' && s.rate === r.sustained.bare && s.pass)?.cpuUsPerMessage;
+  const bareTotalUs = bareAt ? bareAt.server + bareAt.generator : null;
+  const ceilingRate = bareTotalUs !== null ? Math.round((cores * 1e6) / (bareTotalUs + cost.signUs + cost.verifyUs)) : null;
+  const bareCommon = r.cpuUsPerMessage?.bare?.server;
+  return {
+    ...cost,
+    cores,
+    bareTotalUs,
+    ceilingRate,
+    ceilingRatio: ceilingRate !== null && r.sustained.bare > 0 ? Math.round((ceilingRate / r.sustained.bare) * 100) / 100 : null,
+    cpuRatioFloor: bareCommon ? Math.round(((bareCommon + cost.verifyUs) / bareCommon) * 100) / 100 : null,
+  };
+}
+
 export interface RelayResult {
+  /** Set when the full path signs (the default): what the signatures alone leave reachable. */
+  signatureFloor?: SignatureFloor;
   p99LimitMs: number;
   pairs: number;
   steps: RelayStep[];
