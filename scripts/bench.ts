@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/helpers/server.js';
@@ -21,6 +22,7 @@ import { memoryBench } from './bench/memory.js';
 import { bareEndpoint, fullEndpoint, measureSignatureCost, relaySweep, signatureFloor, type RelayStep } from './bench/relay.js';
 import { environmentLine, evaluateTargets, summaryTable, sweepTable, updateDoc, type BenchEnvironment, type BenchResults } from './bench/report.js';
 import { resumeBench } from './bench/resume.js';
+import { cpuTimeOf } from './bench/procs.js';
 import { startBenchCluster } from './bench/setup.js';
 import { stormBench } from './bench/storm.js';
 import { linksBench } from './bench/links.js';
@@ -203,6 +205,16 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       const bare = await bareEndpoint(urls(cluster.bare!), opts.pairs);
       const append = cluster.append ? await bareEndpoint(urls(cluster.append), opts.pairs, 'append') : undefined;
       const full = await fullEndpoint(urls(cluster.full), cluster.topo, cluster.signer, { signing: !opts.unsigned });
+      // CPU the server side spends with every console connected and nothing sent (heartbeats, presence
+      // sweeps, timers): part of each system's CPU per message at low rates.
+      status = 'relay: idle CPU';
+      const pidsOf = { full: [cluster.full[0].pid!, cluster.full[1].pid!], bare: [cluster.bare![0].pid, cluster.bare![1].pid] };
+      const idle0 = { full: pidsOf.full.map(cpuTimeOf), bare: pidsOf.bare.map(cpuTimeOf), at: performance.now() };
+      await new Promise((r) => setTimeout(r, 5000));
+      const idleMs = performance.now() - idle0.at;
+      const idleOf = (pids: number[], before: number[]) => Math.round((pids.reduce((sum, pid, i) => sum + cpuTimeOf(pid) - before[i]!, 0) / idleMs) * 1000);
+      const idleCpu = { full: idleOf(pidsOf.full, idle0.full), bare: idleOf(pidsOf.bare, idle0.bare), sampleMs: Math.round(idleMs) };
+      log(`relay: idle, consoles connected: nodes spend ${idleCpu.full} ms of CPU per second (full) and ${idleCpu.bare} ms (bare)`);
       log(`relay: ${opts.pairs} pairs, side a on node 1 and side b on node 2; sweeping ${opts.rates.join(', ')} msg/s, ${append ? 'bare, bare+append' : 'bare'} then full at each`);
       const describe = (st: RelayStep) =>
         `relay: ${(st.system === 'append' ? 'bare+append' : st.system).padEnd(11)} ${String(st.rate).padStart(6)} msg/s${st.retry ? ' (retry)' : ''}: ` +
@@ -230,6 +242,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         },
       );
       await Promise.all([bare.close(), full.close(), append?.close()]);
+      results.relay.idleCpu = idleCpu;
       log(`relay: sustained ${results.relay.sustained.full} msg/s (full) vs ${results.relay.sustained.bare} msg/s (bare): ratio ${results.relay.ratio?.toFixed(2)}`);
       if (!opts.unsigned) {
         status = 'relay: timing signatures for the floor';

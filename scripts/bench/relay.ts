@@ -292,6 +292,8 @@ export function signatureFloor(r: RelayResult, cost: { signUs: number; verifyUs:
 }
 
 export interface RelayResult {
+  /** The two nodes' CPU, ms per second, with every console connected and nothing sent. */
+  idleCpu?: { full: number; bare: number; sampleMs: number };
   /** Set when the full path signs (the default): what the signatures alone leave reachable. */
   signatureFloor?: SignatureFloor;
   p99LimitMs: number;

@@ -128,6 +128,17 @@ export function summaryTable(r: BenchResults): string {
       })(),
     ]);
   }
+  if (r.relay?.idleCpu) {
+    const i = r.relay.idleCpu;
+    const rate = r.relay.cpuUsPerMessage?.rate;
+    rows.push([
+      `… the nodes idle with every console connected (heartbeats, presence, timers), CPU ms per second${rate ? ` (µs per message at ${rate} msg/s)` : ''}`,
+      `${i.full} ms/s${rate ? ` (${Math.round((i.full * 1000) / rate)} µs)` : ''}`,
+      `${i.bare} ms/s${rate ? ` (${Math.round((i.bare * 1000) / rate)} µs)` : ''}`,
+      '',
+      '',
+    ]);
+  }
   if (r.relay?.signatureFloor) {
     const f = r.relay.signatureFloor;
     rows.push([
