@@ -95,7 +95,9 @@ describe('bench report', () => {
     expect(floor.ceilingRatio).toBe(Math.round((Math.round(2e6 / 600) / 2000) * 100) / 100);
     expect(floor.cpuRatioFloor).toBe(Math.round((320 / 250) * 100) / 100);
     r.relay!.signatureFloor = floor;
+    r.relay!.idleCpu = { full: 80, bare: 2, sampleMs: 5000 };
     r.targets = evaluateTargets(r);
+    expect(summaryTable(r)).toContain('(µs per message at 1000 msg/s) | 80 ms/s (80 µs) | 2 ms/s (2 µs) |');
     expect(summaryTable(r)).toContain(`at most ${Math.round(2e6 / 600)} msg/s; server CPU ratio at least 1.28`);
     // No passing bare step at the sustained rate: nothing to derive from.
     const none = signatureFloor({ ...r.relay!, sustained: { full: 0, bare: 4000 } }, { signUs: 100, verifyUs: 70 }, 2);
