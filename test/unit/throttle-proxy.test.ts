@@ -28,22 +28,30 @@ function pattern(n: number): Buffer {
   return b;
 }
 
-/** A server that sends `body` to each client in one write and then ends; resolves what a client received. */
-async function download(body: Buffer, profile: LinkProfile, random: () => number): Promise<Buffer> {
+/**
+ * A server that sends `body` to each client in one write and then ends; resolves what each of `clients`
+ * connections at once received.
+ */
+async function download(body: Buffer, profile: LinkProfile, random: () => number, clients = 1): Promise<Buffer[]> {
   server = net.createServer((s) => {
     s.end(body);
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   proxy = await startThrottleProxy((server.address() as net.AddressInfo).port, profile, random);
-  const client = net.connect({ port: proxy.port, host: '127.0.0.1' });
-  const parts: Buffer[] = [];
-  client.on('data', (c: Buffer) => parts.push(c));
-  await new Promise<void>((resolve, reject) => {
-    client.on('end', () => resolve());
-    client.on('error', reject);
-  });
-  client.destroy();
-  return Buffer.concat(parts);
+  const port = proxy.port;
+  return Promise.all(
+    Array.from({ length: clients }, async () => {
+      const client = net.connect({ port, host: '127.0.0.1' });
+      const parts: Buffer[] = [];
+      client.on('data', (c: Buffer) => parts.push(c));
+      await new Promise<void>((resolve, reject) => {
+        client.on('end', () => resolve());
+        client.on('error', reject);
+      });
+      client.destroy();
+      return Buffer.concat(parts);
+    }),
+  );
 }
 
 // Fast enough for a unit test; the delay and the retransmission timeout are what matter.
@@ -52,7 +60,7 @@ const lossy: LinkProfile = { name: 'lossy', downBps: 4_000_000, upBps: 4_000_000
 describe('throttle proxy', () => {
   it('keeps the order of the bytes behind a retransmitted segment (a download of one large write)', async () => {
     const body = pattern(400_000);
-    const got = await download(body, lossy, seeded(11));
+    const [got] = (await download(body, lossy, seeded(11))) as [Buffer];
     expect(got.length).toBe(body.length);
     // Where the first difference is, if any: a segment overtaking the lost one before it.
     const firstDiff = got.findIndex((b, i) => b !== body[i]);
@@ -61,16 +69,16 @@ describe('throttle proxy', () => {
 
   it('ends the stream after its last segment when that segment is the one lost', async () => {
     const body = pattern(3 * 1460 + 100);
-    // Only the last of the four segments is lost.
+    // Each download is four segments drawn one after another; the last of each four is lost.
     let n = 0;
-    const got = await download(body, lossy, () => (++n === 4 ? 0 : 1));
-    expect(got.length).toBe(body.length);
-    expect(got.equals(body)).toBe(true);
+    const got = await download(body, lossy, () => (++n % 4 === 0 ? 0 : 1), 8);
+    expect(got.map((b) => b.length)).toEqual(got.map(() => body.length));
+    expect(got.every((b) => b.equals(body))).toBe(true);
   });
 
   it('without loss, delivers everything in order', async () => {
     const body = pattern(200_000);
-    const got = await download(body, { ...lossy, loss: 0 }, seeded(3));
+    const [got] = (await download(body, { ...lossy, loss: 0 }, seeded(3))) as [Buffer];
     expect(got.equals(body)).toBe(true);
   });
 });
