@@ -39,10 +39,33 @@ export interface ThrottleProxy {
 
 const SEGMENT = 1460;
 
-/** One direction of one connection: a serializing link with delay and retransmissions. */
+/**
+ * One direction of one connection: a serializing link with delay and retransmissions. Segments wait in
+ * one queue and leave it in order, each at its arrival time, and the end follows the last one: a timer
+ * per segment would not keep the order, because a segment behind a retransmitted one gets the same
+ * arrival time, and timers set for the same moment from different points of the event loop's tick
+ * fire in no fixed order (a later segment overtaking the lost one, or the end overtaking the last).
+ */
 function pipe(from: net.Socket, to: net.Socket, bps: number, oneWayMs: number, loss: number, rto: number, count: (n: number) => void, random: () => number): void {
   let linkFree = 0;
   let lastArrival = 0;
+  const queue: { at: number; seg: Buffer | null }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const drain = () => {
+    timer = undefined;
+    const now = performance.now();
+    while (queue.length > 0 && queue[0]!.at <= now) {
+      const { seg } = queue.shift()!;
+      if (to.destroyed) continue;
+      if (seg) to.write(seg);
+      else to.end();
+    }
+    schedule();
+  };
+  const schedule = () => {
+    if (timer || queue.length === 0) return;
+    timer = setTimeout(drain, Math.max(0, queue[0]!.at - performance.now()));
+  };
   from.on('data', (chunk: Buffer) => {
     count(chunk.length);
     for (let off = 0; off < chunk.length; off += SEGMENT) {
@@ -52,13 +75,13 @@ function pipe(from: net.Socket, to: net.Socket, bps: number, oneWayMs: number, l
       let arrival = linkFree + oneWayMs + (loss > 0 && random() < loss ? rto : 0);
       arrival = Math.max(arrival, lastArrival);
       lastArrival = arrival;
-      setTimeout(() => {
-        if (!to.destroyed) to.write(seg);
-      }, arrival - now);
+      queue.push({ at: arrival, seg });
     }
+    schedule();
   });
   from.on('end', () => {
-    setTimeout(() => to.end(), Math.max(0, lastArrival - performance.now()));
+    queue.push({ at: Math.max(performance.now(), lastArrival), seg: null });
+    schedule();
   });
 }
 
