@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -31,6 +31,10 @@ afterAll(async () => {
   await cluster?.stop();
   built?.remove();
 });
+
+/** The paths in the service worker's (one) cache. */
+const cachedPaths = (page: Page) =>
+  page.evaluate<string[]>(`caches.keys().then((k) => caches.open(k[0])).then((c) => c.keys()).then((r) => r.map((q) => new URL(q.url).pathname))`);
 
 const synced = (page: Page) => page.locator('.conn[data-synced="true"]').waitFor({ timeout: 120_000 });
 
@@ -85,6 +89,15 @@ describe('a new deployment', () => {
       await expect.poll(() => page.evaluate('navigator.serviceWorker.controller !== null')).toBe(true);
       const before = await page.evaluate<string[]>('caches.keys()');
       expect(before).toHaveLength(1);
+      // The language files this console used are cached as they pass: its own language's catalog and
+      // the font (op-a2 reads Urdu, its side's language), and here Pashto's catalog, fetched directly;
+      // Dari's, never used, is not.
+      const onDemand = (paths: string[]) => paths.filter((p) => p.startsWith('/lang-') || p.endsWith('.woff2')).sort();
+      const pashto = `/${readdirSync(built.dir).find((f) => /^lang-ps-[A-Z0-9]+\.js$/.test(f))}`;
+      await page.evaluate(`fetch('${pashto}').then((r) => r.text())`);
+      await page.evaluate('document.fonts.ready.then(() => undefined)');
+      await expect.poll(async () => onDemand(await cachedPaths(page))).toEqual([expect.stringMatching(/^\/assets\/.*\.woff2$/), pashto, expect.stringMatching(/^\/lang-ur-/)]);
+      const usedBefore = onDemand(await cachedPaths(page));
       const marker = 'meta[name="deployment"]';
       expect(await page.locator(marker).count()).toBe(0);
 
@@ -100,6 +113,8 @@ describe('a new deployment', () => {
       // This load is the cached one; the browser meanwhile fetched the new /sw.js, which installs and takes over.
       expect(await page.locator(marker).count()).toBe(0);
       await expect.poll(() => page.evaluate<string[]>('caches.keys()'), { timeout: 60_000 }).toEqual([expect.not.stringMatching(before[0]!)]);
+      // The new worker cached at install the language files the old cache had, and only those.
+      expect(onDemand(await cachedPaths(page))).toEqual(usedBefore);
       await page.reload();
       await page.locator(marker).waitFor({ state: 'attached' });
       await synced(page);
@@ -170,6 +185,7 @@ describe('the language files', () => {
       await expect.poll(() => page.locator('#login-language-status').textContent()).toBe('Loading the language…');
       expect(await page.locator('#login-language').isDisabled()).toBe(true);
       expect(await page.locator('#login-title').textContent()).toBe('Border hotline');
+      await screenshot(page, 'lean-login-loading-360x640-en');
       await page.locator('html[lang="ur"][dir="rtl"]').waitFor({ timeout: 60_000 });
       expect(await page.locator('#login-title').textContent()).toBe('سرحدی ہاٹ لائن');
       expect(await page.locator('label[for="login-user"] span').textContent()).toBe('صارف');
