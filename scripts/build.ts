@@ -5,6 +5,8 @@
  * name (so the server can let browsers cache it for good: a new build has new names), and every text
  * file is compressed ahead of time beside itself as .br (brotli, best) and .gz (gzip, best), which the
  * server sends to browsers that accept them. index.html is small and revalidated on each start.
+ * The script carries English; the other catalogs are files of their own (lang-<language>-<hash>.js),
+ * fetched when that language is shown, and the service worker caches them (and the fonts) once used.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
