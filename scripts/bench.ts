@@ -209,6 +209,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       // sweeps, timers): part of each system's CPU per message at low rates.
       status = 'relay: idle CPU';
       const pidsOf = { full: [cluster.full[0].pid!, cluster.full[1].pid!], bare: [cluster.bare![0].pid, cluster.bare![1].pid] };
+      await new Promise((r) => setTimeout(r, 5000)); // let the connections' own work (key registration, first sync) settle
       const idle0 = { full: pidsOf.full.map(cpuTimeOf), bare: pidsOf.bare.map(cpuTimeOf), at: performance.now() };
       await new Promise((r) => setTimeout(r, 5000));
       const idleMs = performance.now() - idle0.at;
