@@ -41,7 +41,7 @@ let counter = 0;
 
 /** Spawns a real server process (the same entry point as production) and waits until it listens. */
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
-  const port = options.port ?? (await freePort());
+  let port = options.port ?? (await freePort());
   const nodeId = options.nodeId ?? `test-node-${process.pid}-${++counter}`;
   const output: string[] = [];
   let child: ChildProcess | undefined;
@@ -100,7 +100,19 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     return new Promise((resolve) => c.once('exit', (code) => resolve(code)));
   };
 
-  await start();
+  // A free port can be taken by another process between freePort() and the server's listen: the first
+  // start then moves to another free port (never a restart, which must keep its port).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      const taken = output.some((l) => l.includes('EADDRINUSE'));
+      if (!taken || options.port !== undefined || attempt >= 3) throw err;
+      output.length = 0;
+      port = await freePort();
+    }
+  }
   const proc: ServerProcess = {
     port,
     url: `http://127.0.0.1:${port}`,
