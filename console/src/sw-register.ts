@@ -7,16 +7,15 @@ export function registerServiceWorker(): void {
   navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {
     // No worker (a private window, say): the console works, it just cannot open without network.
   });
-  // The worker caches a language file when the page fetches it through the worker. On the first start
-  // the page may have fetched it before the worker took over: once it has, it is asked for again through
-  // it (the browser's cache answers, nothing goes over the line), so an offline start in that language
-  // finds it. The font is left to the page's own next use: asking for it again here kept the console's
-  // system notifications from showing in a browser test (test/browser/push.test.ts), cause not found.
+  // The worker caches a language file or the font when the page fetches it through the worker. On the
+  // first start the page may have fetched them before the worker took over: once it has, they are asked
+  // for again through it (the browser's cache answers, nothing goes over the line), so an offline start
+  // in that language finds them.
   const handOver = () => {
     const onDemand = performance
       .getEntriesByType('resource')
       .map((e) => new URL(e.name))
-      .filter((u) => u.origin === location.origin && /^\/lang-[^/]+\.js$/.test(u.pathname));
+      .filter((u) => u.origin === location.origin && (/^\/lang-[^/]+\.js$/.test(u.pathname) || u.pathname.endsWith('.woff2')));
     for (const u of onDemand) void fetch(u.pathname).catch(() => undefined);
   };
   if (navigator.serviceWorker.controller) return;
