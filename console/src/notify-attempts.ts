@@ -145,7 +145,8 @@ export interface AlertNow {
 }
 
 /**
- * Whether something more is to come: nothing is recorded yet since the entry that makes attempts, or a
+ * Whether something more is to come: nothing is recorded yet since the entry that makes attempts (the
+ * server records a level's whole plan in one write, so anything recorded means all of it is), or a
  * channel's latest step is queued, bundled, sent, or a failure to be retried.
  */
 export function inFlight(attempts: readonly NotificationAttempt[], { open, expectSince }: AlertNow): boolean {

@@ -269,7 +269,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   const notifyQueue = new NotifyQueue(bullRedis, keys.bullPrefix, notifyLog);
   let notifications: NotificationService | undefined;
   const escalations = new EscalationService({
-    notifier: { escalated: (userId, escalation) => notifications?.escalated(userId, escalation) ?? Promise.resolve() },
+    notifier: { escalated: (userIds, escalation) => notifications?.escalated(userIds, escalation) ?? Promise.resolve() },
     topo,
     log: linkLog,
     alerts: alertStore,

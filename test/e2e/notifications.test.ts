@@ -147,6 +147,41 @@ describe('gateways: signed webhooks, replies, contact rules', () => {
     expect(after.slice(before).filter((e) => e.type === 'alert.acknowledged')).toEqual([]);
   });
 
+  it("an escalation's whole contact plan, every target's, is on the record before any step of it runs", async () => {
+    // Level 2 of the fast policy reaches two commanders: cmd-sb1 by SMS and radio at once (own rules), cmd-sa1 by SMS.
+    const put = await fetch(`${cluster.nodes[0]!.url}/api/notifications/contacts`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokenFor('cmd-sb1', 'commander')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ steps: [{ channel: 'gateway', gateway: 'sms', address: '+92 300 000 0009' }, { channel: 'gateway', gateway: 'radio', address: 'RADIO-9' }] }),
+    });
+    expect(put.status).toBe(200);
+    const raiser = await connect('op-a1');
+    const counterpart = await connect('op-b2', 1);
+    const { alert } = await raiser.raiseAlert({ linkId: 'l4', kind: 'drone', severity: 2, description: 'Drone over the crossing' });
+    // Whoever reads the record while the level is under way (a console does, as the escalation arrives)
+    // sees the level's plan whole or not at all.
+    const seen: NotificationAttempt[][] = [];
+    const delivered = (list: NotificationAttempt[], user: string, channel: string) => list.some((a) => a.userId === user && a.channel === channel && a.kind === 'delivered');
+    await waitFor(
+      async () => {
+        const list = await attemptsOf(cluster.nodes[1]!.url, 'joint', alert.alertId);
+        seen.push(list);
+        return delivered(list, 'cmd-sb1', 'gateway:sms') && delivered(list, 'cmd-sb1', 'gateway:radio') && delivered(list, 'cmd-sa1', 'gateway:sms');
+      },
+      { interval: 1, timeout: 20_000, message: 'level 2 was not delivered to both commanders' },
+    );
+    const final = seen.at(-1)!;
+    const step = final.find((a) => a.userId === 'cmd-sa1')!.step;
+    const plan = (list: NotificationAttempt[]) => list.filter((a) => a.step === step && a.kind === 'queued').map((a) => `${a.userId} ${a.channel}`).sort();
+    expect(plan(final)).toEqual(['cmd-sa1 gateway:sms', 'cmd-sb1 gateway:radio', 'cmd-sb1 gateway:sms']);
+    const partial = seen.filter((list) => list.some((a) => a.step === step) && plan(list).length !== 3);
+    expect(partial).toEqual([]);
+    // In the record itself, the plan comes before the first thing any of its steps did.
+    const firstDone = final.findIndex((a) => a.step === step && a.kind !== 'queued');
+    expect(final.slice(firstDone).filter((a) => a.step === step && a.kind === 'queued')).toEqual([]);
+    await counterpart.ackAlert(alert.alertId);
+  });
+
   it('contact rules step from SMS to radio after the set delay, and stop at an acknowledgement', async () => {
     const raiser = await connect('op-a3');
     const counterpart = await connect('op-b3', 1);

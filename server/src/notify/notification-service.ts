@@ -188,9 +188,9 @@ export class NotificationService {
 
   // --- events ---------------------------------------------------------------------------------
 
-  /** An escalation reached `userId` (called once per target; idempotent). */
-  async escalated(userId: string, escalation: Omit<Escalation, 'position'>): Promise<void> {
-    await this.#start('escalation', userId, {
+  /** An escalation reached `userIds` (its targets; idempotent). */
+  async escalated(userIds: readonly string[], escalation: Omit<Escalation, 'position'>): Promise<void> {
+    await this.#start('escalation', userIds, {
       subject: escalation.subject,
       id: escalation.id,
       linkId: escalation.linkId,
@@ -205,38 +205,45 @@ export class NotificationService {
   async alertUnattended(alert: Alert): Promise<void> {
     const users = this.#topo.escalationTargets(['counterpart-supervisors'], alert.raiserPostId, alert.counterpartPostId);
     const operators = this.#operatorsOf(alert.counterpartPostId);
-    for (const userId of new Set([...users, ...operators])) {
-      await this.#start('alert', userId, { subject: 'alert', id: alert.alertId, linkId: alert.linkId, step: 0, level: 0, drill: alert.drill, at: alert.raisedAt });
-    }
+    await this.#start('alert', [...users, ...operators], { subject: 'alert', id: alert.alertId, linkId: alert.linkId, step: 0, level: 0, drill: alert.drill, at: alert.raisedAt });
   }
 
   /** A flash message was sent: the counterpart post's operators are contacted. */
   async flashSent(deadline: MessageDeadline): Promise<void> {
-    for (const userId of this.#operatorsOf(deadline.counterpartPostId)) {
-      await this.#start('flash', userId, { subject: 'message', id: deadline.id, linkId: deadline.linkId, step: 0, level: 0, drill: deadline.drill, at: deadline.sentAt });
-    }
+    await this.#start('flash', this.#operatorsOf(deadline.counterpartPostId), { subject: 'message', id: deadline.id, linkId: deadline.linkId, step: 0, level: 0, drill: deadline.drill, at: deadline.sentAt });
   }
 
   #operatorsOf(postId: string): string[] {
     return this.#topo.usersOfPost(postId);
   }
 
+  /**
+   * Plans the contact steps of every user in `userIds` for one event, puts the whole plan on the
+   * subject's record in one step, and only then queues the steps: a console that reads the record
+   * never sees a plan in part (one user's step already skipped, another's not yet queued) and takes it
+   * for finished. A retry (the job that called this failed) records nothing twice and queues under the
+   * same job ids.
+   */
   async #start(
     event: NotificationEvent,
-    userId: string,
+    userIds: readonly string[],
     s: { subject: 'alert' | 'message'; id: string; linkId: string; step: number; level: number; drill: boolean; at: number },
   ): Promise<void> {
     // Nothing configured beyond the console: no work, not even a read.
     if (this.#settings().gateways.length === 0 && !this.vapidPublicKey) return;
-    const { steps } = await this.rules(userId);
-    for (const [index, contact] of steps.entries()) {
-      // A channel this deployment cannot serve at all is not queued (each step keeps its index).
-      if (contact.channel === 'push' ? !this.vapidPublicKey : !this.#gateway(contact.gateway)) continue;
-      const data: ContactJobData = { event, userId, ...s, index, contact };
-      const key = jobIds.contact(data);
-      await this.#queue.add(CONTACT_JOB, data, key, Math.max(0, s.at + contact.delay - Date.now()));
-      await this.#record(s.linkId, [s.id], { at: Date.now(), kind: 'queued', userId, channel: channelName(contact), key, step: s.step, detail: `after ${contact.delay} ms` });
+    const plan: { data: ContactJobData; key: string; delay: number; attempt: NotificationAttempt }[] = [];
+    for (const userId of new Set(userIds)) {
+      const { steps } = await this.rules(userId);
+      for (const [index, contact] of steps.entries()) {
+        // A channel this deployment cannot serve at all is not queued (each step keeps its index).
+        if (contact.channel === 'push' ? !this.vapidPublicKey : !this.#gateway(contact.gateway)) continue;
+        const data: ContactJobData = { event, userId, ...s, index, contact };
+        const key = jobIds.contact(data);
+        plan.push({ data, key, delay: contact.delay, attempt: { at: Date.now(), kind: 'queued', userId, channel: channelName(contact), key, step: s.step, detail: `after ${contact.delay} ms` } });
+      }
     }
+    await this.#store.recordAll(s.linkId, s.id, plan.map((p) => p.attempt));
+    for (const { data, key, delay } of plan) await this.#queue.add(CONTACT_JOB, data, key, Math.max(0, s.at + delay - Date.now()));
   }
 
   // --- jobs -----------------------------------------------------------------------------------

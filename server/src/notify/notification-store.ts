@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { AppError, ErrorCode, NotificationAttempt, NotificationItem, ContactRules, type ContactStep } from '@hotline/shared';
 import { z } from 'zod';
 import type { Keys } from '../store/keys.js';
@@ -81,25 +82,40 @@ export function normaliseAddress(address: string): string {
 
 const Items = z.array(NotificationItem);
 
+const RECORD_LUA = readFileSync(new URL('../store/lua/recordAttempts-2.lua', import.meta.url), 'utf8');
+
+interface RecordCommand {
+  recordAttempts(record: string, seen: string, ...memberThenJson: string[]): Promise<number>;
+}
+
 /**
  * Redis state of notifications: the record of attempts per alert or message, acknowledgement codes,
  * bundle windows, users' own contact rules and their address index, push subscriptions, and the replay
  * guard of gateway replies.
  */
 export class RedisNotificationStore {
-  readonly #redis: RedisClient;
+  readonly #redis: RedisClient & RecordCommand;
   readonly keys: NotificationKeys;
 
   constructor(redis: RedisClient, keys: Keys) {
-    this.#redis = redis;
+    if (!('recordAttempts' in redis)) redis.defineCommand('recordAttempts', { lua: RECORD_LUA, numberOfKeys: 2 });
+    this.#redis = redis as RedisClient & RecordCommand;
     this.keys = new NotificationKeys(keys);
   }
 
-  /** Appends an attempt to the subject's record, once per (key, kind, attempt). */
+  /** Appends an attempt to the subject's record, once per (key, kind, attempt, user). */
   async record(linkId: string, subjectId: string, attempt: NotificationAttempt): Promise<void> {
-    const added = await this.#redis.sadd(this.keys.attemptsSeen(linkId, subjectId), `${attempt.key}|${attempt.kind}|${attempt.attempt ?? 0}|${attempt.userId}`);
-    if (added === 0) return;
-    await this.#redis.rpush(this.keys.attempts(linkId, subjectId), JSON.stringify(attempt));
+    await this.recordAll(linkId, subjectId, [attempt]);
+  }
+
+  /**
+   * Appends attempts to the subject's record in one atomic step, each once per (key, kind, attempt,
+   * user): whoever reads the record sees all of them or none.
+   */
+  async recordAll(linkId: string, subjectId: string, attempts: readonly NotificationAttempt[]): Promise<void> {
+    if (attempts.length === 0) return;
+    const args = attempts.flatMap((a) => [`${a.key}|${a.kind}|${a.attempt ?? 0}|${a.userId}`, JSON.stringify(a)]);
+    await this.#redis.recordAttempts(this.keys.attempts(linkId, subjectId), this.keys.attemptsSeen(linkId, subjectId), ...args);
   }
 
   async attempts(linkId: string, subjectId: string): Promise<NotificationAttempt[]> {

@@ -29,9 +29,9 @@ export type FireOutcome =
   | { result: 'already'; step: number }
   | { result: 'skipped'; reason: string };
 
-/** Reaches targets away from the console (push, gateways); called once per target and step, idempotent. */
+/** Reaches targets away from the console (push, gateways); called once per step with all its targets, idempotent. */
 export interface EscalationNotifier {
-  escalated(userId: string, escalation: Omit<Escalation, 'position'>): Promise<void>;
+  escalated(userIds: readonly string[], escalation: Omit<Escalation, 'position'>): Promise<void>;
 }
 
 /** Observes escalations for metrics. */
@@ -253,26 +253,26 @@ export class EscalationService {
 
   async #notify<S extends EscalationState>(subject: Subject<S>, state: S, entrySeq: number, at: number, targets: readonly string[]): Promise<void> {
     const level = state.escalations?.find((e) => e.step === state.step)?.level ?? state.step;
+    const escalation: Omit<Escalation, 'position'> = {
+      subject: subject.kind,
+      id: subject.idOf(state),
+      linkId: state.linkId,
+      step: state.step,
+      level,
+      drill: state.drill,
+      entrySeq,
+      at,
+      ...subject.notice(state),
+    };
     await Promise.all(
       targets.map(async (userId) => {
-        const escalation: Omit<Escalation, 'position'> = {
-          subject: subject.kind,
-          id: subject.idOf(state),
-          linkId: state.linkId,
-          step: state.step,
-          level,
-          drill: state.drill,
-          entrySeq,
-          at,
-          ...subject.notice(state),
-        };
         const { position } = await this.#inbox.add(userId, escalation);
         this.#broadcast.escalation(userId, { position, ...escalation });
-        // Only queues jobs (deliveries never hold up the escalation); a failure here retries this job,
-        // whose repeat path notifies again under the same job ids.
-        await this.#notifier?.escalated(userId, escalation);
       }),
     );
+    // Only queues jobs (deliveries never hold up the escalation); a failure here retries this job,
+    // whose repeat path notifies again under the same job ids.
+    await this.#notifier?.escalated(targets, escalation);
   }
 
   async #scheduleNext<S extends EscalationState>(subject: Subject<S>, state: S): Promise<void> {
