@@ -13,6 +13,12 @@
  * left open already runs it until reloaded. The console's other files are asked of the network first
  * (their hashed names make them immutable, and the HTTP cache answers them), the cache only when the
  * network fails or hangs; the same for a page not cached yet.
+ *
+ * Some files are needed only by some consoles (SHELL_ON_DEMAND: the catalogs of Urdu, Pashto and Dari,
+ * the Arabic-script font): not fetched at install, so an English console never downloads them; cached
+ * when the console first fetches one, so it opens offline in that language from then on. A new
+ * version's worker fetches at install those the last version had cached (same name but the content
+ * hash), so a deployment keeps a console's language offline.
  */
 
 /** The few service-worker types used here (the console compiles against the DOM's types, not the worker's). */
@@ -32,6 +38,7 @@ export interface WorkerScope {
 }
 
 declare const SHELL_FILES: string[];
+declare const SHELL_ON_DEMAND: string[];
 declare const SHELL_VERSION: string;
 
 const PREFIX = 'hotline-shell-';
@@ -59,7 +66,22 @@ function withTimeout(p: Promise<Response>, ms: number): Promise<Response> {
 export function isShellRequest(url: URL, origin: string, mode: RequestMode): boolean {
   if (url.origin !== origin) return false;
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/socket.io/')) return false;
-  return mode === 'navigate' || SHELL_FILES.includes(url.pathname);
+  return mode === 'navigate' || SHELL_FILES.includes(url.pathname) || SHELL_ON_DEMAND.includes(url.pathname);
+}
+
+/** A built file's name without its content hash (`/lang-ur-AB12CD34.js` → `/lang-ur.js`). */
+export function withoutHash(pathname: string): string {
+  return pathname.replace(/-[A-Za-z0-9]{8}(\.[A-Za-z0-9]+)$/, '$1');
+}
+
+/** The on-demand files whose earlier version an older cache of the shell holds (the ones in use here). */
+async function onDemandInUse(): Promise<string[]> {
+  const stems = new Set<string>();
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX) || name === CACHE) continue;
+    for (const req of await (await caches.open(name)).keys()) stems.add(withoutHash(new URL(req.url).pathname));
+  }
+  return SHELL_ON_DEMAND.filter((f) => stems.has(withoutHash(f)));
 }
 
 /** This version's page: as fetched last, else as cached at install (the shell's "/"). */
@@ -73,7 +95,7 @@ export function installShell(scope: WorkerScope): void {
     ev.waitUntil(
       caches
         .open(CACHE)
-        .then((cache) => cache.addAll(SHELL_FILES))
+        .then(async (cache) => cache.addAll([...SHELL_FILES, ...(await onDemandInUse())]))
         .then(() => scope.skipWaiting()),
     );
   });
