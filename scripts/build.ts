@@ -5,6 +5,8 @@
  * name (so the server can let browsers cache it for good: a new build has new names), and every text
  * file is compressed ahead of time beside itself as .br (brotli, best) and .gz (gzip, best), which the
  * server sends to browsers that accept them. index.html is small and revalidated on each start.
+ * The script carries English; the other catalogs are files of their own (lang-<language>-<hash>.js),
+ * fetched when that language is shown, and the service worker caches them (and the fonts) once used.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -55,6 +57,30 @@ export async function buildConsole(options: { quiet?: boolean; outDir?: string; 
   const out = options.outDir ?? path.join(ROOT, 'console/dist');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
+  // Every catalog but English (which is in the script) as a file of its own, lang-<language>-<hash>.js:
+  // a console downloads the one it shows. Written in UTF-8 (module scripts always are), not \u escapes.
+  const catalogDir = path.join(src, 'i18n/catalogs');
+  const catalogBuild = await build({
+    entryPoints: Object.fromEntries(
+      readdirSync(catalogDir)
+        .filter((f) => f.endsWith('.ts') && f !== 'en.ts')
+        .map((f) => [`lang-${path.basename(f, '.ts')}`, path.join(catalogDir, f)]),
+    ),
+    bundle: true,
+    format: 'esm',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    outdir: out,
+    entryNames: '[name]-[hash]',
+    charset: 'utf8',
+    sourcemap: true,
+    minify: true,
+    metafile: true,
+    logLevel: options.quiet ? 'error' : 'info',
+  });
+  const catalogFiles = new Map<string, string>();
+  for (const [file, meta] of Object.entries(catalogBuild.metafile.outputs)) {
+    if (meta.entryPoint) catalogFiles.set(path.basename(meta.entryPoint, '.ts'), `/${path.relative(out, path.resolve(ROOT, file)).split(path.sep).join('/')}`);
+  }
   await build({
     entryPoints: [entry],
     bundle: true,
@@ -62,6 +88,20 @@ export async function buildConsole(options: { quiet?: boolean; outDir?: string; 
     target: ['chrome110', 'firefox110', 'safari16'],
     outdir: out,
     entryNames: 'app-[hash]',
+    // The catalogs of Urdu, Pashto and Dari, imported when chosen (i18n/index.ts), are the files built
+    // above, by their hashed names: not bundled (no chunk shared with the script either, which would
+    // cost a start a round trip more).
+    plugins: [
+      {
+        name: 'catalog-files',
+        setup(b) {
+          b.onResolve({ filter: /\/catalogs\/[^/]+\.js$/ }, (args) => {
+            const file = args.kind === 'dynamic-import' ? catalogFiles.get(path.basename(args.path, '.js')) : undefined;
+            return file ? { path: file, external: true } : undefined;
+          });
+        },
+      },
+    ],
     sourcemap: true,
     minify: true,
     // CSS imported by the console (app.css) may bring packaged fonts: copied beside it, never fetched.
@@ -90,9 +130,13 @@ export async function buildConsole(options: { quiet?: boolean; outDir?: string; 
   return true;
 }
 
+/** Files a console fetches only when it needs them: the catalogs but English, and the fonts. */
+const ON_DEMAND = /^(lang-[^/]*\.js|assets\/[^/]*\.woff2)$/;
+
 /**
  * The service worker (console/src/sw/index.ts → /sw.js), told the shell's files (everything built but
- * source maps and itself) and a version from their contents, which names its cache. `testHooks` (test
+ * source maps and itself: those every start needs, cached at install, and those fetched on demand,
+ * cached when first used) and a version from their contents, which names its cache. `testHooks` (test
  * builds only, never `npm run build`) lets a test press a notification's action through a message.
  */
 export async function buildServiceWorker(out: string, quiet: boolean, testHooks = false): Promise<void> {
@@ -113,7 +157,8 @@ export async function buildServiceWorker(out: string, quiet: boolean, testHooks 
     outfile: path.join(out, 'sw.js'),
     minify: true,
     define: {
-      SHELL_FILES: JSON.stringify(['/', ...files.map((f) => `/${f}`)]),
+      SHELL_FILES: JSON.stringify(['/', ...files.filter((f) => !ON_DEMAND.test(f)).map((f) => `/${f}`)]),
+      SHELL_ON_DEMAND: JSON.stringify(files.filter((f) => ON_DEMAND.test(f)).map((f) => `/${f}`)),
       SHELL_VERSION: JSON.stringify(hash.digest('hex').slice(0, 16)),
       SW_TEST_HOOKS: JSON.stringify(testHooks),
     },

@@ -28,7 +28,7 @@ import { RaiseDialog } from './views/raise.js';
 import { RecordView } from './views/record.js';
 import { ReportsView } from './views/reports.js';
 import { Takeover } from './views/takeover.js';
-import { language, t } from './i18n/index.js';
+import { language, loadCatalog, t } from './i18n/index.js';
 import { HistoryStore } from './history-store.js';
 import { ConsoleNotifications } from './notifications.js';
 import { NotifyPanel } from './shell/notify-panel.js';
@@ -36,7 +36,7 @@ import { NotifyPanel } from './shell/notify-panel.js';
 /** How a console starts: with the login's boot answer, and how to apply the user's preferences (the language). */
 export interface StartOptions {
   boot?: BootResponse | undefined;
-  applyPreferences?: (prefs: BootResponse['preferences']) => void;
+  applyPreferences?: (prefs: BootResponse['preferences']) => void | Promise<void>;
 }
 
 export interface AppCallbacks {
@@ -127,7 +127,7 @@ export class ConsoleApp implements Ctx {
         await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
       }
     }
-    options.applyPreferences?.(boot.preferences);
+    await options.applyPreferences?.(boot.preferences);
     cacheTopology(session.user.id, boot.topology);
     return ConsoleApp.#open(root, { ...session, drill: boot.drill }, boot.topology, callbacks, boot.serverKey);
   }
@@ -157,11 +157,13 @@ export class ConsoleApp implements Ctx {
     if (this.#disposed) return;
     cacheTopology(this.#session.user.id, boot.topology);
     const before = language();
-    options.applyPreferences?.(boot.preferences);
-    const changed = language() !== before || boot.drill !== this.#session.drill || JSON.stringify(boot.topology) !== JSON.stringify(drawnFrom);
-    if (!changed) return;
-    this.dispose();
-    void ConsoleApp.start(this.#root, { ...this.#session, drill: boot.drill }, this.#callbacks, { ...options, boot });
+    void Promise.resolve(options.applyPreferences?.(boot.preferences)).then(() => {
+      if (this.#disposed) return;
+      const changed = language() !== before || boot.drill !== this.#session.drill || JSON.stringify(boot.topology) !== JSON.stringify(drawnFrom);
+      if (!changed) return;
+      this.dispose();
+      void ConsoleApp.start(this.#root, { ...this.#session, drill: boot.drill }, this.#callbacks, { ...options, boot });
+    });
   }
 
   private constructor(root: HTMLElement, session: Session & { drill: boolean }, topology: VisibleTopology, callbacks: AppCallbacks, serverKey?: BootResponse['serverKey']) {
@@ -229,7 +231,10 @@ export class ConsoleApp implements Ctx {
       outbox: () => this.#outboxBar.focus(),
       raise: () => this.openRaise(),
       logout: () => this.logout(),
-      language: (lang) => {
+      // The catalog first (the switch says it is loading; the console stays usable meanwhile), then
+      // the console is drawn again in it.
+      language: async (lang) => {
+        await loadCatalog(lang);
         this.dispose();
         this.#callbacks.onLanguage(lang);
       },

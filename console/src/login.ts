@@ -18,7 +18,7 @@ export function webCryptoMissing(): boolean {
 /** The login form. Calls `onLoggedIn` with the new session and what the console needs to start (one answer). */
 export function showLogin(
   root: HTMLElement,
-  options: { message?: string | undefined; onLoggedIn: (session: Session, boot: BootResponse) => void; onLanguage: (lang: UiLanguage) => void },
+  options: { message?: string | undefined; onLoggedIn: (session: Session, boot: BootResponse) => void; onLanguage: (lang: UiLanguage) => Promise<void> | void },
 ): void {
   const username = h('input', { attrs: { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', id: 'login-user' } });
   const password = h('input', { attrs: { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'login-password' } });

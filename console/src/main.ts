@@ -6,7 +6,7 @@ import './fonts.css';
 import type { BootResponse, PreferencesResponse, UiLanguage } from '@hotline/shared';
 import { ConsoleApp } from './app.js';
 import { language } from './i18n/index.js';
-import { browserLanguage, setLanguage } from './i18n/page.js';
+import { setLanguage, startLanguage, switchLanguage } from './i18n/page.js';
 import { storeLanguage } from './i18n/preferences.js';
 import { showLogin, webCryptoMissing } from './login.js';
 import { clearSession, loadSession, saveSession, type Session } from './session.js';
@@ -19,8 +19,8 @@ const appRoot: HTMLElement = root;
 /** A language chosen on the login page: stored as the user's preference once they are logged in. */
 let chosenAtLogin: UiLanguage | null = null;
 
-function boot(message?: string): void {
-  setLanguage(browserLanguage());
+async function boot(message?: string): Promise<void> {
+  await startLanguage();
   const session = loadSession();
   // Without WebCrypto (an http:// address other than localhost) the console cannot sign: say so at the
   // login, whether or not a session is stored, instead of hanging at "connecting".
@@ -31,10 +31,10 @@ function boot(message?: string): void {
         saveSession(s);
         run(s, b);
       },
-      onLanguage: (lang) => {
+      onLanguage: async (lang) => {
+        await switchLanguage(lang);
         chosenAtLogin = lang;
-        setLanguage(lang);
-        boot(message);
+        await boot(message);
       },
     });
     return;
@@ -54,14 +54,17 @@ function run(session: Session, answer?: BootResponse): void {
     setLanguage(chosen);
     void storeLanguage(location.origin, session.token, chosen).catch(() => undefined);
   }
-  const applyPreferences = (prefs: PreferencesResponse) => {
-    if (!chosen) setLanguage(prefs.preferences.language);
+  // Another language stored for the user (chosen on another device): its catalog first; offline
+  // without it, the console stays in the one it opened in.
+  const applyPreferences = async (prefs: PreferencesResponse): Promise<void> => {
+    if (!chosen) await switchLanguage(prefs.preferences.language).catch(() => undefined);
   };
   void ConsoleApp.start(appRoot, session, {
     onSignedOut: (message) => {
       clearSession();
-      boot(message);
+      void boot(message);
     },
+    // Called with the catalog loaded (the header's switch waits for it).
     onLanguage: (lang) => {
       setLanguage(lang);
       // Offline, the choice is kept in this browser only (stored for the user the next time it is changed online).
@@ -74,4 +77,4 @@ function run(session: Session, answer?: BootResponse): void {
 
 document.documentElement.lang = language();
 registerServiceWorker();
-boot();
+void boot();

@@ -11,7 +11,7 @@ import { tokenFor } from '../helpers/clients.js';
 import { headSeqs, readLog } from '../helpers/log.js';
 import { ROOT } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { VIEWPORT, buildConsoleDir, launchBrowser, openConsole, screenshot, startConsoleCluster, type ConsolePage } from './harness.js';
+import { VIEWPORT, buildConsoleDir, inPage, launchBrowser, openConsole, screenshot, startConsoleCluster, type ConsolePage } from './harness.js';
 
 /**
  * Who is on duty, in a real Chromium against two real server nodes: op-a1 (node 0) hands post A1 over
@@ -190,6 +190,13 @@ describe('who is on duty, and the shift handover', () => {
       await selectLink(page, 'l1');
       await dutyLine(page, 'a1').locator('.duty-note').waitFor();
       expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { dir: string } } }).document.documentElement.dir)).toBe(lang === 'en' ? 'ltr' : 'rtl');
+      // The handover line in the thread: the sentence in the page's direction (not the first name's),
+      // the post and the people in it isolated.
+      const event = page.locator('.messages[data-link="l1"] li.duty-handover[data-post="a1"] .thread-alert-text').first();
+      await event.waitFor();
+      expect(await inPage<string>(event, 'return getComputedStyle(e).direction')).toBe(lang === 'en' ? 'ltr' : 'rtl');
+      expect(await event.locator('bdi').allTextContents()).toEqual(['Post A1', 'Operator a1', 'Supervisor a1']);
+      expect(await dutyLine(page, 'a1').locator('.duty-who bdi').textContent()).toBe('Supervisor a1');
       for (const [size, viewport] of [
         ['desktop', VIEWPORT],
         ['phone', PHONE],

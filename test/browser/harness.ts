@@ -153,7 +153,11 @@ export async function openConsole(
  * by default, so tests read English labels whatever the user's side); null keeps the user's own.
  */
 export async function login(page: Page, user: string, password = TEST_PASSWORD, language: string | null = 'en'): Promise<void> {
-  if (language) await page.locator('#login-language').selectOption(language);
+  if (language) {
+    await page.locator('#login-language').selectOption(language);
+    // A language other than English is fetched first, then the login page is drawn again in it.
+    await page.locator(`html[lang="${language}"] #login-language:not([disabled])`).waitFor();
+  }
   if (language && language !== 'en') {
     await page.locator('#login-user').fill(user);
     await page.locator('#login-password').fill(password);

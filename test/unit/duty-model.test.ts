@@ -1,45 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { HandoverRequest, SIGNED_DEFAULTS, type Actor, type Entry, type SessionUser, type VisibleTopology } from '@hotline/shared';
+import { HandoverRequest, SIGNED_DEFAULTS, type Actor, type Entry, type SessionUser } from '@hotline/shared';
 import { ConsoleModel } from '../../console/src/model.js';
+import { CONSOLE_TOPOLOGY as topology, HASH } from '../helpers/console-topology.js';
 
 /**
  * Who is on duty, as the console projects it: duty.handover entries (one per link of the post, held
  * once), with presence for whether the operator on duty is connected and, before any handover, who is
  * logged in as the post's operator.
  */
-const HASH = 'a'.repeat(64);
-
-const topology: VisibleTopology = {
-  name: 't',
-  sides: [
-    { id: 'a', name: 'Side A', languages: ['ur', 'en'] },
-    { id: 'b', name: 'Side B', languages: ['ps', 'en'] },
-  ],
-  sectors: [
-    { id: 'sa', side: 'a', name: 'SA' },
-    { id: 'sb', side: 'b', name: 'SB' },
-  ],
-  posts: [
-    { id: 'a1', side: 'a', sector: 'sa', name: 'Post A1', location: { lat: 34.1, lon: 70 } },
-    { id: 'b1', side: 'b', sector: 'sb', name: 'Post B1', location: { lat: 33.9, lon: 70 } },
-    { id: 'b2', side: 'b', sector: 'sb', name: 'Post B2', location: { lat: 33.9, lon: 70.1 } },
-  ],
-  links: [
-    { id: 'l1', name: 'Link 1', posts: ['a1', 'b1'] },
-    { id: 'l4', name: 'Link 4', posts: ['a1', 'b2'] },
-  ],
-  users: [
-    { id: 'op-a1', name: 'Operator a1', role: 'operator', post: 'a1' },
-    { id: 'sup-a1', name: 'Supervisor a1', role: 'operator', post: 'a1', supervisor: true },
-    { id: 'old-a1', name: 'Gone a1', role: 'operator', post: 'a1', disabled: true },
-    { id: 'op-b1', name: 'Operator b1', role: 'operator', post: 'b1' },
-    { id: 'cmd', name: 'Commander', role: 'commander', sectors: ['sa'] },
-  ],
-  phrases: [],
-  escalationPolicies: [{ id: 'p', name: 'p', onCounterpartOffline: 'wait', levels: [{ delay: 1000, targets: ['counterpart-supervisors'] }] }],
-  precedence: {},
-};
-
 const me: SessionUser = { id: 'op-a1', name: 'Operator a1', role: 'operator', side: 'a', post: 'a1', supervisor: false, sectors: [], joint: false, drillOfficer: false };
 const opA: Actor = { userId: 'op-a1', role: 'operator', postId: 'a1' };
 const supA: Actor = { userId: 'sup-a1', role: 'operator', postId: 'a1' };

@@ -1,6 +1,10 @@
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { describe, expect, it } from 'vitest';
-import { CATALOGS, UI_LANGUAGES, inLanguages, t, useLanguage, type MessageKey } from '../../console/src/i18n/index.js';
+import { en as enCatalog } from '../../console/src/i18n/catalogs/en.js';
+import { faAF } from '../../console/src/i18n/catalogs/fa-AF.js';
+import { ps } from '../../console/src/i18n/catalogs/ps.js';
+import { ur } from '../../console/src/i18n/catalogs/ur.js';
+import { UI_LANGUAGES, inLanguages, isLoaded, loadCatalog, t, useLanguage, type Catalog, type MessageKey, type UiLanguage } from '../../console/src/i18n/index.js';
 import { formatDuration, formatTime } from '../../console/src/format.js';
 
 /**
@@ -44,6 +48,7 @@ function pluralsWithoutOther(elements: MessageFormatElement[]): string[] {
   return out;
 }
 
+const CATALOGS: Record<UiLanguage, Catalog> = { en: enCatalog, ur, ps, 'fa-AF': faAF };
 const en = CATALOGS.en;
 const keys = Object.keys(en).sort() as MessageKey[];
 
@@ -90,7 +95,20 @@ describe('message catalogs', () => {
     });
   }
 
-  it('format plurals, numbers and times by the language', () => {
+  it('English is there from the start; the others are fetched when asked for, once', async () => {
+    expect(UI_LANGUAGES.filter((l) => isLoaded(l))).toEqual(['en']);
+    // Not loaded yet: the key's English text, never the key or nothing.
+    useLanguage('ur');
+    expect(t('lang.label')).toBe('Language');
+    useLanguage('en');
+    const [first, again] = await Promise.all([loadCatalog('ur'), loadCatalog('ur')]);
+    expect(first).toBe(again);
+    expect(first).toEqual(ur);
+    expect(isLoaded('ur')).toBe(true);
+  });
+
+  it('format plurals, numbers and times by the language', async () => {
+    await Promise.all(UI_LANGUAGES.map((l) => loadCatalog(l)));
     useLanguage('en');
     expect(t('header.newEscalations', { count: 1 })).toBe('1 new escalation');
     expect(t('header.newEscalations', { count: 3 })).toBe('3 new escalations');

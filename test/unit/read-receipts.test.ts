@@ -1,34 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor, Entry, SessionUser, VisibleTopology } from '@hotline/shared';
+import type { Actor, Entry, SessionUser } from '@hotline/shared';
 import { ConsoleModel } from '../../console/src/model.js';
+import { CONSOLE_TOPOLOGY as topology, HASH } from '../helpers/console-topology.js';
 import { ReadReceiptPolicy } from '../../console/src/read-receipts.js';
-
-const HASH = 'a'.repeat(64);
-
-const topology: VisibleTopology = {
-  name: 't',
-  sides: [
-    { id: 'a', name: 'Side A', languages: ['ur', 'en'] },
-    { id: 'b', name: 'Side B', languages: ['ps', 'en'] },
-  ],
-  sectors: [
-    { id: 'sa', side: 'a', name: 'SA' },
-    { id: 'sb', side: 'b', name: 'SB' },
-  ],
-  posts: [
-    { id: 'a1', side: 'a', sector: 'sa', name: 'Post A1', location: { lat: 34.1, lon: 70 } },
-    { id: 'b1', side: 'b', sector: 'sb', name: 'Post B1', location: { lat: 33.9, lon: 70 } },
-    { id: 'b2', side: 'b', sector: 'sb', name: 'Post B2', location: { lat: 33.9, lon: 70.1 } },
-  ],
-  links: [
-    { id: 'l1', name: 'Link 1', posts: ['a1', 'b1'] },
-    { id: 'l2', name: 'Link 2', posts: ['a1', 'b2'] },
-  ],
-  users: [],
-  phrases: [],
-  escalationPolicies: [{ id: 'p', name: 'p', onCounterpartOffline: 'wait', levels: [{ delay: 1000, targets: ['counterpart-supervisors'] }] }],
-  precedence: {},
-};
 
 const opA: Actor = { userId: 'op-a1', role: 'operator', postId: 'a1' };
 const opB: Actor = { userId: 'op-b1', role: 'operator', postId: 'b1' };
@@ -101,10 +75,10 @@ describe('read-receipt policy', () => {
   it('marks only the thread in sight, not other links with news', () => {
     const { model, screen, sent, policy } = setUp();
     model.apply(log('l1').message(opB, 'on l1'));
-    model.apply(log('l2').message({ userId: 'op-b2', role: 'operator', postId: 'b2' }, 'on l2'));
-    screen.thread = 'l2';
+    model.apply(log('l4').message({ userId: 'op-b2', role: 'operator', postId: 'b2' }, 'on l4'));
+    screen.thread = 'l4';
     expect(policy.check()).toBe(true);
-    expect(sent).toEqual([['l2', 1]]);
+    expect(sent).toEqual([['l4', 1]]);
     expect(model.unread('l1', 'a1')).toBe(1);
   });
 

@@ -44,7 +44,7 @@ describe("the service worker's reading of a push payload (light checks, no schem
       write: false,
       metafile: true,
       outdir: path.join(ROOT, 'test/artifacts/bundle-check-sw'),
-      define: { SHELL_FILES: '[]', SHELL_VERSION: '"x"', SW_TEST_HOOKS: 'false' },
+      define: { SHELL_FILES: '[]', SHELL_ON_DEMAND: '[]', SHELL_VERSION: '"x"', SW_TEST_HOOKS: 'false' },
       logLevel: 'silent',
     });
     const inputs = Object.values((result.metafile as Metafile).outputs).flatMap((o) => Object.keys(o.inputs).filter((k) => o.inputs[k]!.bytesInOutput > 0));

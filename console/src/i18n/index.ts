@@ -1,9 +1,6 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { UI_LANGUAGES, type UiLanguage } from '@hotline/shared/core';
 import { en, type MessageKey } from './catalogs/en.js';
-import { faAF } from './catalogs/fa-AF.js';
-import { ps } from './catalogs/ps.js';
-import { ur } from './catalogs/ur.js';
 
 /**
  * The console's interface language: every label comes from a message catalog (ICU MessageFormat through
@@ -11,12 +8,64 @@ import { ur } from './catalogs/ur.js';
  * through Intl for the chosen locale. The page's `lang` and `dir` follow the choice. Changing the
  * language reloads the console (everything is drawn again in the new language; nothing is lost, the
  * outbox and drafts are kept in storage).
+ *
+ * English, the fallback, is part of the console's script; Urdu, Pashto and Dari are files of their own
+ * (split off by the build with content-hashed names), fetched only when chosen (`loadCatalog`), so a
+ * console on a satellite or GPRS link downloads one language, not four. The service worker keeps the
+ * one in use for offline starts.
  */
 
 export type { MessageKey } from './catalogs/en.js';
 export { UI_LANGUAGES, type UiLanguage };
 
-export const CATALOGS: Readonly<Record<UiLanguage, Readonly<Record<MessageKey, string>>>> = { en, ur, ps, 'fa-AF': faAF };
+export type Catalog = Readonly<Record<MessageKey, string>>;
+
+/** The catalogs loaded so far (English always). */
+const catalogs = new Map<UiLanguage, Catalog>([['en', en]]);
+const loading = new Map<UiLanguage, Promise<Catalog>>();
+
+/** Each catalog but English, imported on demand (the build points each import at the catalog's own hashed file). */
+function importCatalog(lang: Exclude<UiLanguage, 'en'>): Promise<Catalog> {
+  switch (lang) {
+    case 'ur':
+      return import('./catalogs/ur.js').then((m) => m.ur);
+    case 'ps':
+      return import('./catalogs/ps.js').then((m) => m.ps);
+    case 'fa-AF':
+      return import('./catalogs/fa-AF.js').then((m) => m.faAF);
+  }
+}
+
+/** Whether `lang`'s catalog is here (then `useLanguage` shows it at once). */
+export function isLoaded(lang: UiLanguage): boolean {
+  return catalogs.has(lang);
+}
+
+/**
+ * Fetches `lang`'s catalog once (the network, else the service worker's cache); rejects when neither
+ * has it (offline before it was ever used), and a later call tries again.
+ */
+export function loadCatalog(lang: UiLanguage): Promise<Catalog> {
+  const have = catalogs.get(lang);
+  if (have) return Promise.resolve(have);
+  if (lang === 'en') return Promise.resolve(en);
+  let pending = loading.get(lang);
+  if (!pending) {
+    pending = importCatalog(lang).then(
+      (catalog) => {
+        catalogs.set(lang, catalog);
+        loading.delete(lang);
+        return catalog;
+      },
+      (err: unknown) => {
+        loading.delete(lang);
+        throw err;
+      },
+    );
+    loading.set(lang, pending);
+  }
+  return pending;
+}
 
 /** Each language named in itself, for the language switch. */
 export const LANGUAGE_NAME: Readonly<Record<UiLanguage, string>> = { en: 'English', ur: 'اردو', ps: 'پښتو', 'fa-AF': 'دری' };
@@ -44,7 +93,10 @@ export function formatLocale(lang: UiLanguage = current): string {
   return FORMAT_LOCALE[lang];
 }
 
-/** Switches the catalog (the page's `lang` and `dir` follow through ./page.ts). Pure: no DOM. */
+/**
+ * Switches the catalog (the page's `lang` and `dir` follow through ./page.ts). Pure: no DOM. Load the
+ * catalog first (`loadCatalog`); until it is here, messages are in English.
+ */
 export function useLanguage(lang: UiLanguage): void {
   current = lang;
   compiled.clear();
@@ -59,7 +111,7 @@ export type MessageValues = Record<string, string | number>;
 export function t(key: MessageKey, values?: MessageValues): string {
   let fmt = compiled.get(key);
   if (!fmt) {
-    const source = CATALOGS[current][key] ?? en[key];
+    const source = catalogs.get(current)?.[key] ?? en[key];
     fmt = new IntlMessageFormat(source, formatLocale());
     compiled.set(key, fmt);
   }
@@ -72,18 +124,29 @@ export function tk(prefix: string, name: string | number, values?: MessageValues
   return t(`${prefix}${name}` as MessageKey, values);
 }
 
+/** The interface language of a language tag (a side's languages in the topology), if there is one. */
+export function languageOfTag(tag: string): UiLanguage | undefined {
+  const lower = tag.toLowerCase();
+  return lower === 'fa' || lower === 'prs' ? 'fa-AF' : UI_LANGUAGES.find((l) => l.toLowerCase() === lower || l === lower.split('-')[0]);
+}
+
 /**
  * A message in several languages at once (each translated one among `tags`, then English), joined by
- * " · ": for text that goes over the wire to a post that reads another language.
+ * " · ": for text that goes over the wire to a post that reads another language. Only catalogs loaded
+ * are used (`loadCatalog` them beforehand, as the raise form does when it opens); English always.
  */
 export function inLanguages(key: MessageKey, tags: readonly string[], values?: MessageValues): string {
   const langs = new Set<UiLanguage>();
   for (const tag of [...tags, 'en']) {
-    const lower = tag.toLowerCase();
-    const lang = lower === 'fa' || lower === 'prs' ? 'fa-AF' : UI_LANGUAGES.find((l) => l.toLowerCase() === lower || l === lower.split('-')[0]);
+    const lang = languageOfTag(tag);
     if (lang) langs.add(lang);
   }
-  return [...langs].map((l) => new IntlMessageFormat(CATALOGS[l][key], FORMAT_LOCALE[l]).format(values)).join(' · ');
+  return [...langs]
+    .flatMap((l) => {
+      const catalog = catalogs.get(l);
+      return catalog ? [new IntlMessageFormat(catalog[key], FORMAT_LOCALE[l]).format(values)] : [];
+    })
+    .join(' · ');
 }
 
 /** Upper case where the script has it (Latin); Arabic script has no case. */

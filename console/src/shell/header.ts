@@ -17,7 +17,7 @@ export interface HeaderActions {
   /** The raise-alert button (only for users with a link to write on). */
   raise(): void;
   logout(): void;
-  language(lang: UiLanguage): void;
+  language(lang: UiLanguage): Promise<void>;
 }
 
 /**

@@ -13,7 +13,18 @@
  * left open already runs it until reloaded. The console's other files are asked of the network first
  * (their hashed names make them immutable, and the HTTP cache answers them), the cache only when the
  * network fails or hangs; the same for a page not cached yet.
+ *
+ * Some files are needed only by some consoles (SHELL_ON_DEMAND: the catalogs of Urdu, Pashto and Dari,
+ * the Arabic-script font): not fetched at install, so an English console never downloads them; cached
+ * when the console first uses one (through this worker's fetch, or, before the worker controlled the
+ * page, at the page's word: `shell:keep`), so it opens offline in that language from then on. A new
+ * version's worker fetches at install those the last version had cached (same name but the content
+ * hash), so a deployment keeps a console's language offline.
  */
+
+import { isShellRequest, keptPaths, onDemandFiles, shellFiles, withoutHash } from './shell-files.js';
+
+export { isShellRequest, withoutHash, keptPaths };
 
 /** The few service-worker types used here (the console compiles against the DOM's types, not the worker's). */
 export interface ExtendableEventLike extends Event {
@@ -23,15 +34,18 @@ export interface FetchEventLike extends ExtendableEventLike {
   readonly request: Request;
   respondWith(r: Response | Promise<Response>): void;
 }
+export interface ShellMessageEventLike extends ExtendableEventLike {
+  readonly data: unknown;
+}
 export interface WorkerScope {
   addEventListener(type: 'install' | 'activate', fn: (ev: ExtendableEventLike) => void): void;
   addEventListener(type: 'fetch', fn: (ev: FetchEventLike) => void): void;
+  addEventListener(type: 'message', fn: (ev: ShellMessageEventLike) => void): void;
   skipWaiting(): Promise<void>;
   readonly clients: { claim(): Promise<void> };
   readonly location: Location;
 }
 
-declare const SHELL_FILES: string[];
 declare const SHELL_VERSION: string;
 
 const PREFIX = 'hotline-shell-';
@@ -55,11 +69,33 @@ function withTimeout(p: Promise<Response>, ms: number): Promise<Response> {
   });
 }
 
-/** Whether a request is for the shell (the console's files or a page of it), not the API or the socket. */
-export function isShellRequest(url: URL, origin: string, mode: RequestMode): boolean {
-  if (url.origin !== origin) return false;
-  if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/socket.io/')) return false;
-  return mode === 'navigate' || SHELL_FILES.includes(url.pathname);
+/** The on-demand files whose earlier version an older cache of the shell holds (the ones in use here). */
+async function onDemandInUse(): Promise<string[]> {
+  const stems = new Set<string>();
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX) || name === CACHE) continue;
+    for (const req of await (await caches.open(name)).keys()) stems.add(withoutHash(new URL(req.url).pathname));
+  }
+  return onDemandFiles().filter((f) => stems.has(withoutHash(f)));
+}
+
+
+/**
+ * Caches on-demand files the page used, those not cached yet: the HTTP cache answers (the page has just
+ * fetched them and their names are immutable), so nothing goes over the line. A file that cannot be had
+ * now is left for the next word.
+ */
+async function keep(paths: readonly string[]): Promise<void> {
+  const cache = await caches.open(CACHE);
+  for (const path of new Set(paths)) {
+    if (await cache.match(path)) continue;
+    try {
+      const res = await fetch(path);
+      if (res.ok) await cache.put(path, res);
+    } catch {
+      // Offline or gone: asked again when the page next uses it.
+    }
+  }
 }
 
 /** This version's page: as fetched last, else as cached at install (the shell's "/"). */
@@ -73,7 +109,7 @@ export function installShell(scope: WorkerScope): void {
     ev.waitUntil(
       caches
         .open(CACHE)
-        .then((cache) => cache.addAll(SHELL_FILES))
+        .then(async (cache) => cache.addAll([...shellFiles(), ...(await onDemandInUse())]))
         .then(() => scope.skipWaiting()),
     );
   });
@@ -84,6 +120,12 @@ export function installShell(scope: WorkerScope): void {
         .then((keys) => Promise.all(keys.filter((k) => k.startsWith(PREFIX) && k !== CACHE).map((k) => caches.delete(k))))
         .then(() => scope.clients.claim()),
     );
+  });
+  // On-demand files the page fetched before this worker controlled it (the first start) did not pass
+  // through it: the page names them, and they are cached from the HTTP cache.
+  scope.addEventListener('message', (ev) => {
+    const paths = keptPaths(ev.data);
+    if (paths && paths.length > 0) ev.waitUntil(keep(paths));
   });
   scope.addEventListener('fetch', (ev) => {
     const req = ev.request;

@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import { KIND_LABEL, PRECEDENCE_LABEL, SEVERITY_LABEL, TARGET_LABEL, formatCountdown, formatDuration, formatTime } from '../format.js';
 import type { ConsoleModel } from '../model.js';
 import type { NotificationAttempts } from '../notify-attempts.js';
-import { COUNTDOWN_SLOT, formatLocale, formatNumber, t, upper } from '../i18n/index.js';
+import { COUNTDOWN_SLOT, formatLocale, formatNumber, t, upper, type MessageKey, type MessageValues } from '../i18n/index.js';
 
 /** What every view gets from the app. */
 export interface Ctx {
@@ -195,4 +195,22 @@ export function confirmButton(label: string, confirmLabel: string, onConfirm: ()
     }, 4000);
   });
   return btn;
+}
+
+/**
+ * The message `key` with names or ids (`names`: a user's or post's name, as given by people) set in it
+ * as <bdi> elements: a Latin name in an Urdu, Pashto or Dari sentence (or an Arabic-script one in an
+ * English sentence) keeps its own order and does not drag the punctuation around it along. The
+ * sentence itself takes the page's direction.
+ */
+export function withNames(key: MessageKey, names: Record<string, string>, values: MessageValues = {}): Node[] {
+  const slots = Object.keys(names);
+  const text = t(key, { ...values, ...Object.fromEntries(slots.map((name, i) => [name, `\uE000${i}\uE001`])) });
+  return text
+    .split(/(\uE000\d+\uE001)/)
+    .filter((part) => part !== '')
+    .map((part) => {
+      const slot = /^\uE000(\d+)\uE001$/.exec(part);
+      return slot ? h('bdi', null, names[slots[Number(slot[1])]!]!) : document.createTextNode(part);
+    });
 }

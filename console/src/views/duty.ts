@@ -5,7 +5,7 @@ import { fill, h, setText } from '../dom.js';
 import { formatTime, isolate } from '../format.js';
 import type { DutyState, HandoverRecord } from '../model.js';
 import { formatNumber, t } from '../i18n/index.js';
-import { exerciseBadge, listOf, type Ctx } from './common.js';
+import { exerciseBadge, listOf, withNames, type Ctx } from './common.js';
 
 /**
  * Who is on duty at both ends of a link (docs/admin.md, "Who is on duty"): a line per post in the
@@ -86,9 +86,9 @@ export function dutyLine(ctx: Ctx, postId: string, state: DutyState): HTMLElemen
     const presence = state.online === null ? null : h('span', { class: `duty-presence ${state.online ? 'on' : 'off'}` }, h('i', { class: 'dot', attrs: { 'aria-hidden': 'true' } }), state.online ? t('duty.online') : t('duty.offline'));
     return h(
       'p',
-      { class: 'duty-line', attrs: { 'data-post': postId, 'data-duty': 'handover', 'data-user': state.userId, title: state.note ? `${t('duty.noteLabel')}: ${state.note}` : null } },
+      { class: 'duty-line', attrs: { 'data-post': postId, 'data-duty': 'handover', 'data-user': state.userId, title: state.note ? `${t('duty.noteLabel')}: ${isolate(state.note)}` : null } },
       post,
-      h('span', { class: 'duty-who' }, t('duty.onDuty', { name: isolate(model.userName(state.userId)) })),
+      h('span', { class: 'duty-who' }, withNames('duty.onDuty', { name: model.userName(state.userId) })),
       h('time', { class: 'duty-since', attrs: { datetime: new Date(state.since).toISOString() } }, t('duty.since', { time: formatTime(state.since) })),
       presence,
       state.note
@@ -126,7 +126,7 @@ function roster(ctx: Ctx, posts: string[], id: string): HTMLElement {
       return h(
         'section',
         { class: 'duty-roster-post', attrs: { 'data-post': p } },
-        h('h3', null, t('duty.rosterTitle', { post: isolate(model.postName(p)) })),
+        h('h3', null, withNames('duty.rosterTitle', { post: model.postName(p) })),
         list.length === 0
           ? h('p', { class: 'empty' }, t('duty.rosterEmpty'))
           : h(
@@ -146,7 +146,7 @@ function rosterItem(ctx: Ctx, r: HandoverRecord, current: boolean): HTMLElement 
     { class: `duty-roster-item${current ? ' current' : ''}`, attrs: { 'data-user': r.to } },
     h('time', { class: 'msg-time', attrs: { datetime: new Date(r.at).toISOString() } }, formatTime(r.at)),
     exerciseBadge(r.drill),
-    h('span', { class: 'duty-roster-who' }, t('duty.fromTo', { from: isolate(model.userName(r.from)), to: isolate(model.userName(r.to)) })),
+    h('span', { class: 'duty-roster-who' }, withNames('duty.fromTo', { from: model.userName(r.from), to: model.userName(r.to) })),
     current ? h('span', { class: 'duty-roster-now' }, t('duty.now')) : null,
     r.note ? h('span', { class: 'duty-roster-note', attrs: { dir: 'auto' } }, r.note) : null,
   );
@@ -164,8 +164,10 @@ export function dutyItem(ctx: Ctx, entry: EntryOf<'duty.handover'>): HTMLElement
     exerciseBadge(entry.drill),
     h(
       'span',
-      { class: 'thread-alert-text', attrs: { dir: 'auto' } },
-      t('duty.event', { post: isolate(model.postName(p.postId)), from: isolate(from), to: isolate(model.userName(p.to)) }),
+      // The sentence in the page's language and direction (not guessed from its first letter, which is a
+      // post's name: a Latin one turned Pashto left to right); the names in it isolated.
+      { class: 'thread-alert-text' },
+      withNames('duty.event', { post: model.postName(p.postId), from, to: model.userName(p.to) }),
       p.note ? ' · ' : null,
       p.note ? h('span', { class: 'duty-event-note', attrs: { dir: 'auto' } }, p.note) : null,
     ),

@@ -3,7 +3,7 @@ import { LIMITS } from '@hotline/shared/core';
 import { h, setText } from '../dom.js';
 import { KIND_LABEL, RAISABLE_KINDS, SEVERITY_LABEL } from '../format.js';
 import type { Ctx } from './common.js';
-import { formatNumber, inLanguages, t } from '../i18n/index.js';
+import { formatNumber, inLanguages, languageOfTag, loadCatalog, t } from '../i18n/index.js';
 
 /**
  * The raise-alert form: one click away (header button or Alt+R), sendable in two more: pick the kind
@@ -109,6 +109,14 @@ export class RaiseDialog {
       this.#drill.disabled = true;
     }
     this.#syncLook();
+    // The posts' languages, for a description left empty (`inLanguages`): fetched while the form is
+    // filled in; one not here by the time it is sent is left out (English is always there).
+    for (const l of model.writableLinks) {
+      for (const tag of l.posts.flatMap((p) => model.sideOfPost(p)?.languages ?? [])) {
+        const lang = languageOfTag(tag);
+        if (lang) void loadCatalog(lang).catch(() => undefined);
+      }
+    }
     this.el.showModal();
     (this.#form.querySelector('input[name="kind"]') as HTMLInputElement | null)?.focus();
   }

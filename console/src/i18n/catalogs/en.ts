@@ -38,6 +38,8 @@ export const en = {
   'time.seconds': '{s} s',
 
   'lang.label': 'Language',
+  'lang.loading': 'Loading the language…',
+  'lang.failed': 'That language could not be loaded; try again when the line is back.',
 
   'login.title': 'Border hotline',
   'login.sub': 'Operator, commander and monitor console',

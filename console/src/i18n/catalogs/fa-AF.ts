@@ -34,6 +34,8 @@ export const faAF: Readonly<Record<MessageKey, string>> = {
   'time.seconds': '{s} ثانیه',
 
   'lang.label': 'زبان',
+  'lang.loading': 'زبان بارگیری می‌شود…',
+  'lang.failed': 'این زبان بارگیری نشد؛ وقتی خط دوباره وصل شد، دوباره کوشش کنید.',
 
   'login.title': 'خط مستقیم مرزی',
   'login.sub': 'کنسول اپراتور، قوماندان و ناظر',

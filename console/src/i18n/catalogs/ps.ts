@@ -34,6 +34,8 @@ export const ps: Readonly<Record<MessageKey, string>> = {
   'time.seconds': '{s} ثانیې',
 
   'lang.label': 'ژبه',
+  'lang.loading': 'ژبه راوړل کېږي…',
+  'lang.failed': 'دا ژبه رانه وړل شوه؛ کله چې کرښه بېرته راشي بیا هڅه وکړئ.',
 
   'login.title': 'د پولې هاټ لاین',
   'login.sub': 'د اپراتور، قوماندان او څارونکي کنسول',

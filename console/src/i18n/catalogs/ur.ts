@@ -34,6 +34,8 @@ export const ur: Readonly<Record<MessageKey, string>> = {
   'time.seconds': '{s} سیکنڈ',
 
   'lang.label': 'زبان',
+  'lang.loading': 'زبان لوڈ ہو رہی ہے…',
+  'lang.failed': 'یہ زبان لوڈ نہیں ہو سکی؛ رابطہ بحال ہونے پر دوبارہ کوشش کریں۔',
 
   'login.title': 'سرحدی ہاٹ لائن',
   'login.sub': 'آپریٹر، کمانڈر اور نگران کا کنسول',
