@@ -219,6 +219,23 @@ export async function browserStarts(browser: Browser, node: ServerProcess, profi
       if (performance.now() > swDeadline) throw new Error('no service worker after 300 s');
       await new Promise((r) => setTimeout(r, 250));
     }
+    // And has the language files this console used (the catalog, the font: the font is still on its
+    // way for a few seconds after the console is synced on VSAT, longer on GPRS; a reload before it is
+    // in would fetch it again and count it as warm).
+    stage = 'the service worker holding the language files';
+    await page.evaluate('document.fonts.ready.then(() => true)');
+    const onDemandCached = `(async () => {
+      const used = performance.getEntriesByType('resource').map((e) => new URL(e.name)).filter((u) => u.origin === location.origin && /^\\/lang-[^/]+\\.js$|\\.woff2$/.test(u.pathname)).map((u) => u.pathname);
+      for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        if ((await Promise.all(used.map((p) => cache.match(p)))).every(Boolean)) return true;
+      }
+      return false;
+    })()`;
+    while (!(await page.evaluate(onDemandCached))) {
+      if (performance.now() > swDeadline) throw new Error('the language files not cached after 300 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     await new Promise((r) => setTimeout(r, 1000));
     proxy.resetCounters();
     timeline.reset();
