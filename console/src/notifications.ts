@@ -271,8 +271,9 @@ export class ConsoleNotifications {
         requireInteraction: n.urgent === true,
         data: { hash: n.hash, drill: n.drill, ...(n.alertId ? { alertId: n.alertId } : {}) },
       });
-    } catch {
+    } catch (err) {
       // No worker yet: the page's own alarm and title still tell.
+      console.warn(`notification ${n.tag} not shown: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

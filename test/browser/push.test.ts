@@ -56,6 +56,8 @@ describe('console notifications and Web Push (Chromium)', () => {
   let browser: Browser;
   let raiser: TestClient;
   const contexts: BrowserContext[] = [];
+  /** Warnings of every console page (a notification the console could not show says why). */
+  const warnings: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hotline-console-push-'));
@@ -93,6 +95,7 @@ describe('console notifications and Web Push (Chromium)', () => {
     const errors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
+      if (m.type() === 'warning') warnings.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
@@ -276,7 +279,7 @@ describe('console notifications and Web Push (Chromium)', () => {
     }, { message: 'no notification while hidden', timeout: SLOW }).catch(async (err: Error) => {
       const state = await page.evaluate(`JSON.stringify({ v: document.visibilityState, f: document.hasFocus(), p: Notification.permission, all: 0, takeover: document.documentElement.dataset.takeover })`);
       const all = await page.evaluate('navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.map((n) => n.tag))');
-      throw new Error(`${err.message}; page ${state}; shown ${JSON.stringify(all)}; errors ${JSON.stringify(errors)}`);
+      throw new Error(`${err.message}; page ${state}; shown ${JSON.stringify(all)}; errors ${JSON.stringify(errors)}; warnings ${JSON.stringify(warnings)}`);
     });
     expect(shown!.title).toBe('INCOMING ALERT: Border crossing, severity 3');
     expect(shown!.body).toContain('Group crossing at the culvert');
