@@ -26,7 +26,7 @@ import {
 import { HttpApi } from './api.js';
 import { retryDelay } from './backoff.js';
 import type { ClientEvent, RequestOf, ResultOf } from './calls.js';
-import { Connection, type ConnectionStatus } from './connection.js';
+import { Connection, type ConnectionStatus, type Transport } from './connection.js';
 import { TypedEmitter } from './emitter.js';
 import { HotlineError } from './errors.js';
 import { newClientId } from './ids.js';
@@ -81,8 +81,13 @@ export interface HotlineClientOptions {
   deliveredReceipts?: boolean;
   /** While connected, sync this often in case a push was lost with a node. 0 disables. @default 15000 */
   healthCheckMs?: number;
-  /** Options passed to socket.io-client. */
+  /** Options passed to socket.io-client (not used with `transport`, which has its own). */
   socket?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * A WebSocket opened ahead with `openTransport` (e.g. while the login was on its way): the client
+   * joins on it in one round trip. @default the client opens its own when it connects
+   */
+  transport?: Transport;
   /**
    * Where to resume each link from (the last seq held, and its hash if known), e.g. cursors a console
    * stored, or the heads at the start of a drill. Entries up to these are never delivered; the fork
@@ -172,7 +177,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     );
     this.#http = new HttpApi(options.url, () => this.#tokens.token, () => this.#tokens.renew());
     this.#connection = new Connection(
-      { url: options.url, token: () => this.#tokens.token, ackTimeoutMs: options.ackTimeoutMs ?? 5000, socket: options.socket },
+      { url: options.url, token: () => this.#tokens.token, ackTimeoutMs: options.ackTimeoutMs ?? 5000, socket: options.socket, transport: options.transport },
       {
         status: (status, since) => this.emit('status', status, since),
         connected: () => void this.#startSession(),

@@ -1,4 +1,4 @@
-import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
+import { io, Manager, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { ErrorCode, type Ack, type Checkpoint, type Entry, type Escalation, type Presence } from '@hotline/shared';
 import { socketCalls, type Calls, type ClientEvent, type HotlineSocket, type RequestOf, type ResultOf } from './calls.js';
 import { retryDelay } from './backoff.js';
@@ -24,6 +24,49 @@ export interface ConnectionOptions {
   token: () => string;
   ackTimeoutMs: number;
   socket?: Partial<ManagerOptions & SocketOptions> | undefined;
+  /** A transport opened ahead (`openTransport`): its socket joins at once, without the transport's round trips. */
+  transport?: Transport | undefined;
+}
+
+/**
+ * The connection's transport (socket.io's Manager: the WebSocket and its reconnection), opened ahead of
+ * the client by `openTransport`.
+ */
+export type Transport = Manager;
+
+/** Every client's transport options; `extra` (HotlineClientOptions.socket) last. */
+function transportOptions(extra?: Partial<ManagerOptions & SocketOptions>): Partial<ManagerOptions & SocketOptions> {
+  return {
+    // Exponential backoff with wide jitter (each delay ±50 %): after a node fails, its consoles come
+    // back to the others spread over time instead of all in the same instant.
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 10_000,
+    randomizationFactor: 0.5,
+    // Straight over WebSocket: no long-polling handshake and upgrade first (round trips that cost
+    // seconds on a satellite link). Where WebSocket cannot get through (a proxy that refuses the
+    // upgrade), the same attempt falls back to long-polling.
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
+    ...extra,
+  };
+}
+
+/**
+ * Opens the WebSocket to `url` before there is a client to use it, e.g. while a login request is on
+ * its way: a new connection costs a TCP handshake and the WebSocket upgrade, two round trips (1.4 s on
+ * a satellite link) that then overlap with the login instead of following it. Nothing is sent on it
+ * but the transport's own handshake and heartbeats until a client is given it (HotlineClientOptions
+ * `transport`), whose socket then joins with its token in one round trip. Same options as a client's
+ * own (`socket` as the client's); `closeTransport` closes one that will not be used.
+ */
+export function openTransport(url: string, socket?: Partial<ManagerOptions & SocketOptions>): Transport {
+  return new Manager(url, transportOptions(socket));
+}
+
+/** Closes a transport opened ahead that no client took (a refused login). */
+export function closeTransport(transport: Transport): void {
+  // No reconnection after this: the WebSocket closes for good.
+  transport._close();
 }
 
 /**
@@ -124,23 +167,12 @@ export class Connection {
   }
 
   #createSocket(): HotlineSocket {
-    const socket: HotlineSocket = io(this.#options.url, {
-      auth: (cb) => {
-        this.#presented = this.#options.token();
-        cb({ token: this.#presented });
-      },
-      // Exponential backoff with wide jitter (each delay ±50 %): after a node fails, its consoles come
-      // back to the others spread over time instead of all in the same instant.
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 10_000,
-      randomizationFactor: 0.5,
-      // Straight over WebSocket: no long-polling handshake and upgrade first (round trips that cost
-      // seconds on a satellite link). Where WebSocket cannot get through (a proxy that refuses the
-      // upgrade), the same attempt falls back to long-polling.
-      transports: ['websocket', 'polling'],
-      tryAllTransports: true,
-      ...this.#options.socket,
-    });
+    const auth = (cb: (data: object) => void) => {
+      this.#presented = this.#options.token();
+      cb({ token: this.#presented });
+    };
+    const transport = this.#options.transport;
+    const socket: HotlineSocket = transport ? transport.socket('/', { auth }) : io(this.#options.url, { auth, ...transportOptions(this.#options.socket) });
     socket.on('connect', () => {
       this.setStatus('connected');
       this.#events.connected();

@@ -1,4 +1,4 @@
-import { HotlineClient, HotlineError, browserStorage, fetchBoot, type OutboxItem } from '@hotline/client-sdk';
+import { HotlineClient, HotlineError, browserStorage, closeTransport, fetchBoot, type OutboxItem, type Transport } from '@hotline/client-sdk';
 import { ErrorCode, type Actor, type BootResponse, type Entry, type Escalation, type MessageDeadline, type Presence, type UiLanguage, type VisibleTopology } from '@hotline/shared';
 import { Alarm } from './alarm.js';
 import { fill, h } from './dom.js';
@@ -37,6 +37,8 @@ import { NotifyPanel } from './shell/notify-panel.js';
 export interface StartOptions {
   boot?: BootResponse | undefined;
   applyPreferences?: (prefs: BootResponse['preferences']) => void | Promise<void>;
+  /** The WebSocket the login opened ahead (the console's client joins on it). */
+  transport?: Transport | undefined;
 }
 
 export interface AppCallbacks {
@@ -103,6 +105,7 @@ export class ConsoleApp implements Ctx {
     const url = location.origin;
     const cached = options.boot ? null : cachedTopology(session.user.id);
     if (cached) {
+      if (options.transport) closeTransport(options.transport);
       const app = await ConsoleApp.#open(root, { ...session, drill: session.drill ?? false }, cached, callbacks);
       fetchBoot(url, session.token).then(
         (boot) => app.#booted(boot, cached, options),
@@ -120,6 +123,7 @@ export class ConsoleApp implements Ctx {
         boot = await fetchBoot(url, session.token);
       } catch (err) {
         if (err instanceof HotlineError && err.code === ErrorCode.UNAUTHENTICATED) {
+          if (options.transport) closeTransport(options.transport);
           callbacks.onSignedOut(sessionEnded());
           return null;
         }
@@ -127,9 +131,11 @@ export class ConsoleApp implements Ctx {
         await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** attempt)));
       }
     }
+    // The user's language's catalog, if another (the WebSocket the login opened meanwhile finishes its
+    // handshake: the two overlap).
     await options.applyPreferences?.(boot.preferences);
     cacheTopology(session.user.id, boot.topology);
-    return ConsoleApp.#open(root, { ...session, drill: boot.drill }, boot.topology, callbacks, boot.serverKey);
+    return ConsoleApp.#open(root, { ...session, drill: boot.drill }, boot.topology, callbacks, boot.serverKey, options.transport);
   }
 
   /** The console with its history (a reload without network opens with it), then the line. */
@@ -139,8 +145,9 @@ export class ConsoleApp implements Ctx {
     topology: VisibleTopology,
     callbacks: AppCallbacks,
     serverKey?: BootResponse['serverKey'],
+    transport?: Transport,
   ): Promise<ConsoleApp> {
-    const app = new ConsoleApp(root, session, topology, callbacks, serverKey);
+    const app = new ConsoleApp(root, session, topology, callbacks, serverKey, transport);
     const history = await HistoryStore.open(session.user.id);
     if (history) {
       for (const entry of await history.loadAll()) app.model.apply(entry);
@@ -162,11 +169,18 @@ export class ConsoleApp implements Ctx {
       const changed = language() !== before || boot.drill !== this.#session.drill || JSON.stringify(boot.topology) !== JSON.stringify(drawnFrom);
       if (!changed) return;
       this.dispose();
-      void ConsoleApp.start(this.#root, { ...this.#session, drill: boot.drill }, this.#callbacks, { ...options, boot });
+      void ConsoleApp.start(this.#root, { ...this.#session, drill: boot.drill }, this.#callbacks, { ...options, boot, transport: undefined });
     });
   }
 
-  private constructor(root: HTMLElement, session: Session & { drill: boolean }, topology: VisibleTopology, callbacks: AppCallbacks, serverKey?: BootResponse['serverKey']) {
+  private constructor(
+    root: HTMLElement,
+    session: Session & { drill: boolean },
+    topology: VisibleTopology,
+    callbacks: AppCallbacks,
+    serverKey?: BootResponse['serverKey'],
+    transport?: Transport,
+  ) {
     this.#root = root;
     this.#session = session;
     saveSession(session);
@@ -179,6 +193,7 @@ export class ConsoleApp implements Ctx {
       expiresAt: session.expiresAt,
       user,
       links: topology.links.map((l) => l.id),
+      ...(transport ? { transport } : {}),
       ...(serverKey ? { serverKey } : {}),
       storage: browserStorage(userPrefix(user.id)),
       getToken: async () => (this.#session = await renewSession(location.origin, this.#session)),

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@hotline/shared';
-import { HotlineClient, HotlineError } from '@hotline/client-sdk';
+import { HotlineClient, HotlineError, closeTransport, openTransport, type Transport } from '@hotline/client-sdk';
 import { fill, h, setText } from './dom.js';
 import type { Session } from './session.js';
 import { t } from './i18n/index.js';
@@ -15,10 +15,18 @@ export function webCryptoMissing(): boolean {
   return !globalThis.isSecureContext || typeof globalThis.crypto?.subtle?.generateKey !== 'function';
 }
 
-/** The login form. Calls `onLoggedIn` with the new session and what the console needs to start (one answer). */
+/**
+ * The login form. Calls `onLoggedIn` with the new session, what the console needs to start (one
+ * answer) and the WebSocket opened while the login was on its way (its TCP and upgrade round trips
+ * overlap with the login's instead of following it; closed again when the login fails).
+ */
 export function showLogin(
   root: HTMLElement,
-  options: { message?: string | undefined; onLoggedIn: (session: Session, boot: BootResponse) => void; onLanguage: (lang: UiLanguage) => Promise<void> | void },
+  options: {
+    message?: string | undefined;
+    onLoggedIn: (session: Session, boot: BootResponse, transport: Transport) => void;
+    onLanguage: (lang: UiLanguage) => Promise<void> | void;
+  },
 ): void {
   const username = h('input', { attrs: { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', id: 'login-user' } });
   const password = h('input', { attrs: { name: 'password', type: 'password', autocomplete: 'current-password', required: true, id: 'login-password' } });
@@ -39,12 +47,14 @@ export function showLogin(
     submit.disabled = true;
     setText(submit, t('login.busy'));
     setText(error, '');
+    const transport = openTransport(location.origin);
     HotlineClient.loginWithBoot(location.origin, username.value.trim(), password.value)
       .then(({ boot, ...login }) => {
         password.value = '';
-        options.onLoggedIn({ ...login, drill: boot.drill }, boot);
+        options.onLoggedIn({ ...login, drill: boot.drill }, boot, transport);
       })
       .catch((err: unknown) => {
+        closeTransport(transport);
         const code = err instanceof HotlineError ? err.code : undefined;
         setText(
           error,

@@ -4,6 +4,7 @@
  */
 import './fonts.css';
 import type { BootResponse, PreferencesResponse, UiLanguage } from '@hotline/shared';
+import type { Transport } from '@hotline/client-sdk';
 import { ConsoleApp } from './app.js';
 import { language } from './i18n/index.js';
 import { setLanguage, startLanguage, switchLanguage } from './i18n/page.js';
@@ -27,9 +28,9 @@ async function boot(message?: string): Promise<void> {
   if (!session || webCryptoMissing()) {
     showLogin(appRoot, {
       message,
-      onLoggedIn: (s, b) => {
+      onLoggedIn: (s, b, transport) => {
         saveSession(s);
-        run(s, b);
+        run(s, b, transport);
       },
       onLanguage: async (lang) => {
         await switchLanguage(lang);
@@ -47,7 +48,7 @@ async function boot(message?: string): Promise<void> {
  * without waiting), else their stored preference (in the boot answer: the login's, or GET /api/boot's
  * on a reload), else the language this browser used last (offline).
  */
-function run(session: Session, answer?: BootResponse): void {
+function run(session: Session, answer?: BootResponse, transport?: Transport): void {
   const chosen = chosenAtLogin;
   chosenAtLogin = null;
   if (chosen) {
@@ -72,7 +73,7 @@ function run(session: Session, answer?: BootResponse): void {
         .catch(() => undefined)
         .finally(() => location.reload());
     },
-  }, { boot: answer, applyPreferences });
+  }, { boot: answer, applyPreferences, transport });
 }
 
 document.documentElement.lang = language();

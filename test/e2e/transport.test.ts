@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { closeTransport, openTransport } from '../../client-sdk/src/connection.js';
 import { connectClient } from '../helpers/clients.js';
 
 /**
@@ -99,6 +100,46 @@ describe('Socket.IO over HTTP long-polling', () => {
       a.close();
       await proxy.close();
     }
+  });
+
+  it('a WebSocket opened ahead of the login carries the client that is given it; one not taken is closed for good', async () => {
+    const proxy = await requestProxy(cluster.nodes[0]!.port, false);
+    const sockets = () => proxy.lines.filter((l) => l.includes('/socket.io/'));
+    // Opened before there is a session, as the console does while its login is on the way.
+    const transport = openTransport(proxy.url, { reconnectionDelay: 100 });
+    const opened = new Promise<void>((resolve) => transport.once('open', () => resolve()));
+    await opened;
+    expect(sockets()).toHaveLength(1);
+    const a = await connectClient(proxy.url, 'op-a1', { transport });
+    const b = await connectClient(cluster.nodes[0]!.url, 'op-b1');
+    try {
+      const { entry } = await a.send('l1', 'on the WebSocket opened before the login');
+      await expect.poll(() => b.entries.some((e) => e.seq === entry.seq)).toBe(true);
+      const back = await b.send('l1', 'and back');
+      await expect.poll(() => a.entries.some((e) => e.seq === back.entry.seq)).toBe(true);
+      // The client joined on it: no second connection.
+      expect(sockets()).toHaveLength(1);
+      // It reconnects as its own would: the node cuts it, it comes back on a new WebSocket and syncs.
+      const reconnected = new Promise<void>((resolve) => a.on('status', (s) => s === 'connected' && resolve()));
+      transport.engine.close();
+      await reconnected;
+      expect(sockets()).toHaveLength(2);
+      const after = await b.send('l1', 'after the reconnection');
+      await expect.poll(() => a.entries.some((e) => e.seq === after.entry.seq)).toBe(true);
+    } finally {
+      a.close();
+      b.close();
+    }
+    // A login refused: the one opened for it closes and does not come back.
+    const unused = openTransport(proxy.url, { reconnectionDelay: 50, reconnectionDelayMax: 50 });
+    await new Promise<void>((resolve) => unused.once('open', () => resolve()));
+    const before = sockets().length;
+    const closed = new Promise<string>((resolve) => unused.once('close', (reason) => resolve(reason)));
+    closeTransport(unused);
+    expect(await closed).toBe('forced close');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sockets()).toHaveLength(before);
+    await proxy.close();
   });
 
   it('falls back to long-polling where WebSocket cannot get through, and works the same', async () => {
