@@ -188,7 +188,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   });
   const cosign = new CosignService({ topo, checkpoints, signatures, store: new RedisCosignatureStore(redis, keys), registry: keyRegistry });
   const escalationLog = log.child({ room: 'escalation' });
-  const scheduler = new EscalationScheduler(bullRedis, keys.bullPrefix, escalationLog);
+  const scheduler = new EscalationScheduler(bullRedis, keys.bullPrefix, escalationLog, config.HOTLINE_ESCALATION_LEAD);
   const precedence = new PrecedenceService({
     onAcknowledged: (d) => metrics?.timeToAck.observe({ subject: 'message', drill: String(d.drill) }, (d.acknowledgedAt! - d.sentAt) / 1000),
     topo,

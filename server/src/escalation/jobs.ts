@@ -14,6 +14,11 @@ export const EscalateJobData = z.object({
   id: z.string().min(1).max(120),
   linkId: LinkId,
   step: z.number().int().min(1),
+  /**
+   * When the step is due (ms since the epoch). The job is queued a little ahead of it (the scheduler's
+   * lead) and waits in the processor for this moment; absent in jobs queued without a lead.
+   */
+  dueAt: z.number().int().nonnegative().optional(),
 });
 export type EscalateJobData = z.input<typeof EscalateJobData>;
 

@@ -29,6 +29,17 @@ export type FireOutcome =
   | { result: 'already'; step: number }
   | { result: 'skipped'; reason: string };
 
+/** What one try of a fire found: an outcome, or a step not due yet (its job ran ahead of it). */
+type FireTry = FireOutcome | { result: 'early'; dueAt: number };
+
+/**
+ * A job that runs more than this ahead of its step's due time is not held (it fails and BullMQ retries
+ * it later): the scheduler's lead is tens of milliseconds, so this only guards against a mistake.
+ */
+const MAX_EARLY_MS = 5_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Reaches targets away from the console (push, gateways); called once per step with all its targets, idempotent. */
 export interface EscalationNotifier {
   escalated(userIds: readonly string[], escalation: Omit<Escalation, 'position'>): Promise<void>;
@@ -168,16 +179,27 @@ export class EscalationService {
     };
   }
 
-  fire(job: EscalateJobData): Promise<FireOutcome> {
-    return job.subject === 'message' ? this.#fire(this.#subjects.message, job) : this.#fire(this.#subjects.alert, job);
+  /**
+   * Fires a step: waits for its due time if its job ran ahead of it (the scheduler's lead), then writes
+   * the escalation if the alert or message is still open at the step before. Never writes a step
+   * before its due time: the write itself checks it against the policy and the server's clock.
+   */
+  async fire(job: EscalateJobData): Promise<FireOutcome> {
+    for (;;) {
+      const ahead = job.dueAt === undefined ? 0 : job.dueAt - Date.now();
+      if (ahead > MAX_EARLY_MS) throw new AppError(ErrorCode.CONFLICT, `step ${job.step} of ${job.id} is not due for ${ahead} ms`);
+      if (ahead > 0) await sleep(ahead);
+      const outcome = job.subject === 'message' ? await this.#fire(this.#subjects.message, job) : await this.#fire(this.#subjects.alert, job);
+      if (outcome.result !== 'early') return outcome;
+    }
   }
 
-  async #fire<S extends EscalationState>(subject: Subject<S>, job: EscalateJobData): Promise<FireOutcome> {
+  async #fire<S extends EscalationState>(subject: Subject<S>, job: EscalateJobData): Promise<FireTry> {
     const link = this.#topo.link(job.linkId);
     if (!link) throw new AppError(ErrorCode.NOT_FOUND, `unknown link ${job.linkId}`);
     let escalated: S | undefined;
     let targets: string[] = [];
-    const outcome = await this.#log.append<FireOutcome>(link.id, [subject.read(link.id, job.id)], ({ values }) => {
+    const outcome = await this.#log.append<FireTry>(link.id, [subject.read(link.id, job.id)], ({ values }) => {
       const state = subject.decode(values[0] ?? null);
       if (!state) throw new AppError(ErrorCode.NOT_FOUND, `no ${subject.kind} ${job.id}`);
       if (!subject.isOpen(state)) return { write: false, result: { result: 'skipped', reason: `${subject.kind} is acknowledged or closed` } };
@@ -188,6 +210,8 @@ export class EscalationService {
       const { from, immediate } = subject.clock(state, policy);
       const planned = planStep(policy, from, job.step, immediate);
       if (!planned) return { write: false, result: { result: 'skipped', reason: 'no such step in the policy' } };
+      // Not before the time the job was queued for (a timer a millisecond short): it waits again.
+      if (job.dueAt !== undefined && job.dueAt > Date.now()) return { write: false, result: { result: 'early', dueAt: job.dueAt } };
       const level = policy.levels[planned.level - 1]!;
       const { raiser, counterpart } = subject.posts(state);
       targets = this.#topo.escalationTargets(level.targets, raiser, counterpart);
