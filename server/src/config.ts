@@ -59,8 +59,8 @@ const EnvSchema = z
     HOTLINE_WORKERS: bool.default(true),
     /** How long before its due time an escalation step's job is queued to run; the processor waits out the
      * rest, so BullMQ's pickup delay (Redis timer ticks, round trips on a busy node) does not make the
-     * step late. 0 queues at the due time. @default "30ms" */
-    HOTLINE_ESCALATION_LEAD: Duration.default(30),
+     * step late. 0 queues at the due time. @default "60ms" */
+    HOTLINE_ESCALATION_LEAD: Duration.default(60),
     /** Escalation jobs processed at once per node. @default 50 */
     HOTLINE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
     /** Signed actions: "required" refuses unsigned ones; "optional" accepts them (for old clients). @default "required" */
