@@ -130,15 +130,21 @@ describe('Socket.IO over HTTP long-polling', () => {
       a.close();
       b.close();
     }
-    // A login refused: the one opened for it closes and does not come back.
-    const unused = openTransport(proxy.url, { reconnectionDelay: 50, reconnectionDelayMax: 50 });
-    await new Promise<void>((resolve) => unused.once('open', () => resolve()));
+    // A login refused: the one opened for it closes and does not come back. A second one with twice its
+    // reconnection delay, cut at the same moment, marks a time by which the first would have come back.
+    const unused = openTransport(proxy.url, { reconnectionDelay: 25, reconnectionDelayMax: 25, randomizationFactor: 0 });
+    const control = openTransport(proxy.url, { reconnectionDelay: 50, reconnectionDelayMax: 50, randomizationFactor: 0 });
+    await Promise.all([unused, control].map((t) => new Promise<void>((resolve) => t.once('open', () => resolve()))));
     const before = sockets().length;
     const closed = new Promise<string>((resolve) => unused.once('close', (reason) => resolve(reason)));
+    const controlBack = new Promise<void>((resolve) => control.once('reconnect', () => resolve()));
     closeTransport(unused);
+    control.engine.close();
     expect(await closed).toBe('forced close');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(sockets()).toHaveLength(before);
+    await controlBack;
+    // The control's new connection only: none from the closed one.
+    expect(sockets()).toHaveLength(before + 1);
+    closeTransport(control);
     await proxy.close();
   });
 
