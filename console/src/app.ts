@@ -41,6 +41,16 @@ export interface StartOptions {
   transport?: Transport | undefined;
 }
 
+/** What a console is opened with: where, whose session, the topology it shows, and what came with the boot answer and the login. */
+type OpenArgs = [
+  root: HTMLElement,
+  session: Session & { drill: boolean },
+  topology: VisibleTopology,
+  callbacks: AppCallbacks,
+  serverKey?: BootResponse['serverKey'],
+  transport?: Transport,
+];
+
 export interface AppCallbacks {
   /** The session ended (logout, or the token was refused): show the login with this message. */
   onSignedOut(message?: string): void;
@@ -139,16 +149,9 @@ export class ConsoleApp implements Ctx {
   }
 
   /** The console with its history (a reload without network opens with it), then the line. */
-  static async #open(
-    root: HTMLElement,
-    session: Session & { drill: boolean },
-    topology: VisibleTopology,
-    callbacks: AppCallbacks,
-    serverKey?: BootResponse['serverKey'],
-    transport?: Transport,
-  ): Promise<ConsoleApp> {
-    const app = new ConsoleApp(root, session, topology, callbacks, serverKey, transport);
-    const history = await HistoryStore.open(session.user.id);
+  static async #open(...args: OpenArgs): Promise<ConsoleApp> {
+    const app = new ConsoleApp(...args);
+    const history = await HistoryStore.open(args[1].user.id);
     if (history) {
       for (const entry of await history.loadAll()) app.model.apply(entry);
       app.#history = history;
@@ -173,14 +176,7 @@ export class ConsoleApp implements Ctx {
     });
   }
 
-  private constructor(
-    root: HTMLElement,
-    session: Session & { drill: boolean },
-    topology: VisibleTopology,
-    callbacks: AppCallbacks,
-    serverKey?: BootResponse['serverKey'],
-    transport?: Transport,
-  ) {
+  private constructor(...[root, session, topology, callbacks, serverKey, transport]: OpenArgs) {
     this.#root = root;
     this.#session = session;
     saveSession(session);
