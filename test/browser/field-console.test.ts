@@ -59,6 +59,24 @@ function layoutProblems(page: Page): Promise<string[]> {
       const target = el.matches('button, select, textarea, input:not([type=radio]):not([type=checkbox]), label.tile, label.prec-option, label.exercise-toggle, label.inline');
       if (target && !el.closest('.sr-only') && (r.height < 43.5 || r.width < 43.5)) out.push(name(el) + ' is a ' + Math.round(r.width) + '×' + Math.round(r.height) + ' touch target');
     }
+    // The top bar's items (name, line status, buttons) never lie over one another.
+    const items = [...document.querySelectorAll('.topbar > *')].filter((el) => el.checkVisibility());
+    const boxes = items.map((el) => {
+      // What is drawn of an item: its own box, or wider where a child spills out of it.
+      const r = el.getBoundingClientRect();
+      let left = r.left, right = r.right;
+      for (const c of el.querySelectorAll('*')) {
+        if (!c.checkVisibility() || getComputedStyle(el).overflow === 'hidden') continue;
+        const cr = c.getBoundingClientRect();
+        if (cr.width > 0) { left = Math.min(left, cr.left); right = Math.max(right, cr.right); }
+      }
+      return { el, left, right, top: r.top, bottom: r.bottom };
+    });
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) out.push(name(a.el) + ' overlaps ' + name(b.el));
+      }
     return out.slice(0, 20);
   })()`);
 }
@@ -140,6 +158,8 @@ describe('the console on a phone', () => {
     const problems: string[] = [];
     for (const { user, tab } of roles) {
       const p = await open(user, { viewport: VIEWPORTS[0] });
+      // A name as long as a real one ("Duty operator, Kharlan Pass North Post"): cut short, never over the line status.
+      await p.page.locator('.user-name').evaluate((el) => (el.textContent = 'Duty operator, Kharlan Pass North Post'));
       for (const vp of VIEWPORTS) {
         await p.page.setViewportSize(vp);
         for (const t of [tab, 'map']) {
