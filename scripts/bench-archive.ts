@@ -58,6 +58,7 @@ const TEXT = 'Routine check from the north post: all quiet along the ridge, visi
 const silent = pino({ level: 'silent' });
 const noBroadcast: Broadcaster = {
   entry: (_e: Entry) => undefined,
+  entryAgain: (_e: Entry) => undefined,
   escalation: (_u: string, _e: Escalation) => undefined,
   presence: (_p: Presence, _l: readonly string[]) => undefined,
   checkpoint: (_c: Checkpoint) => undefined,

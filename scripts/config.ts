@@ -87,8 +87,8 @@ try {
         log: linkLog,
         redis,
         keys,
-        signatures: new SignatureService({ registry: new RedisKeyRegistry(redis, keys), log: linkLog, broadcaster: { entry() {}, escalation() {}, presence() {}, checkpoint() {} }, required: false, policies: new RedisSignaturePolicyStore(redis, keys) }),
-        broadcaster: { entry() {}, escalation() {}, presence() {}, checkpoint() {} },
+        signatures: new SignatureService({ registry: new RedisKeyRegistry(redis, keys), log: linkLog, broadcaster: { entry() {}, entryAgain() {}, escalation() {}, presence() {}, checkpoint() {} }, required: false, policies: new RedisSignaturePolicyStore(redis, keys) }),
+        broadcaster: { entry() {}, entryAgain() {}, escalation() {}, presence() {}, checkpoint() {} },
         logger: log,
       });
       try {

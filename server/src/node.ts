@@ -140,6 +140,7 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
 
   // Stores
   const redisLinkLog = new RedisLinkLog(redis, keys, {
+    nodeId: node,
     onAppend: (entries) => {
       for (const e of entries) metrics?.entries.inc({ type: e.type });
       onAppended?.(entries);
@@ -155,10 +156,11 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
     log.info({ schema }, 'link-log archive in PostgreSQL');
   }
   const linkLog: LinkLog = archive ? new ArchivedLinkLog(redisLinkLog, archive) : redisLinkLog;
-  // Every node follows the heads other nodes append, so the two ends of a conversation on two nodes do
-  // not keep losing the compare-and-set to each other.
+  // Every node follows every append: its head, so the two ends of a conversation on two nodes do not
+  // keep losing the compare-and-set to each other, and its entries, which this node pushes to its
+  // consoles when another node appended them.
   const headSub = createRedis(target, log, `${node}:heads`, { enableAutoPipelining: false });
-  await redisLinkLog.followHeads(headSub);
+  await redisLinkLog.followHeads(headSub, (entries) => broadcaster.fromOtherNode(entries));
   const rateLimits = new RedisRateLimits(redis, keys);
   const alertStore = new RedisAlertStore(redis, keys);
   const deadlineStore = new RedisDeadlineStore(redis, keys);

@@ -1,7 +1,9 @@
 /**
  * A sent message reaches the sender through its ack only: the `entry` push goes to every other socket
  * of the link (the peer, the sender's other consoles), not back to the socket that sent it; the SDK
- * delivers the acked entry itself, once and in order.
+ * delivers the acked entry itself, once and in order. Across nodes: the appending node pushes to its own
+ * sockets, every other node pushes what the append's own publish brings it, and a retried send's
+ * stored entry is pushed again on every node.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '@hotline/shared';
@@ -47,6 +49,63 @@ describe('the entry of a sent message', () => {
       expect(own).toEqual([...new Set(own)].sort((a, b) => a - b));
     } finally {
       socket.disconnect();
+    }
+  });
+
+  it('reaches the sockets of the link on every node once, in the order of the appends where another node appended it, and again on every node when a send is retried', async () => {
+    cluster = await startCluster({ nodes: 3 });
+    const [n0, n1, n2] = cluster.nodes.map((n) => n.url) as [string, string, string];
+    const open = async (url: string, userId: string) => {
+      const socket = rawSocket(url, tokenFor(userId, 'operator'));
+      const pushed: Entry[] = [];
+      socket.on('entry', (e: Entry) => {
+        if (e.linkId === 'l1') pushed.push(e);
+      });
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      return { socket, pushed };
+    };
+    // Senders on nodes 0 and 1; listeners: the sender's other socket on node 0, the peer on nodes 1 and 2.
+    const a = await open(n0, 'op-a1');
+    const b = await open(n1, 'op-b1');
+    const listeners = { 'a on node 0': await open(n0, 'op-a1'), 'b on node 1': await open(n1, 'op-b1'), 'b on node 2': await open(n2, 'op-b1') };
+    const sockets = [a, b, ...Object.values(listeners)].map((x) => x.socket);
+    try {
+      const signers = { a: await rawSigner(a.socket, 'op-a1'), b: await rawSigner(b.socket, 'op-b1') };
+      const request = (side: 'a' | 'b', i: number) =>
+        signers[side].sign('hotline:send', { linkId: 'l1', clientMsgId: `across-${side}-${String(i).padStart(4, '0')}`, text: `burst ${side} ${i}`, precedence: 'routine', drill: false });
+      // A burst from both ends at once, on two nodes.
+      const acks = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => [await emitAck(a.socket, 'hotline:send', await request('a', i)), await emitAck(b.socket, 'hotline:send', await request('b', i))]),
+      );
+      const seqs = acks.flat().map((ack) => {
+        expect(ack.ok).toBe(true);
+        return (ack.entry as Entry).seq;
+      });
+      // Every entry from the burst's first on: its messages and the key.registered entry a sender's first
+      // signed message on the link comes with (the chain is gapless).
+      const first = Math.min(...seqs);
+      const all = Array.from({ length: Math.max(...seqs) - first + 1 }, (_, i) => first + i);
+      expect(all.length).toBeGreaterThanOrEqual(40);
+      const ofLink = (from: number) => (xs: Entry[]) => xs.map((e) => e.seq).filter((seq) => seq >= from);
+      for (const [name, l] of Object.entries(listeners)) {
+        await waitFor(() => all.every((seq) => l.pushed.some((e) => e.seq === seq)), { message: `${name} has every entry of the burst` });
+      }
+      // Node 2 appended nothing: it pushed all of them from the appends' publishes, once each, in seq order.
+      expect(ofLink(first)(listeners['b on node 2'].pushed)).toEqual(all);
+      // Every other listener got each once (what its own node appended and what the other's did).
+      for (const l of Object.values(listeners)) expect([...ofLink(first)(l.pushed)].sort((x, y) => x - y)).toEqual(all);
+
+      // A retry of a send that was stored (its first push may have died with its node) is pushed again everywhere.
+      const retried = await request('a', 0);
+      const again = await emitAck(a.socket, 'hotline:send', retried);
+      expect(again.ok).toBe(true);
+      expect(again.duplicate).toBe(true);
+      const seq = (again.entry as Entry).seq;
+      for (const [name, l] of Object.entries(listeners)) {
+        await waitFor(() => l.pushed.filter((e) => e.seq === seq).length === 2, { message: `${name} got the retried entry again` });
+      }
+    } finally {
+      for (const socket of sockets) socket.disconnect();
     }
   });
 });

@@ -31,7 +31,7 @@ const keys = new Keys('archive-store');
 const archives: PgLinkArchive[] = [];
 
 const silent = pino({ level: 'silent' });
-const noBroadcast: Broadcaster = { entry: () => undefined, escalation: () => undefined, presence: () => undefined, checkpoint: (_c: Checkpoint) => undefined };
+const noBroadcast: Broadcaster = { entry: () => undefined, entryAgain: () => undefined, escalation: () => undefined, presence: () => undefined, checkpoint: (_c: Checkpoint) => undefined };
 
 async function freshArchive(db: string): Promise<PgLinkArchive> {
   const admin = await postgres.client();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verifyChain, type EntryDraft } from '@hotline/shared';
+import { verifyChain, type Entry, type EntryDraft } from '@hotline/shared';
 import { Keys } from '../../server/src/store/keys.js';
 import { RedisLinkLog } from '../../server/src/store/link-log.js';
 import { readLog, sha256 } from '../helpers/log.js';
@@ -49,5 +49,37 @@ describe('link log: every node follows the heads of every link', () => {
     // Each node reads the head on its first append; every later turn finds its cached head stale.
     expect(a.races + b.races).toBe(38);
     expect(verifyChain(await readLog(conn(), 'l1', 'hl-nofollow'), sha256).ok).toBe(true);
+  });
+
+  it("carries every append's entries to the other nodes, in the order of the appends, and not back to the one that appended", async () => {
+    const keys = new Keys('hl-push');
+    // Both nodes configured with the same id by mistake: each still tells its own appends from the other's.
+    const a = new RedisLinkLog(conn(), keys, { nodeId: 'node 1' });
+    const b = new RedisLinkLog(conn(), keys, { nodeId: 'node 1' });
+    const atA: Entry[][] = [];
+    const atB: Entry[][] = [];
+    await a.followHeads(conn(), (entries) => atA.push(entries));
+    await b.followHeads(conn(), (entries) => atB.push(entries));
+    const appended: Entry[][] = [];
+    for (let i = 0; i < 20; i++) {
+      // Every fifth append comes with an entry of its own just before it, in the same step (as a key new on the link does).
+      const withPrelude = i % 5 === 0;
+      const out = await a.append('l1', [], () => ({
+        write: true,
+        ...(withPrelude ? { prelude: [draft('a1', `prelude-${i}`)] } : {}),
+        draft: draft('a1', `push-${i}`),
+        result: (e) => e,
+      }));
+      if (out.kind !== 'appended') throw new Error('not appended');
+      appended.push([...out.prelude, out.entry]);
+    }
+    const last = await b.append('l1', [], () => ({ write: true, draft: draft('b1', 'answer'), result: (e) => e }));
+    if (last.kind !== 'appended') throw new Error('not appended');
+    await waitFor(() => atB.length === appended.length && atA.length === 1);
+    // What b got is what a stored, entry for entry and byte for byte, in seq order.
+    expect(atB).toEqual(appended);
+    expect(atB.flat().map((e) => e.seq)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    expect(atA).toEqual([[last.entry]]);
+    expect(verifyChain([...atB.flat(), ...atA.flat()], sha256).ok).toBe(true);
   });
 });

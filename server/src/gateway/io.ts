@@ -125,12 +125,23 @@ export function socketCutter(io: HotlineServer): { closeSessions(sids: readonly 
   };
 }
 
-/** Broadcasts through the Socket.IO rooms; the Redis adapter relays to the other nodes. */
+/**
+ * Broadcasts through the Socket.IO rooms. The Redis adapter relays to the other nodes, except for
+ * entries just appended: those reach the other nodes with their append's own publish, and each node
+ * pushes them to its consoles (`fromOtherNode`).
+ */
 export class IoBroadcaster implements Broadcaster {
   constructor(readonly io: HotlineServer) {}
   entry(entry: Entry, exceptSocket?: string): void {
-    const to = this.io.to(rooms.link(entry.linkId));
+    const to = this.io.local.to(rooms.link(entry.linkId));
     (exceptSocket ? to.except(exceptSocket) : to).emit('entry', entry);
+  }
+  entryAgain(entry: Entry): void {
+    this.io.to(rooms.link(entry.linkId)).emit('entry', entry);
+  }
+  /** Entries another node appended (from their append's publish), to this node's consoles, in order. */
+  fromOtherNode(entries: readonly Entry[]): void {
+    for (const entry of entries) this.io.local.to(rooms.link(entry.linkId)).emit('entry', entry);
   }
   escalation(userId: string, escalation: Escalation): void {
     this.io.to(rooms.user(userId)).emit('escalation', escalation);

@@ -140,7 +140,7 @@ export class AlertService {
       const entry = await this.#log.get(link.id, outcome.seq);
       const current = await this.#alerts.get(link.id, makeAlertId(link.id, outcome.seq));
       if (!entry || !current) throw new AppError(ErrorCode.INTERNAL, 'stored alert is missing');
-      this.#broadcast.entry(entry);
+      this.#broadcast.entryAgain(entry);
       await this.#ensureTimer(current);
       return { alert: current, entry };
     }

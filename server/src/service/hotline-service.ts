@@ -105,7 +105,7 @@ export class HotlineService {
     }));
     if (outcome.kind === 'duplicate') {
       const entry = await this.#duplicate(link.id, outcome.seq, outcome.digest, digest, 'clientMsgId');
-      this.#broadcast.entry(entry);
+      this.#broadcast.entryAgain(entry);
       return { entry, duplicate: true };
     }
     if (outcome.kind !== 'appended') throw new AppError(ErrorCode.INTERNAL, 'message not appended');

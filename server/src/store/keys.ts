@@ -168,7 +168,11 @@ export class Keys {
     return this.#link('duty', linkId);
   }
 
-  /** Pub/sub channel: "<linkId> <seq> <hash> <ts>" after every append, to keep each node's cached heads fresh. */
+  /**
+   * Pub/sub channel: every append, published by its own script: "<linkId> <seq> <hash> <ts> <node>" of
+   * the new head, then the entries' JSON, a line each (every node's cached heads stay fresh, and every
+   * other node pushes the entries to its consoles).
+   */
   get headsChannel(): string {
     return `${this.prefix}:heads`;
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   AppError,
@@ -157,12 +157,21 @@ export class RedisLinkLog implements LinkLog {
   readonly #queues = new Map<string, Promise<void>>();
 
   readonly #onAppend: ((entries: readonly Entry[]) => void) | undefined;
+  /** Named in every append's publish, so this instance can tell its own appends from other nodes'. */
+  readonly #nodeId: string;
 
-  constructor(redis: RedisClient, keys: Keys, options: { now?: () => number; onAppend?: (entries: readonly Entry[]) => void } = {}) {
+  constructor(
+    redis: RedisClient,
+    keys: Keys,
+    options: { now?: () => number; onAppend?: (entries: readonly Entry[]) => void; nodeId?: string } = {},
+  ) {
     this.#redis = redis;
     this.#keys = keys;
     this.#now = options.now ?? Date.now;
     this.#onAppend = options.onAppend;
+    // Unique per instance whatever the configured id: two nodes given the same id by mistake would
+    // otherwise take each other's appends for their own and not push them to their consoles.
+    this.#nodeId = `${(options.nodeId ?? 'log').replace(/\s/g, '_')}.${randomBytes(6).toString('hex')}`;
     if (!('appendEntry' in redis)) redis.defineCommand('appendEntry', { lua: APPEND_LUA });
     if (!('readSnapshot' in redis)) redis.defineCommand('readSnapshot', { lua: SNAPSHOT_LUA });
   }
@@ -253,6 +262,7 @@ export class RedisLinkLog implements LinkLog {
         String(ops.length),
         ...opArgs,
         k.headsChannel,
+        this.#nodeId,
       )) as AppendReply;
 
       if (reply[0] === 1) {
@@ -286,17 +296,38 @@ export class RedisLinkLog implements LinkLog {
   }
 
   /**
-   * Keeps the cached heads fresh from every node's appends (the append script publishes each new head),
-   * so that when two nodes take turns on a link, as the two ends of a conversation do, an append finds
-   * the head current and takes one round trip instead of losing a race and retrying. Only a hint: a
-   * stale head still just loses the compare-and-set. `sub` becomes a subscriber connection.
+   * Follows every node's appends: the append script publishes each one, its new head and its entries,
+   * in the order the appends happened.
+   *
+   * The heads keep this node's cache fresh, so that when two nodes take turns on a link, as the two ends
+   * of a conversation do, an append finds the head current and takes one round trip instead of losing a
+   * race and retrying (only a hint: a stale head still just loses the compare-and-set).
+   *
+   * `onOtherNode` gets the entries other nodes appended, as stored (unjudged, like `range`: consoles
+   * verify them), for this node's consoles: one publish per append carries both, where a broadcast of
+   * its own would cost every append a second command and every node a second message to decode. Best
+   * effort like any push: a node whose subscription drops misses what was published meanwhile, and its
+   * consoles catch up by sync. `sub` becomes a subscriber connection.
    */
-  async followHeads(sub: RedisClient): Promise<void> {
+  async followHeads(sub: RedisClient, onOtherNode?: (entries: Entry[]) => void): Promise<void> {
     const channel = this.#keys.headsChannel;
     sub.on('message', (ch: string, message: string) => {
       if (ch !== channel) return;
-      const [linkId, seq, hash, ts] = message.split(' ');
-      if (linkId && seq && hash && ts) this.#learn(linkId, { seq: Number(seq), hash, ts: Number(ts) });
+      const eol = message.indexOf('\n');
+      const [linkId, seq, hash, ts, node] = (eol < 0 ? message : message.slice(0, eol)).split(' ');
+      if (!linkId || !seq || !hash || !ts) return;
+      this.#learn(linkId, { seq: Number(seq), hash, ts: Number(ts) });
+      if (!onOtherNode || eol < 0 || node === this.#nodeId) return;
+      let entries: Entry[];
+      try {
+        entries = message
+          .slice(eol + 1)
+          .split('\n')
+          .map((line) => JSON.parse(line) as Entry);
+      } catch {
+        return; // not written by the append script: nothing to push (the consoles' sync still finds the entries)
+      }
+      onOtherNode(entries);
     });
     await sub.subscribe(channel);
   }

@@ -18,8 +18,11 @@
   ARGV[5]  number of entries n; then 4 ARGV per entry: seq, JSON, hash, ts (in order)
   then     number of projection ops m; then 4 ARGV per op: name, key index, arg1, arg2
            HSET key field value | HDEL key field - | ZADD key score member | ZREM key member -
-  then     optional: a channel on which to publish "<linkId> <seq> <hash> <ts>" of the new head, so
-           every node learns it without a round trip of its own
+  then     optional: a channel on which to publish the append, and the id of the node appending:
+           "<linkId> <seq> <hash> <ts> <node>" of the new head, then one line per entry appended, its
+           JSON (which has no raw newline), in seq order. Every node learns the head without a round
+           trip of its own, and every other node pushes the entries to its consoles: one publish per
+           append, in the order of the appends, carries both.
 
   Returns
     {1, lastSeq}                   appended
@@ -83,7 +86,12 @@ end
 local channel = ARGV[opBase + 1 + m * 4]
 if channel and channel ~= '' then
   local linkId = string.match(KEYS[1], '{link:(.*)}$') or KEYS[1]
-  redis.call('PUBLISH', channel, linkId .. ' ' .. ARGV[last] .. ' ' .. ARGV[last + 2] .. ' ' .. ARGV[last + 3])
+  local node = ARGV[opBase + 2 + m * 4] or ''
+  local parts = {linkId .. ' ' .. ARGV[last] .. ' ' .. ARGV[last + 2] .. ' ' .. ARGV[last + 3] .. ' ' .. node}
+  for j = 0, n - 1 do
+    parts[#parts + 1] = ARGV[6 + j * 4 + 1]
+  end
+  redis.call('PUBLISH', channel, table.concat(parts, '\n'))
 end
 
 return {1, ARGV[last]}
