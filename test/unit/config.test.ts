@@ -22,6 +22,13 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ HOTLINE_TOKEN_TTL: 'forever' })).toThrow(/HOTLINE_TOKEN_TTL/);
   });
 
+  it('takes a duration with its unit or as a plain number of milliseconds (as an environment variable must give it)', () => {
+    expect(loadConfig({ HOTLINE_PING_INTERVAL: '10000', HOTLINE_PING_TIMEOUT: '2.5s' })).toMatchObject({ HOTLINE_PING_INTERVAL: 10_000, HOTLINE_PING_TIMEOUT: 2_500 });
+    expect(loadConfig({ HOTLINE_ESCALATION_LEAD: '0' }).HOTLINE_ESCALATION_LEAD).toBe(0);
+    expect(() => loadConfig({ HOTLINE_PING_INTERVAL: '10 seconds' })).toThrow(/HOTLINE_PING_INTERVAL: must be a duration/);
+    expect(() => loadConfig({ HOTLINE_PING_INTERVAL: '-5' })).toThrow(/HOTLINE_PING_INTERVAL/);
+  });
+
   it('picks the Redis mode from the variables', () => {
     expect(redisTarget(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7001' }))).toMatchObject({
       mode: 'cluster',
