@@ -220,7 +220,9 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       const describe = (st: RelayStep) =>
         `relay: ${(st.system === 'append' ? 'bare+append' : st.system).padEnd(11)} ${String(st.rate).padStart(6)} msg/s${st.retry ? ' (retry)' : ''}: ` +
         (st.lost > 0 ? `${st.lost} of ${st.measured} not delivered in time` : `p50 ${st.p50?.toFixed(1)} ms, p99 ${st.p99?.toFixed(1)} ms, max ${st.max?.toFixed(0)} ms`) +
-        (st.cpuUsPerMessage ? `; CPU/msg ${st.cpuUsPerMessage.server} µs server, ${st.cpuUsPerMessage.generator} µs load generator` : '') +
+        (st.cpuUsPerMessage
+          ? `; CPU/msg ${st.cpuUsPerMessage.server} µs server${st.cpuUsPerMessage.redis !== undefined ? ` (Redis ${st.cpuUsPerMessage.redis})` : ''}, ${st.cpuUsPerMessage.generator} µs load generator`
+          : '') +
         (st.pass ? '' : '  ✗');
       results.relay = await relaySweep(
         { full, bare, ...(append ? { append } : {}) },
@@ -228,9 +230,12 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         {
           rates: opts.rates,
           warmupMs: 1000,
+          warmupStepMs: opts.quick ? 2000 : 5000,
+          onWarm: (system) => log(`relay: ${system} warmed up at ${opts.rates[0]} msg/s (not measured)`),
           measureMs: opts.stepMs,
           drainMs: 2000,
           p99LimitMs: opts.p99LimitMs,
+          redisPid: cluster.redisPid,
           serverPids: {
             full: [cluster.full[0].pid!, cluster.full[1].pid!, cluster.redisPid],
             bare: [cluster.bare![0].pid, cluster.bare![1].pid, cluster.redisPid],

@@ -161,8 +161,11 @@ export interface RelayStep {
   pass: boolean;
   /** A repeat after a failure (noise guard). */
   retry: boolean;
-  /** CPU time per message sent in the step, µs: the two nodes and Redis, and the load generator. */
-  cpuUsPerMessage: { server: number; generator: number } | null;
+  /**
+   * CPU time per message sent in the step, µs: the server side (the two nodes and Redis), the part of it
+   * that is Redis's, and the load generator.
+   */
+  cpuUsPerMessage: { server: number; redis?: number; generator: number } | null;
 }
 
 let stepCounter = 0;
@@ -172,10 +175,11 @@ export async function runStep(
   ep: RelayEndpoint,
   pairs: number,
   rate: number,
-  o: { warmupMs: number; measureMs: number; drainMs: number; p99LimitMs: number; serverPids?: number[] },
+  o: { warmupMs: number; measureMs: number; drainMs: number; p99LimitMs: number; serverPids?: number[]; redisPid?: number },
 ): Promise<Omit<RelayStep, 'retry'>> {
   const serverCpu = () => (o.serverPids ?? []).reduce((sum, pid) => sum + cpuTimeOf(pid), 0);
-  const cpuBefore = { server: serverCpu(), generator: process.cpuUsage() };
+  const redisCpu = () => (o.redisPid !== undefined ? cpuTimeOf(o.redisPid) : 0);
+  const cpuBefore = { server: serverCpu(), redis: redisCpu(), generator: process.cpuUsage() };
   const tag = `bench-${ep.name}-${(stepCounter++).toString(36)}`;
   const intended = new Map<string, number>();
   const measured = new Set<string>();
@@ -214,7 +218,11 @@ export async function runStep(
   const lost = measured.size - latencies.length;
   const generatorCpu = process.cpuUsage(cpuBefore.generator);
   const cpuUsPerMessage = o.serverPids?.length
-    ? { server: Math.round(((serverCpu() - cpuBefore.server) * 1000) / k), generator: Math.round((generatorCpu.user + generatorCpu.system) / k) }
+    ? {
+        server: Math.round(((serverCpu() - cpuBefore.server) * 1000) / k),
+        ...(o.redisPid !== undefined ? { redis: Math.round(((redisCpu() - cpuBefore.redis) * 1000) / k) } : {}),
+        generator: Math.round((generatorCpu.user + generatorCpu.system) / k),
+      }
     : null;
   // Let the previous load drain from the consoles' outboxes before the next step.
   const quietUntil = performance.now() + 20_000;
@@ -323,10 +331,25 @@ export async function relaySweep(
     p99LimitMs: number;
     /** Server-side processes of each system (its nodes and Redis), for CPU per message. */
     serverPids?: Partial<Record<RelaySystem, number[]>>;
+    /** Redis among them, whose share is reported on its own. */
+    redisPid?: number;
+    /** An unmeasured run of each system at the lowest rate before the sweep, ms (0: none). */
+    warmupStepMs?: number;
+    onWarm?: (system: RelaySystem) => void;
     onStep: (s: RelayStep) => void;
   },
 ): Promise<RelayResult> {
   const systems: RelaySystem[] = eps.append ? ['bare', 'append', 'full'] : ['bare', 'full'];
+  // Each system first runs a few seconds at the lowest rate, unmeasured: the first seconds of load pay for
+  // compiling the hot paths and growing buffers (in trial runs the first 1,000 msg/s step cost the bare
+  // relay 628-678 µs of server CPU per message and a repeat of it 382 µs; the full path 1,194-1,220
+  // against 938-962 µs), which is not what either costs per message once it runs.
+  if (o.warmupStepMs) {
+    for (const name of systems) {
+      await runStep(eps[name]!, pairs, o.rates[0]!, { ...o, warmupMs: o.warmupStepMs, measureMs: 0, serverPids: [] });
+      o.onWarm?.(name);
+    }
+  }
   const steps: RelayStep[] = [];
   const best: Record<RelaySystem, number> = { full: 0, bare: 0, append: 0 };
   const failedAt: Record<RelaySystem, number | null> = { full: null, bare: null, append: null };

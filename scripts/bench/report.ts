@@ -118,9 +118,9 @@ export function summaryTable(r: BenchResults): string {
   if (r.relay?.cpuUsPerMessage?.full && r.relay.cpuUsPerMessage.bare) {
     const c = r.relay.cpuUsPerMessage;
     rows.push([
-      `Hotline relay: CPU per message at ${c.rate} msg/s, nodes + Redis (load generator)`,
-      `${c.full!.server} µs (${c.full!.generator} µs)`,
-      `${c.bare!.server} µs (${c.bare!.generator} µs)${c.append ? `; bare + append ${c.append.server} µs (${c.append.generator} µs)` : ''}`,
+      `Hotline relay: CPU per message at ${c.rate} msg/s, nodes + Redis [of which Redis] (load generator)`,
+      `${c.full!.server} µs${redisOf(c.full!)} (${c.full!.generator} µs)`,
+      `${c.bare!.server} µs${redisOf(c.bare!)} (${c.bare!.generator} µs)${c.append ? `; bare + append ${c.append.server} µs${redisOf(c.append)} (${c.append.generator} µs)` : ''}`,
       n(c.full!.server / c.bare!.server, 2),
       (() => {
         const t = target('relay: server CPU per message full / bare');
@@ -341,4 +341,9 @@ export function updateDoc(file: string, r: BenchResults, command: string, jsonFi
     END,
   ].join('\n');
   writeFileSync(file, doc.slice(0, i) + block + doc.slice(j + END.length));
+}
+
+/** " [Redis n µs]" when the step measured Redis on its own. */
+function redisOf(c: { redis?: number }): string {
+  return c.redis !== undefined ? ` [Redis ${c.redis} µs]` : '';
 }

@@ -27,7 +27,12 @@ export async function startBenchCluster(o: { pairs: number; escalationDelayMs: n
   const started: { kill(): Promise<unknown> }[] = [];
   try {
     const node = async () => {
-      const s = await startServer({ redisUrl: redis.url, topology: topo.file, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...(o.unsigned ? { HOTLINE_SIGNATURES: 'optional' } : {}) }, nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) });
+      const s = await startServer({
+        redisUrl: redis.url,
+        topology: topo.file,
+        env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...(o.unsigned ? { HOTLINE_SIGNATURES: 'optional' } : {}), ...nodeEnv() },
+        nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean),
+      });
       // A profiled node stops gracefully, so it writes its profile on the way out.
       started.push(process.env.BENCH_NODE_ARGS ? { kill: () => s.stop() } : s);
       return s;
@@ -72,4 +77,18 @@ export async function startBenchCluster(o: { pairs: number; escalationDelayMs: n
     await redis.stop();
     throw err;
   }
+}
+
+/**
+ * Settings for the bench's server nodes from BENCH_NODE_ENV ("HOTLINE_PING_INTERVAL=10000 HOTLINE_…=…"),
+ * to measure what one setting costs; only HOTLINE_* names (the rest of the nodes' environment is the bench's).
+ */
+export function nodeEnv(text = process.env.BENCH_NODE_ENV ?? ''): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of text.split(/\s+/).filter(Boolean)) {
+    const m = /^(HOTLINE_[A-Z0-9_]+)=(.*)$/.exec(pair);
+    if (!m) throw new Error(`BENCH_NODE_ENV: "${pair}" is not HOTLINE_NAME=value`);
+    env[m[1]!] = m[2]!;
+  }
+  return env;
 }
