@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import type { Ack, AckFn, ClientToServerEvents, ServerToClientEvents } from '@hotline/shared';
+import type { Ack, AckFn, ClientToServerEvents, SendResult, ServerToClientEvents } from '@hotline/shared';
 
 /** An event the client sends: every one takes an ack. */
 export type ClientEvent = keyof ClientToServerEvents;
@@ -7,6 +7,8 @@ export type ClientEvent = keyof ClientToServerEvents;
 export type RequestOf<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[0];
 /** The success result of a client event's ack. */
 export type ResultOf<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[1] extends AckFn<infer T> ? T : never;
+/** What HotlineClient.request resolves with: the ack's result, a sent message's entry rebuilt from its seal. */
+export type ClientResultOf<E extends ClientEvent> = E extends 'hotline:send' ? SendResult : ResultOf<E>;
 
 /** The socket the SDK talks through, typed by the shared event maps. */
 export type HotlineSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

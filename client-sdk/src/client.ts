@@ -25,7 +25,7 @@ import {
 } from '@hotline/shared';
 import { HttpApi } from './api.js';
 import { retryDelay } from './backoff.js';
-import type { ClientEvent, RequestOf, ResultOf } from './calls.js';
+import type { ClientEvent, ClientResultOf, RequestOf } from './calls.js';
 import { Connection, type ConnectionStatus, type Transport } from './connection.js';
 import { TypedEmitter } from './emitter.js';
 import { HotlineError } from './errors.js';
@@ -35,6 +35,7 @@ import { Outbox, type OutboxItem } from './outbox.js';
 import { Receipts } from './receipts.js';
 import { CheckpointCosigner } from './cosign.js';
 import { RecordGuard } from './record-guard.js';
+import { isEntrySeal, unsealSent } from './seal.js';
 import { Signing, type RegisteredKey } from './signing.js';
 import { MemoryStorage, type ClientStorage } from './storage.js';
 import { LinkSync } from './sync.js';
@@ -218,8 +219,9 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
       storage,
       send: async (event, payload) => {
         const result = await this.request(event, payload);
-        // The ack carries the stored entry: deliver it as a live push would be (in order, once). The
-        // server does not push a sent message back to the socket that sent it.
+        // The ack carries the stored entry (or its seal, from which request() rebuilt it): deliver it as
+        // a live push would be (in order, once). The server does not push a sent message back to the
+        // socket that sent it.
         const entry = (result as { entry?: Entry | null }).entry;
         if (entry) this.#sync.accept(entry);
         return result;
@@ -391,9 +393,25 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
    * acknowledge) on the way. Throws HotlineError: the server's code, TIMEOUT after `ackTimeoutMs`, or
    * DISCONNECTED when not connected (nothing is buffered behind your back).
    */
-  async request<E extends ClientEvent>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>> {
+  async request<E extends ClientEvent>(event: E, payload: RequestOf<E>): Promise<ClientResultOf<E>> {
     if (!this.#connection.connected) throw new HotlineError({ code: ErrorCode.DISCONNECTED, message: 'not connected' });
-    return this.#connection.request(event, await this.#signing.prepare(event, payload));
+    const sent = await this.#signing.prepare(event, payload);
+    const result = await this.#connection.request(event, sent);
+    if (event === 'hotline:send' && 'seal' in result) return (await this.#unseal(sent as RequestOf<'hotline:send'>, result.seal)) as ClientResultOf<E>;
+    return result as ClientResultOf<E>;
+  }
+
+  /**
+   * The entry of a send answered with its seal only (`reply: 'seal'`), rebuilt from what was sent and
+   * checked against the seal's hash. Should it not match (a server that stores more than this client
+   * knows), the stored entry is asked for: the retry is answered from the record.
+   */
+  async #unseal(sent: RequestOf<'hotline:send'>, seal: unknown): Promise<SendResult> {
+    const entry = isEntrySeal(seal) && this.#user ? await unsealSent(sent, this.#user, seal) : null;
+    if (entry) return { entry, duplicate: false };
+    const stored = await this.#connection.request('hotline:send', { ...sent, reply: 'entry' });
+    if (!('entry' in stored)) throw new HotlineError({ code: ErrorCode.INTERNAL, message: 'the server answered a send without its entry' });
+    return { entry: stored.entry, duplicate: false };
   }
 
   /** Fetches everything after the current cursors, page by page; entries go out as `entry` events. */
@@ -416,12 +434,14 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
   /** Sends a hotline message; queued while offline. Resolves with the stored entry. */
   send(linkId: string, text: string, options: { precedence?: Precedence; drill?: boolean; clientMsgId?: string } = {}): Promise<SendResult> {
     const id = options.clientMsgId ?? newClientId();
+    // The ack carries only where the entry went; the client rebuilds the rest from what it sent.
     return this.#outbox.enqueue('hotline:send', id, {
       linkId,
       clientMsgId: id,
       text,
       precedence: options.precedence ?? 'routine',
       drill: options.drill ?? false,
+      reply: 'seal',
     });
   }
 

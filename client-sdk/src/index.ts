@@ -1,7 +1,7 @@
 export { HotlineClient } from './client.js';
 export type { ClientEvents, HotlineClientOptions } from './client.js';
 export { HttpApi, apiFetch, fetchBoot, readBoot, type Me } from './api.js';
-export type { ClientEvent, RequestOf, ResultOf } from './calls.js';
+export type { ClientEvent, ClientResultOf, RequestOf, ResultOf } from './calls.js';
 export { closeTransport, openTransport, type ConnectionStatus, type Transport } from './connection.js';
 export type { OutboxEvent, OutboxItem } from './outbox.js';
 export type { GetToken, TokenGrant } from './token.js';

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@hotline/shared';
-import type { RequestOf, ResultOf } from './calls.js';
+import type { ClientResultOf, RequestOf } from './calls.js';
 import { retryDelay } from './backoff.js';
 import { HotlineError } from './errors.js';
 import type { ClientStorage } from './storage.js';
@@ -30,7 +30,7 @@ export interface OutboxDeps {
   /** Where items wait across restarts. */
   storage: ClientStorage;
   /** Sends one event; throws HotlineError. */
-  send<E extends OutboxEvent>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>>;
+  send<E extends OutboxEvent>(event: E, payload: RequestOf<E>): Promise<ClientResultOf<E>>;
   /** Whether items may go out now (connected, not closed). */
   canSend(): boolean;
   /** The items changed (queued, sent, failed, retried). */
@@ -81,9 +81,9 @@ export class Outbox {
   }
 
   /** Queues an item and tries to send it; resolves with the server's result. */
-  enqueue<E extends OutboxEvent>(event: E, id: string, payload: RequestOf<E>): Promise<ResultOf<E>> {
+  enqueue<E extends OutboxEvent>(event: E, id: string, payload: RequestOf<E>): Promise<ClientResultOf<E>> {
     const item: OutboxItem<E> = { id, event, payload, createdAt: Date.now(), attempts: 0 };
-    const promise = new Promise<ResultOf<E>>((resolve, reject) => {
+    const promise = new Promise<ClientResultOf<E>>((resolve, reject) => {
       this.#waiters.set(id, {
         send: async () => {
           const result = await this.#deps.send(event, payload);

@@ -1,11 +1,11 @@
 import type { Entry } from '@hotline/shared';
-import type { RequestOf, ResultOf } from './calls.js';
+import type { ClientResultOf, RequestOf } from './calls.js';
 import type { HotlineError } from './errors.js';
 
 type ReceiptEvent = 'hotline:read' | 'hotline:delivered';
 
 export interface ReceiptsDeps {
-  send<E extends ReceiptEvent>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>>;
+  send<E extends ReceiptEvent>(event: E, payload: RequestOf<E>): Promise<ClientResultOf<E>>;
   connected(): boolean;
   /** The hash of an entry this client holds, which a receipt quotes. */
   hashAt(linkId: string, seq: number): string | undefined;

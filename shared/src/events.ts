@@ -105,6 +105,20 @@ export interface SendResult {
   /** true when this was a retry and the stored entry is returned. */
   duplicate: boolean;
 }
+
+/** Where an appended entry went in its log: all of it that its sender does not know already. */
+export interface EntrySeal {
+  seq: number;
+  ts: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** The ack of a hotline:send with `reply: 'seal'` that appended: the client rebuilds the entry (see HotlineSendRequest.reply). */
+export interface SealedSendResult {
+  seal: EntrySeal;
+  duplicate: false;
+}
 export interface ReceiptResult {
   /** The receipt entry written, or null when the post's cursor was already at or past uptoSeq. */
   entry: Entry | null;
@@ -151,7 +165,7 @@ export interface InboxResult {
 
 /** Socket.IO client-to-server events. Every one takes an ack. */
 export interface ClientToServerEvents {
-  'hotline:send': (req: HotlineSendRequest, ack: AckFn<SendResult>) => void;
+  'hotline:send': (req: HotlineSendRequest, ack: AckFn<SendResult | SealedSendResult>) => void;
   'hotline:read': (req: HotlineReceiptRequest, ack: AckFn<ReceiptResult>) => void;
   'hotline:delivered': (req: HotlineReceiptRequest, ack: AckFn<ReceiptResult>) => void;
   sync: (req: SyncRequest, ack: AckFn<SyncResult>) => void;

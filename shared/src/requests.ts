@@ -15,6 +15,13 @@ export const HotlineSendRequest = z.strictObject({
   precedence: Precedence.default('routine'),
   drill: z.boolean().default(false),
   sig: Sig.optional(),
+  /**
+   * What the ack carries: the stored entry (the default), or only its seal (seq, ts, prevHash, hash) for
+   * a client that rebuilds the rest from what it sent and checks it against the hash: a few hundred
+   * bytes less per message on a slow link. A retry answered from the record always carries the entry.
+   * Not signed: it changes nothing on the record.
+   */
+  reply: z.enum(['entry', 'seal']).optional(),
 });
 export type HotlineSendRequest = z.input<typeof HotlineSendRequest>;
 

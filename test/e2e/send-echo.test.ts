@@ -7,7 +7,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '@hotline/shared';
+import { HotlineClient } from '../../client-sdk/src/index.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { TEST_PASSWORD } from '../helpers/topology.js';
 import { connectClient, emitAck, rawSigner, rawSocket, tokenFor, type TestClient } from '../helpers/clients.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -107,5 +109,60 @@ describe('the entry of a sent message', () => {
     } finally {
       for (const socket of sockets) socket.disconnect();
     }
+  });
+
+  it('with reply "seal", is acked with its seal only; the SDK rebuilds the stored entry from it, or asks for it when its rebuild does not hash to the seal', async () => {
+    cluster = await startCluster({ nodes: 2 });
+    const [n0, n1] = cluster.nodes.map((n) => n.url) as [string, string];
+    const peer = await connectClient(n1, 'op-b1');
+    const sdk = await connectClient(n0, 'op-a1');
+    clients.push(peer, sdk);
+
+    // On the wire: the seal, no entry; a retry is answered from the record with the whole entry.
+    const socket = rawSocket(n0, tokenFor('op-a1', 'operator'));
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      const { sign } = await rawSigner(socket, 'op-a1');
+      const request = await sign('hotline:send', { linkId: 'l1', clientMsgId: 'raw-seal-0001', text: 'sealed from the raw socket', precedence: 'routine', drill: false });
+      const ack = await emitAck(socket, 'hotline:send', { ...request, reply: 'seal' });
+      expect(Object.keys(ack).sort()).toEqual(['duplicate', 'ok', 'seal']);
+      expect(ack.duplicate).toBe(false);
+      const again = await emitAck(socket, 'hotline:send', { ...request, reply: 'seal' });
+      expect(again.duplicate).toBe(true);
+      const { seq, ts, prevHash, hash } = again.entry as Entry;
+      expect(ack.seal).toEqual({ seq, ts, prevHash, hash });
+      // A reply the schema does not know is refused, writing nothing.
+      const bad = await emitAck(socket, 'hotline:send', { ...(await sign('hotline:send', { linkId: 'l1', clientMsgId: 'raw-seal-0002', text: 'x', precedence: 'routine', drill: false })), reply: 'all' });
+      expect(bad.ok).toBe(false);
+      expect(bad.error.code).toBe('VALIDATION_FAILED');
+    } finally {
+      socket.disconnect();
+    }
+
+    // hotline:send events node 0 answered: one per send when the rebuild holds, two when it asks again.
+    const sends = async () => {
+      const m = /hotline_event_duration_seconds_count\{[^}]*event="hotline:send",outcome="ok"\} (\d+)/.exec(await (await fetch(`${n0}/metrics`)).text());
+      return m ? Number(m[1]) : 0;
+    };
+    // The SDK sends with reply "seal": what it delivers is, byte for byte, what the peer got pushed.
+    const before = await sends();
+    const sent = await sdk.send('l1', 'sealed from the SDK', { precedence: 'flash' });
+    expect(sent.duplicate).toBe(false);
+    expect((await sends()) - before).toBe(1);
+    const pushed = await waitFor(() => peer.entries.find((e) => e.seq === sent.entry.seq));
+    expect(sent.entry).toEqual(pushed);
+    await waitFor(() => sdk.entries.some((e) => e.seq === sent.entry.seq));
+    expect(sdk.entries.find((e) => e.seq === sent.entry.seq)).toEqual(pushed);
+
+    // A client that takes itself for another post rebuilds an entry the log does not hold: it asks for the stored one.
+    const session = await HotlineClient.login(n0, 'op-a1', TEST_PASSWORD);
+    const confused = await connectClient(n0, 'op-a1', { token: session.token, expiresAt: session.expiresAt, user: { ...session.user, post: 'a2' } });
+    clients.push(confused);
+    const beforeConfused = await sends();
+    const own = await confused.send('l1', 'from a confused console');
+    expect(own.duplicate).toBe(false);
+    expect((await sends()) - beforeConfused).toBe(2);
+    expect(own.entry.actor).toEqual({ userId: 'op-a1', role: 'operator', postId: 'a1' });
+    expect(own.entry).toEqual(await waitFor(() => peer.entries.find((e) => e.seq === own.entry.seq)));
   });
 });

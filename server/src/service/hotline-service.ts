@@ -7,6 +7,7 @@ import {
   type LinkHead,
   type MessageDeadline,
   type ReceiptResult,
+  type SealedSendResult,
   type SendResult,
   type SyncResult,
   type HotlineSendRequest,
@@ -66,10 +67,12 @@ export class HotlineService {
   /**
    * Appends a message. Idempotent per (user, clientMsgId): a retry returns the stored entry (and pushes
    * it again, in case the first push died with its node); the same id with other content is CONFLICT.
+   * With `reply: 'seal'` an appended message is acked with its seal only (the client rebuilds the
+   * entry from what it sent); a duplicate is always answered with the stored entry.
    * `originSocket`: the socket that sent it gets the entry in its ack only, not pushed a second time
    * (one entry-sized frame less per message on the sender's link; the SDK delivers acked entries).
    */
-  async send(principal: Principal, req: z.output<typeof HotlineSendRequest>, originSocket?: string): Promise<SendResult> {
+  async send(principal: Principal, req: z.output<typeof HotlineSendRequest>, originSocket?: string): Promise<SendResult | SealedSendResult> {
     const started = performance.now();
     const link = this.#writableLink(principal, req.linkId);
     if (principal.drillOnly && !req.drill) {
@@ -112,6 +115,10 @@ export class HotlineService {
     this.#broadcast.entry(outcome.entry, originSocket);
     this.#onDelivered?.(performance.now() - started);
     if (deadline) await this.#precedence.schedule(deadline);
+    if (req.reply === 'seal') {
+      const { seq, ts, prevHash, hash } = outcome.entry;
+      return { seal: { seq, ts, prevHash, hash }, duplicate: false };
+    }
     return { entry: outcome.entry, duplicate: false };
   }
 
