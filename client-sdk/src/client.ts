@@ -36,6 +36,7 @@ import { Receipts } from './receipts.js';
 import { CheckpointCosigner } from './cosign.js';
 import { RecordGuard } from './record-guard.js';
 import { isEntrySeal, unsealSent } from './seal.js';
+import type { ClientCrypto } from './signer.js';
 import { Signing, type RegisteredKey } from './signing.js';
 import { MemoryStorage, type ClientStorage } from './storage.js';
 import { LinkSync } from './sync.js';
@@ -60,6 +61,12 @@ export interface HotlineClientOptions {
   refreshBeforeExpiryMs?: number;
   /** Sign every action with this client's own key (registered on each connect). @default true */
   signing?: boolean;
+  /**
+   * What signs actions and hashes sent entries back from their seals. @default WebCrypto; a Node
+   * process (a drill runner, a load generator) may give `nodeClientCrypto` from
+   * client-sdk/src/node-crypto.ts, the same signatures at a third of the CPU
+   */
+  crypto?: ClientCrypto;
   /** Told each signing key once the server registered it (a console keeps it for its service worker). */
   onSigningKey?: (key: RegisteredKey) => void;
   /**
@@ -208,6 +215,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
     );
     this.#signing = new Signing({
       enabled: options.signing !== false,
+      ...(options.crypto ? { crypto: options.crypto } : {}),
       user: () => this.#user,
       expiresAt: () => this.#tokens.expiresAt,
       register: (req) => this.#connection.request('key:register', req),
@@ -407,7 +415,7 @@ export class HotlineClient extends TypedEmitter<ClientEvents> {
    * knows), the stored entry is asked for: the retry is answered from the record.
    */
   async #unseal(sent: RequestOf<'hotline:send'>, seal: unknown): Promise<SendResult> {
-    const entry = isEntrySeal(seal) && this.#user ? await unsealSent(sent, this.#user, seal) : null;
+    const entry = isEntrySeal(seal) && this.#user ? await unsealSent(sent, this.#user, seal, this.#options.crypto) : null;
     if (entry) return { entry, duplicate: false };
     const stored = await this.#connection.request('hotline:send', { ...sent, reply: 'entry' });
     if (!('entry' in stored)) throw new HotlineError({ code: ErrorCode.INTERNAL, message: 'the server answered a send without its entry' });

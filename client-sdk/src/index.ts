@@ -10,3 +10,4 @@ export { newClientId } from './ids.js';
 export { LinkTracker } from './link-tracker.js';
 export { MemoryStorage, browserStorage, type ClientStorage } from './storage.js';
 export type { RegisteredKey } from './signing.js';
+export { webClientCrypto, type ClientCrypto } from './signer.js';

@@ -1,4 +1,5 @@
 import { entryHashInput, hex, type Entry, type EntrySeal, type HotlineSendRequest, type SessionUser } from '@hotline/shared';
+import { webClientCrypto, type ClientCrypto } from './signer.js';
 
 const encoder = new TextEncoder();
 
@@ -14,7 +15,12 @@ export function isEntrySeal(x: unknown): x is EntrySeal {
  * answered with (HotlineSendRequest.reply = 'seal'), or null when the rebuilt entry does not hash to the
  * seal's hash: then it is not what the log holds, and the caller asks for the stored entry instead.
  */
-export async function unsealSent(sent: HotlineSendRequest, user: Pick<SessionUser, 'id' | 'role' | 'post'>, seal: EntrySeal): Promise<Entry | null> {
+export async function unsealSent(
+  sent: HotlineSendRequest,
+  user: Pick<SessionUser, 'id' | 'role' | 'post'>,
+  seal: EntrySeal,
+  crypto: ClientCrypto = webClientCrypto,
+): Promise<Entry | null> {
   const entry = {
     linkId: sent.linkId,
     type: 'message' as const,
@@ -27,6 +33,6 @@ export async function unsealSent(sent: HotlineSendRequest, user: Pick<SessionUse
     prevHash: seal.prevHash,
     hash: seal.hash,
   };
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', encoder.encode(entryHashInput(entry))));
+  const digest = await crypto.sha256(encoder.encode(entryHashInput(entry)));
   return hex(digest) === seal.hash ? (entry as Entry) : null;
 }

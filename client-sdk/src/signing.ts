@@ -1,10 +1,12 @@
 import { isSignedAct, withSignedDefaults, type Entry, type Escalation, type SessionUser, type Sig, type SignedAct } from '@hotline/shared';
 import type { ClientEvent, RequestOf, ResultOf } from './calls.js';
-import { ActionSigner } from './signer.js';
+import { ActionSigner, type ClientCrypto } from './signer.js';
 
 export interface SigningDeps {
   /** Sign actions at all. */
   enabled: boolean;
+  /** What signs (WebCrypto unless given). */
+  crypto?: ClientCrypto;
   user(): SessionUser | undefined;
   /** When the token expires: no key outlives its token. */
   expiresAt(): number | undefined;
@@ -80,7 +82,7 @@ export class Signing {
     if (!this.#deps.enabled || !user) return;
     const expiresAt = this.#deps.expiresAt();
     if (!this.#signer || this.#validUntil < Date.now() + 60_000 || (expiresAt !== undefined && expiresAt !== this.#keyFor)) {
-      this.#signer = await ActionSigner.generate();
+      this.#signer = await ActionSigner.generate(this.#deps.crypto);
       this.#keyFor = expiresAt;
       this.#validUntil = expiresAt ?? Date.now() + 3_600_000;
     }

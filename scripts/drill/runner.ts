@@ -16,6 +16,7 @@ import {
   type VisibleTopology,
 } from '@hotline/shared';
 import { HotlineClient, HotlineError, apiFetch } from '../../client-sdk/src/index.js';
+import { nodeClientCrypto } from '../../client-sdk/src/node-crypto.js';
 import { UsageError, formatDuration } from '../lib/cli.js';
 import type { Progress } from '../lib/progress.js';
 import type { ActionRecord, DeliveryLog, DrillObservations, EscalationSeen, ResponderKind, SendRecord } from './model.js';
@@ -371,7 +372,8 @@ export class DrillRunner {
       await pool(sims, 8, async (sim) => {
         const cursors: Record<string, { seq: number; hash: string }> = {};
         for (const id of sim.links) cursors[id] = startHeads[id] ?? { seq: 0, hash: '0'.repeat(64) };
-        const client = new HotlineClient({ url: o.url, token: tokens[sim.id]!.token, links: sim.links, cursors, ackTimeoutMs: o.ackTimeoutMs });
+        // Node's own crypto signs: WebCrypto in Node costs three times the CPU per signature (node-crypto.ts).
+        const client = new HotlineClient({ url: o.url, token: tokens[sim.id]!.token, links: sim.links, cursors, ackTimeoutMs: o.ackTimeoutMs, crypto: nodeClientCrypto });
         sim.client = client;
         client.on('entry', (e) => onEntry(sim, e));
         client.on('escalation', (e) => onEscalation(sim, e));
