@@ -27,6 +27,15 @@ import { startBenchCluster } from './bench/setup.js';
 import { stormBench } from './bench/storm.js';
 import { linksBench } from './bench/links.js';
 import { fieldBench } from './bench/field.js';
+import { webClientCrypto } from '../client-sdk/src/signer.js';
+import { nodeClientCrypto } from '../client-sdk/src/node-crypto.js';
+
+/** --generator-crypto: node (default) or webcrypto. */
+function generatorCrypto(value: string | undefined): 'node' | 'webcrypto' {
+  if (value === undefined || value === 'node') return 'node';
+  if (value === 'webcrypto') return value;
+  throw new UsageError(`--generator-crypto: "${value}" is not node or webcrypto`);
+}
 
 /** --link-profiles: known profile names, each once. */
 function linkProfiles(list: string[] | undefined): (keyof typeof PROFILES)[] {
@@ -64,6 +73,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --aof                      run Redis with AOF (everysec), as npm start does
   --unsigned                 relay: the full path without action signatures (consoles do not sign,
                              nodes run with HOTLINE_SIGNATURES=optional), to show what signing costs
+  --generator-crypto <c>     relay: what the load generator's consoles sign and hash with: node
+                             (node:crypto, default) or webcrypto (WebCrypto, as a browser console
+                             does; in Node it costs three times the CPU, on the cores the nodes share)
   --out <dir>                results folder (default bench-results)
   --skip-doc                 do not update docs/benchmarks.md (only a signed run of every section updates it)
   --strict                   exit 1 when a target is missed
@@ -114,6 +126,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
         'link-profiles': { type: 'string' },
         aof: { type: 'boolean' },
         unsigned: { type: 'boolean' },
+        'generator-crypto': { type: 'string' },
         'with-append-baseline': { type: 'boolean' },
         out: { type: 'string' },
         'skip-doc': { type: 'boolean' },
@@ -152,6 +165,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     linkProfiles: linkProfiles(listFlag('link-profiles', s('link-profiles'))),
     aof: values.aof === true,
     unsigned: values.unsigned === true,
+    generatorCrypto: generatorCrypto(s('generator-crypto')),
     appendBaseline: values['with-append-baseline'] === true,
     out: s('out') ?? 'bench-results',
     skipDoc: values['skip-doc'] === true,
@@ -180,6 +194,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
     })(),
     aof: opts.aof,
     ...(opts.unsigned ? { unsigned: true } : {}),
+    generatorCrypto: opts.generatorCrypto,
   };
   log(`sections: ${only.join(', ')}; load average ${env.load.start.toFixed(1)}, CPU pressure ${env.cpuPressure.start ?? 'n/a'}%`);
 
@@ -204,7 +219,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       const urls = (p: { url: string }[]) => [p[0]!.url, p[1]!.url] as [string, string];
       const bare = await bareEndpoint(urls(cluster.bare!), opts.pairs);
       const append = cluster.append ? await bareEndpoint(urls(cluster.append), opts.pairs, 'append') : undefined;
-      const full = await fullEndpoint(urls(cluster.full), cluster.topo, cluster.signer, { signing: !opts.unsigned });
+      const full = await fullEndpoint(urls(cluster.full), cluster.topo, cluster.signer, { signing: !opts.unsigned, crypto: opts.generatorCrypto === 'node' ? nodeClientCrypto : webClientCrypto });
       // CPU the server side spends with every console connected and nothing sent (heartbeats, presence
       // sweeps, timers): part of each system's CPU per message at low rates.
       status = 'relay: idle CPU';
@@ -252,7 +267,7 @@ export async function main(argv: string[], defaults: { only?: Section[] } = {}):
       log(`relay: sustained ${results.relay.sustained.full} msg/s (full) vs ${results.relay.sustained.bare} msg/s (bare): ratio ${results.relay.ratio?.toFixed(2)}`);
       if (!opts.unsigned) {
         status = 'relay: timing signatures for the floor';
-        const floor = signatureFloor(results.relay, await measureSignatureCost(), os.cpus().length);
+        const floor = signatureFloor(results.relay, await measureSignatureCost(opts.generatorCrypto === 'node' ? nodeClientCrypto : webClientCrypto), os.cpus().length);
         results.relay.signatureFloor = floor;
         log(
           `relay: signatures alone cost ${floor.signUs} µs (sign) + ${floor.verifyUs} µs (verify) per message; bare relay plus them could reach at most ` +

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import type { SessionUser } from '@hotline/shared';
 import { HotlineClient } from '../../client-sdk/src/index.js';
-import { ActionSigner } from '../../client-sdk/src/signer.js';
+import { ActionSigner, webClientCrypto, type ClientCrypto } from '../../client-sdk/src/signer.js';
 import { importP256, verifyP256 } from '../../server/src/service/signature-service.js';
 import { signingInput } from '@hotline/shared';
 import type { TokenSigner } from '../../server/src/auth/tokens.js';
@@ -33,8 +33,16 @@ export interface RelayEndpoint {
 
 export const RELAY_TEXT = 'Routine check from the north post: all quiet along the ridge, visibility good, no movement seen.';
 
-/** 2 × pairs SDK consoles: side a on node 0, side b on node 1. `signing: false`: the consoles do not sign (nodes with signatures optional). */
-export async function fullEndpoint(urls: [string, string], topo: BenchTopology, signer: TokenSigner, o: { signing?: boolean } = {}): Promise<RelayEndpoint> {
+/**
+ * 2 × pairs SDK consoles: side a on node 0, side b on node 1. `signing: false`: the consoles do not sign
+ * (nodes with signatures optional). `crypto`: what they sign and hash with (WebCrypto by default).
+ */
+export async function fullEndpoint(
+  urls: [string, string],
+  topo: BenchTopology,
+  signer: TokenSigner,
+  o: { signing?: boolean; crypto?: ClientCrypto } = {},
+): Promise<RelayEndpoint> {
   const clients: { a: HotlineClient; b: HotlineClient }[] = [];
   let outstanding = 0;
   let errors = 0;
@@ -75,6 +83,7 @@ export async function fullEndpoint(urls: [string, string], topo: BenchTopology, 
       ackTimeoutMs: 10_000,
       deliveredReceipts: false,
       signing: o.signing ?? true,
+      ...(o.crypto ? { crypto: o.crypto } : {}),
       healthCheckMs: 0,
       socket: { transports: ['websocket'] },
     });
@@ -247,7 +256,8 @@ export async function runStep(
 /**
  * What the record's signatures alone cost on this machine, and the best the full path could do if it
  * cost no more than the bare relay plus them: per message one ECDSA P-256 signature on the sending
- * console (WebCrypto, through the SDK's signer) and one verification on the node (node:crypto).
+ * console (through the SDK's signer, with the load generator's crypto) and one verification on the node
+ * (node:crypto).
  */
 export interface SignatureFloor {
   /** µs per signature on the console side, and per verification on the node, measured in this run. */
@@ -265,9 +275,9 @@ export interface SignatureFloor {
   cpuRatioFloor: number | null;
 }
 
-/** Times `n` signatures and verifications of the relay's own message, after a warm-up. */
-export async function measureSignatureCost(n = 1000): Promise<{ signUs: number; verifyUs: number }> {
-  const signer = await ActionSigner.generate();
+/** Times `n` signatures (with `crypto`, as the load generator signs) and verifications of the relay's own message, after a warm-up. */
+export async function measureSignatureCost(crypto: ClientCrypto = webClientCrypto, n = 1000): Promise<{ signUs: number; verifyUs: number }> {
+  const signer = await ActionSigner.generate(crypto);
   const key = importP256(signer.publicKey);
   const fields = (i: number) => ({ linkId: 'bench-link', clientMsgId: `floor-${i}`, text: RELAY_TEXT, precedence: 'routine', drill: false });
   const sigs: string[] = [];

@@ -23,6 +23,11 @@ export interface BenchEnvironment {
   aof: boolean;
   /** The relay's consoles did not sign their actions (--unsigned). */
   unsigned?: boolean;
+  /**
+   * What the relay's load generator signs and hashes with: node:crypto (the default since it was added)
+   * or WebCrypto (--generator-crypto webcrypto, as every run before). Absent in older results: WebCrypto.
+   */
+  generatorCrypto?: 'node' | 'webcrypto';
 }
 
 export interface BenchResults {
@@ -314,7 +319,7 @@ export function environmentLine(r: BenchResults): string {
   const e = r.env;
   const psi = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(0)}%`);
   return (
-    `commit ${e.commit}${e.dirty ? ' (uncommitted changes)' : ''}, ${e.date}, Node ${e.node}, ${e.cpus} × ${e.cpuModel}, ${e.redis}${e.aof ? ' (AOF everysec)' : ' (no AOF)'}${e.unsigned ? '; relay actions unsigned' : ''}; ` +
+    `commit ${e.commit}${e.dirty ? ' (uncommitted changes)' : ''}, ${e.date}, Node ${e.node}, ${e.cpus} × ${e.cpuModel}, ${e.redis}${e.aof ? ' (AOF everysec)' : ' (no AOF)'}${e.unsigned ? '; relay actions unsigned' : ''}${e.generatorCrypto === 'webcrypto' ? '; load generator signing with WebCrypto' : ''}; ` +
     `load average ${e.load.start.toFixed(1)} → ${e.load.end.toFixed(1)}, CPU pressure ${psi(e.cpuPressure.start)} → ${psi(e.cpuPressure.end)} (share of time tasks waited for a CPU); ${(r.durationMs / 1000).toFixed(0)} s`
   );
 }
