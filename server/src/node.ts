@@ -160,7 +160,11 @@ export async function startNode(config: Config, log: Logger): Promise<HotlineNod
   // keep losing the compare-and-set to each other, and its entries, which this node pushes to its
   // consoles when another node appended them.
   const headSub = createRedis(target, log, `${node}:heads`, { enableAutoPipelining: false });
-  await redisLinkLog.followHeads(headSub, (entries) => broadcaster.fromOtherNode(entries));
+  await redisLinkLog.followHeads(
+    headSub,
+    (entries) => broadcaster.fromOtherNode(entries),
+    (linkId) => broadcaster.followedHere(linkId),
+  );
   const rateLimits = new RedisRateLimits(redis, keys);
   const alertStore = new RedisAlertStore(redis, keys);
   const deadlineStore = new RedisDeadlineStore(redis, keys);

@@ -82,4 +82,28 @@ describe('link log: every node follows the heads of every link', () => {
     expect(atA).toEqual([[last.entry]]);
     expect(verifyChain([...atB.flat(), ...atA.flat()], sha256).ok).toBe(true);
   });
+
+  it('does not hand over the entries of a link no console on the node follows, and still learns its head', async () => {
+    const keys = new Keys('hl-wanted');
+    const a = new RedisLinkLog(conn(), keys, { nodeId: 'node a' });
+    const b = new RedisLinkLog(conn(), keys, { nodeId: 'node b' });
+    const atB: Entry[][] = [];
+    const followed = new Set(['l2']);
+    await b.followHeads(conn(), (entries) => atB.push(entries), (linkId) => followed.has(linkId));
+    const on = async (linkId: string, text: string) => {
+      const out = await a.append(linkId, [], () => ({ write: true, draft: { ...draft('a1', text), linkId }, result: (e) => e }));
+      if (out.kind !== 'appended') throw new Error('not appended');
+      return out.entry;
+    };
+    await on('l1', 'unfollowed-1');
+    const second = await on('l2', 'followed-1');
+    await waitFor(() => atB.length === 1);
+    await waitFor(() => b.cachedHead('l1')?.seq === 1);
+    // A console here starts to follow l1: from then on its entries come.
+    followed.add('l1');
+    const third = await on('l1', 'followed-2');
+    await waitFor(() => atB.length === 2);
+    expect(atB).toEqual([[second], [third]]);
+    expect(b.cachedHead('l1')).toEqual({ seq: third.seq, hash: third.hash, ts: third.ts });
+  });
 });

@@ -133,8 +133,20 @@ export function socketCutter(io: HotlineServer): { closeSessions(sids: readonly 
 export class IoBroadcaster implements Broadcaster {
   constructor(readonly io: HotlineServer) {}
   entry(entry: Entry, exceptSocket?: string): void {
+    // Socket.IO encodes a packet before it looks for its recipients: where the sending console is the
+    // link's only one on this node (its peer post's console on another node), that is an entry's JSON
+    // for nobody, so look first.
+    const here = this.#localRoom(entry.linkId);
+    if (!here || here.size === 0 || (here.size === 1 && exceptSocket !== undefined && here.has(exceptSocket))) return;
     const to = this.io.local.to(rooms.link(entry.linkId));
     (exceptSocket ? to.except(exceptSocket) : to).emit('entry', entry);
+  }
+  /** Whether a console on this node may read the link (is in its room). */
+  followedHere(linkId: string): boolean {
+    return (this.#localRoom(linkId)?.size ?? 0) > 0;
+  }
+  #localRoom(linkId: string): ReadonlySet<string> | undefined {
+    return this.io.of('/').adapter.rooms.get(rooms.link(linkId));
   }
   entryAgain(entry: Entry): void {
     this.io.to(rooms.link(entry.linkId)).emit('entry', entry);

@@ -307,9 +307,11 @@ export class RedisLinkLog implements LinkLog {
    * verify them), for this node's consoles: one publish per append carries both, where a broadcast of
    * its own would cost every append a second command and every node a second message to decode. Best
    * effort like any push: a node whose subscription drops misses what was published meanwhile, and its
-   * consoles catch up by sync. `sub` becomes a subscriber connection.
+   * consoles catch up by sync. `wanted(linkId)` says whether any console here follows the link: when
+   * none does, its entries are not parsed (a console that joins later syncs, as after any missed push).
+   * `sub` becomes a subscriber connection.
    */
-  async followHeads(sub: RedisClient, onOtherNode?: (entries: Entry[]) => void): Promise<void> {
+  async followHeads(sub: RedisClient, onOtherNode?: (entries: Entry[]) => void, wanted: (linkId: string) => boolean = () => true): Promise<void> {
     const channel = this.#keys.headsChannel;
     sub.on('message', (ch: string, message: string) => {
       if (ch !== channel) return;
@@ -317,7 +319,8 @@ export class RedisLinkLog implements LinkLog {
       const [linkId, seq, hash, ts, node] = (eol < 0 ? message : message.slice(0, eol)).split(' ');
       if (!linkId || !seq || !hash || !ts) return;
       this.#learn(linkId, { seq: Number(seq), hash, ts: Number(ts) });
-      if (!onOtherNode || eol < 0 || node === this.#nodeId) return;
+      // Entries of a link no console here follows are not even parsed: a console that joins later syncs.
+      if (!onOtherNode || eol < 0 || node === this.#nodeId || !wanted(linkId)) return;
       let entries: Entry[];
       try {
         entries = message
