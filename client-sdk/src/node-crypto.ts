@@ -1,6 +1,6 @@
 /**
- * The SDK's crypto on node:crypto, for SDK clients that run in Node (the drill runner, the benchmarks'
- * load generators): the same ECDSA P-256 / SHA-256 signatures (IEEE P1363) and SHA-256 digests as
+ * The SDK's crypto on node:crypto, for SDK clients that run in Node (the drill runner, the relay
+ * benchmark's load generator): the same ECDSA P-256 / SHA-256 signatures (IEEE P1363) and SHA-256 digests as
  * WebCrypto's, made synchronously. In Node, WebCrypto hands each operation to the thread pool and back
  * through a promise: about 95 µs of CPU per signature against 31 µs here (measured on a 2-core AMD EPYC
  * with Node 20). The key is still made by WebCrypto and never exported: node:crypto signs with the same

@@ -1,6 +1,6 @@
 /**
  * An SDK client in Node that signs and hashes with node:crypto (client-sdk/src/node-crypto.ts), as the
- * drill runner and the benchmarks' load generators do: a server that requires signatures takes its
+ * drill runner and the relay benchmark's load generator do: a server that requires signatures takes its
  * actions, its sends are rebuilt from their seals, and a client whose crypto signs wrongly is refused.
  */
 import { afterEach, describe, expect, it } from 'vitest';
