@@ -8,6 +8,7 @@ import { HotlineError, type ClientCrypto } from '../../client-sdk/src/index.js';
 import { nodeClientCrypto } from '../../client-sdk/src/node-crypto.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { connectClient, type TestClient } from '../helpers/clients.js';
+import { sendsAnswered } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 let cluster: TestCluster | undefined;
@@ -23,10 +24,7 @@ describe('an SDK client on node:crypto', () => {
   it('signs what a server requiring signatures takes, and rebuilds its sends from their seals', async () => {
     cluster = await startCluster({ nodes: 1 });
     const url = cluster.nodes[0]!.url;
-    const sends = async () => {
-      const m = /hotline_event_duration_seconds_count\{[^}]*event="hotline:send",outcome="ok"\} (\d+)/.exec(await (await fetch(`${url}/metrics`)).text());
-      return m ? Number(m[1]) : 0;
-    };
+    const sends = () => sendsAnswered(url);
     const peer = await connectClient(url, 'op-b1', { crypto: nodeClientCrypto });
     const sender = await connectClient(url, 'op-a1', { crypto: nodeClientCrypto });
     clients.push(peer, sender);

@@ -11,6 +11,7 @@ import { HotlineClient } from '../../client-sdk/src/index.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { TEST_PASSWORD } from '../helpers/topology.js';
 import { connectClient, emitAck, rawSigner, rawSocket, tokenFor, type TestClient } from '../helpers/clients.js';
+import { sendsAnswered } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 let cluster: TestCluster | undefined;
@@ -140,10 +141,7 @@ describe('the entry of a sent message', () => {
     }
 
     // hotline:send events node 0 answered: one per send when the rebuild holds, two when it asks again.
-    const sends = async () => {
-      const m = /hotline_event_duration_seconds_count\{[^}]*event="hotline:send",outcome="ok"\} (\d+)/.exec(await (await fetch(`${n0}/metrics`)).text());
-      return m ? Number(m[1]) : 0;
-    };
+    const sends = () => sendsAnswered(n0);
     // The SDK sends with reply "seal": what it delivers is, byte for byte, what the peer got pushed.
     const before = await sends();
     const sent = await sdk.send('l1', 'sealed from the SDK', { precedence: 'flash' });

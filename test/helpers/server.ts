@@ -152,3 +152,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   };
   return proc;
 }
+
+/** How many hotline:send events a node has answered ok, from its /metrics. */
+export async function sendsAnswered(url: string): Promise<number> {
+  const m = /hotline_event_duration_seconds_count\{[^}]*event="hotline:send",outcome="ok"\} (\d+)/.exec(await (await fetch(`${url}/metrics`)).text());
+  return m ? Number(m[1]) : 0;
+}
